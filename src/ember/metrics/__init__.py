@@ -1,0 +1,1 @@
+"""Metrics with scikit-learn's names: classification curves and scores, information measures, norms."""
