@@ -1,2 +1,37 @@
-"""ember: deep learning and machine learning from first principles on NumPy."""
+"""ember: deep learning and machine learning from first principles on NumPy.
+
+    >>> import ember
+    >>> x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x @ x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([[ 7., 11.],
+            [ 9., 13.]])
+"""
+import numpy as _np
+
+from . import autograd  # noqa: F401  (binds Tensor methods)
+from .autograd import Tensor, no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
+from .autograd.tensor import get_default_dtype, set_default_dtype  # noqa: F401
+from .ops import *  # noqa: F401,F403
+from .ops import sum, max, min, abs, pow, all, any  # noqa: F401  (shadow builtins on purpose)
+from .creation import (  # noqa: F401
+    tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace,
+    zeros_like, ones_like, empty_like, full_like, rand, randn, randint, randperm, normal,
+    bernoulli, rand_like, randn_like, randint_like,
+)
+from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator  # noqa: F401
+from . import backend  # noqa: F401
+
 __version__ = "0.1.0"
+
+# dtypes, with torch's names
+float16 = half = _np.dtype(_np.float16)
+float32 = float = _np.dtype(_np.float32)
+float64 = double = _np.dtype(_np.float64)
+int8 = _np.dtype(_np.int8)
+uint8 = _np.dtype(_np.uint8)
+int16 = short = _np.dtype(_np.int16)
+int32 = int = _np.dtype(_np.int32)
+int64 = long = _np.dtype(_np.int64)
+bool = _np.dtype(_np.bool_)

@@ -1,0 +1,442 @@
+"""``Tensor``: an array, whether it requires a gradient, its ``.grad`` and the node that
+made it. Python operators and most methods dispatch straight to the functions in
+:mod:`ember.ops`, so ``x.exp()`` and ``ember.exp(x)`` are the same call.
+"""
+import numbers
+
+import numpy as np
+
+from .. import backend
+from . import function
+from .grad_mode import state
+
+_default_dtype = [np.dtype(np.float32)]
+
+
+def get_default_dtype():
+    """The floating dtype used for Python floats and random tensors (float32 unless changed)."""
+    return _default_dtype[0]
+
+
+def set_default_dtype(dtype):
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: dtype={dtype} is not a floating dtype")
+    _default_dtype[0] = dtype
+
+
+def _is_float(dtype):
+    return dtype.kind in "fc"
+
+
+class Tensor:
+    """A multi-dimensional array that records the operations applied to it.
+
+        >>> import ember
+        >>> x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> y = (x * x).sum()
+        >>> y.backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = _to_array(data, dtype)
+        self.data = arr
+        self.grad = None
+        self.grad_fn = None
+        self._vc = [0]
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- basic properties ------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_check_dim(dim, self.data.ndim, "size")]
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    __hash__ = object.__hash__
+
+    # ---- conversion ------------------------------------------------------------------------
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"item(): only a tensor with one element can be converted to a Python scalar, "
+                f"got shape {tuple(self.shape)}")
+        return self.data.reshape(-1)[0].item()
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def numpy(self, force=False):
+        """The NumPy array behind this tensor (shared memory), like torch's ``numpy()``."""
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on a tensor that requires grad. "
+                "Use tensor.detach().numpy() instead.")
+        return backend.to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = backend.to_numpy(self.data)
+        return arr if dtype is None else arr.astype(dtype, copy=False)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self.data.size} elements is ambiguous; "
+                f"use .any() or .all()")
+        return bool(self.data.reshape(-1)[0])
+
+    def detach(self):
+        """A tensor sharing this one's data (and version counter) but outside the graph."""
+        t = _wrap(self.data)
+        t._vc = self._vc
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not _is_float(self.data.dtype):
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients; "
+                f"this tensor has dtype {self.data.dtype}. Convert it first, e.g. x.float().")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf tensors; "
+                "use .detach() to get a tensor outside the graph")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            return
+        import weakref
+        ref = weakref.ref(self)
+
+        def _store(grad):
+            t = ref()
+            if t is not None:
+                t.grad = grad if t.grad is None else _wrap(t.grad.data + grad.data)
+        self.grad_fn.register_hook(_store)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return function._RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see :func:`ember.autograd.backward`)."""
+        from .engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ---- device / dtype --------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, copy=False):
+        for a in args:
+            if isinstance(a, str) or a is None:
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
+            from ..ops.shape import to_device
+            out = to_device(out, device)
+        if dtype is not None and np.dtype(dtype) != out.data.dtype:
+            from ..ops.math import cast
+            out = cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def contiguous(self):
+        return self
+
+    # ---- in-place ops ----------------------------------------------------------------------
+    def _inplace(self, operand, result_fn, array_fn):
+        """Run an in-place op: on the array when no graph is involved; otherwise compute the
+        out-of-place result and make this tensor that result (the graph is rebased)."""
+        if state.enabled and (self.requires_grad
+                              or (isinstance(operand, Tensor) and operand.requires_grad)):
+            if self.grad_fn is None and self.requires_grad:
+                raise RuntimeError(
+                    "a leaf tensor that requires grad is being used in an in-place operation; "
+                    "do it under `with ember.no_grad():` or on a .clone()")
+            out = result_fn()
+            self.data = out.data.astype(self.data.dtype, copy=False)
+            self.grad_fn = out.grad_fn
+            self.requires_grad = out.requires_grad
+        else:
+            array_fn()
+        self._vc[0] += 1
+        return self
+
+    def _inplace_binary(self, op, ufunc, other):
+        return self._inplace(other, lambda: op(self, other),
+                             lambda: ufunc(self.data, _raw(other), out=self.data, casting="unsafe"))
+
+    def add_(self, other, alpha=1):
+        from ..ops.math import add
+        return self._inplace_binary(add, np.add, other * alpha if alpha != 1 else other)
+
+    def sub_(self, other, alpha=1):
+        from ..ops.math import sub
+        return self._inplace_binary(sub, np.subtract, other * alpha if alpha != 1 else other)
+
+    def mul_(self, other):
+        from ..ops.math import mul
+        return self._inplace_binary(mul, np.multiply, other)
+
+    def div_(self, other):
+        from ..ops.math import div
+        return self._inplace_binary(div, np.divide, other)
+
+    def clamp_(self, min=None, max=None):
+        from ..ops.math import clamp
+        return self._inplace(None, lambda: clamp(self, min, max),
+                             lambda: np.clip(self.data, min, max, out=self.data))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        from ..ops.shape import broadcast_to
+        from ..ops.math import cast
+        value_t = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self.dtype))
+        return self._inplace(value_t, lambda: broadcast_to(cast(value_t, self.dtype), self.shape) + 0,
+                             lambda: self.data.fill(_raw(value)))
+
+    def copy_(self, src):
+        from ..ops.shape import broadcast_to
+        from ..ops.math import cast
+        src_t = src if isinstance(src, Tensor) else Tensor(src)
+        return self._inplace(
+            src_t, lambda: broadcast_to(cast(src_t, self.dtype), self.shape) + 0,
+            lambda: self.data.__setitem__(Ellipsis, backend.to_device(src_t.data, self.device)))
+
+    def __setitem__(self, key, value):
+        from ..ops.index import index_put
+        return self._inplace(value, lambda: index_put(self, key, value),
+                             lambda: self.data.__setitem__(_index_key(key), _raw(value)))
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # ---- printing --------------------------------------------------------------------------
+    def __repr__(self):
+        arr = backend.to_numpy(self.data)
+        body = _format_array(arr)
+        extras = []
+        if arr.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype=ember.{arr.dtype}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        inner = ", ".join([body] + extras)
+        return f"tensor({inner})"
+
+    __str__ = __repr__
+
+
+def _format_array(arr):
+    """torch-like text: integral floats as '1.', otherwise 4 decimals (or scientific),
+    right-aligned to a common width."""
+    if arr.dtype.kind != "f":
+        return np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000)
+    finite = arr[np.isfinite(arr)]
+    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
+        fmt = lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)  # noqa: E731
+    elif finite.size and (np.abs(finite).max() >= 1e8 or np.abs(finite[finite != 0]).min(initial=1) < 1e-4):
+        fmt = lambda v: f"{v:.4e}"  # noqa: E731
+    else:
+        fmt = lambda v: f"{v:.4f}"  # noqa: E731
+    sample = arr.reshape(-1) if arr.size <= 1000 else np.concatenate([arr.reshape(-1)[:500], arr.reshape(-1)[-500:]])
+    width = max((len(fmt(v)) for v in sample), default=0)
+    return np.array2string(arr, separator=", ", formatter={"float_kind": lambda v: fmt(v).rjust(width)},
+                           prefix="tensor(", threshold=1000)
+
+
+def _to_array(data, dtype=None, copy=True):
+    """An array from Python data with torch's dtype rules: Python floats -> default float
+    dtype, ints -> int64, bools -> bool; NumPy arrays keep their dtype."""
+    mod = backend.get_array_module(data)
+    if mod is not np:
+        arr = data.astype(dtype) if dtype is not None else (data.copy() if copy else data)
+        return arr
+    if isinstance(data, np.ndarray):
+        arr = np.array(data, dtype=dtype, copy=True) if copy else np.asarray(data, dtype=dtype)
+    elif isinstance(data, np.generic):
+        arr = np.array(data, dtype=dtype)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
+            data = _untensor(data)
+        arr = np.array(data, dtype=dtype)
+        if dtype is None and arr.dtype == np.float64:
+            arr = arr.astype(get_default_dtype())
+        elif dtype is None and arr.dtype.kind in "iu":
+            arr = arr.astype(np.int64)
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): cannot make a tensor from data of type {type(data).__name__}")
+    return arr
+
+
+def _flat(data):
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            yield from _flat(d)
+        else:
+            yield d
+
+
+def _untensor(data):
+    if isinstance(data, Tensor):
+        return backend.to_numpy(data.data)
+    if isinstance(data, (list, tuple)):
+        return [_untensor(d) for d in data]
+    return data
+
+
+def _wrap(data, node=None):
+    """Fast constructor: a tensor around an array (and the node that made it, if any)."""
+    t = object.__new__(Tensor)
+    if type(data) is not np.ndarray:
+        data = backend.as_array(data)
+    t.data = data
+    t.grad = None
+    t.grad_fn = node
+    t.requires_grad = node is not None
+    t._vc = [0]
+    t._hooks = None
+    return t
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index_key(key):
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, tuple):
+        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+    if isinstance(key, list) and any(isinstance(k, Tensor) for k in key):
+        return [k.data if isinstance(k, Tensor) else k for k in key]
+    return key
+
+
+def _check_dim(dim, ndim, op):
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dim={dim} is out of range for a tensor with {ndim} dimensions "
+                         f"(expected {-n} <= dim < {n})")
+    return dim % n
+
+
+function._bind(Tensor, _wrap)

@@ -1,0 +1,82 @@
+"""The array backend seam: which array module (NumPy or CuPy) holds a tensor's data.
+
+Every op reaches array creation through :func:`get_array_module`, so a CuPy array flows
+through the same code as a NumPy one. Element-wise maths uses NumPy's ufuncs, which
+CuPy arrays dispatch to their own kernels through ``__array_ufunc__``.
+
+    >>> import numpy as np
+    >>> from ember.backend import get_array_module
+    >>> get_array_module(np.zeros(3)) is np
+    True
+"""
+import numpy as np
+
+try:  # CuPy is optional: present only on a machine with a GPU.
+    import cupy as _cupy
+except Exception:  # pragma: no cover - depends on the machine
+    _cupy = None
+
+
+def cupy_available():
+    """True when CuPy imports and sees at least one GPU."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # pragma: no cover
+        return False
+
+
+def get_array_module(*arrays):
+    """The module (``numpy`` or ``cupy``) that owns these arrays; NumPy for anything else."""
+    for a in arrays:
+        if type(a) is np.ndarray:
+            continue
+        if _cupy is not None and isinstance(a, _cupy.ndarray):
+            return _cupy
+    return np
+
+
+def device_of(array):
+    """'cpu' or 'cuda' for an array."""
+    return "cpu" if get_array_module(array) is np else "cuda"
+
+
+def module_for_device(device):
+    """The array module for a device string: 'cpu' -> numpy, 'cuda'/'cuda:N'/'gpu' -> cupy."""
+    if device is None or str(device) == "cpu":
+        return np
+    name = str(device)
+    if name.startswith("cuda") or name == "gpu":
+        if not cupy_available():
+            raise RuntimeError(
+                f"device={device!r} needs CuPy and a GPU; install cupy or use device='cpu'")
+        return _cupy
+    raise ValueError(f"device={device!r} is not a known device; expected 'cpu' or 'cuda'")
+
+
+def to_device(array, device):
+    """Copy an array to a device (no copy if it is already there)."""
+    xp = module_for_device(device)
+    if xp is np:
+        if _cupy is not None and isinstance(array, _cupy.ndarray):
+            return _cupy.asnumpy(array)
+        return np.asarray(array)
+    return xp.asarray(array)
+
+
+def to_numpy(array):
+    """A NumPy view or copy of any backend array."""
+    if type(array) is np.ndarray:
+        return array
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return _cupy.asnumpy(array)
+    return np.asarray(array)
+
+
+def as_array(data):
+    """``data`` as a backend array: CuPy arrays stay, anything else becomes a NumPy array
+    (NumPy scalars, which ufuncs return for 0-d inputs, become 0-d arrays)."""
+    if _cupy is not None and isinstance(data, _cupy.ndarray):
+        return data
+    return np.asarray(data)

@@ -1,0 +1,23 @@
+"""Differentiable functions, grouped by kind. Everything here is also exported as
+``ember.<name>`` and, where PyTorch has one, as a ``Tensor`` method."""
+from .math import (  # noqa: F401
+    neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, sign, square,
+    add, sub, mul, div, subtract, multiply, divide, true_divide, pow, maximum, minimum,
+    clamp, clip, clamp_min, clamp_max, where, eq, ne, lt, le, gt, ge, greater, less,
+    greater_equal, less_equal, not_equal, logical_and, logical_or, logical_xor, logical_not,
+    isnan, isinf, isfinite, floor_divide, remainder, equal, allclose, cast, clone,
+    matmul, mm, bmm, dot, outer, einsum, sum_to,
+)
+from .reduce import (  # noqa: F401
+    sum, mean, var, std, var_mean, prod, amax, amin, max, min, argmax, argmin, logsumexp,
+    softmax, log_softmax, cumsum, any, all, norm,
+)
+from .shape import (  # noqa: F401
+    reshape, view, flatten, squeeze, unsqueeze, permute, transpose, swapaxes, t, movedim,
+    broadcast_to, expand, expand_as, broadcast_tensors, cat, concat, concatenate, stack,
+    narrow, split, chunk, unbind, flip, roll, repeat, tile, pad, to_device,
+)
+from .index import (  # noqa: F401
+    getitem, index_put, gather, scatter_add, index_select, masked_fill, masked_select,
+    take_along_dim,
+)

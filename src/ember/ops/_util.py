@@ -1,0 +1,67 @@
+"""Helpers shared by the ops: operand conversion and the fast result constructor."""
+import numbers
+
+import numpy as np
+
+from ..autograd.grad_mode import state
+from ..autograd.tensor import Tensor, _wrap, _check_dim, get_default_dtype
+
+__all__ = ["Tensor", "_wrap", "state", "as_tensor_arg", "scalar_or_tensor", "norm_dims",
+           "grad_on", "_check_dim", "get_default_dtype", "shape_str"]
+
+
+def grad_on(*tensors):
+    """True when an op on these operands must record a node."""
+    if not state.enabled:
+        return False
+    for t in tensors:
+        if t.__class__ is Tensor and t.requires_grad:
+            return True
+    return False
+
+
+def as_tensor_arg(x, name="input", op="op"):
+    """A Tensor from a Tensor, array or Python number (numbers get the default float dtype
+    if they are floats)."""
+    if x.__class__ is Tensor:
+        return x
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, bool):
+        return _wrap(np.asarray(x))
+    if isinstance(x, numbers.Integral):
+        return _wrap(np.asarray(x, dtype=np.int64))
+    if isinstance(x, numbers.Real):
+        return _wrap(np.asarray(x, dtype=get_default_dtype()))
+    try:
+        return Tensor(x)
+    except Exception:
+        raise TypeError(f"{op}: {name} must be a Tensor, array or number, got {type(x).__name__}")
+
+
+def scalar_or_tensor(x, op, name="other"):
+    """Python numbers stay numbers (so float32 tensors stay float32); arrays become tensors."""
+    if x.__class__ is Tensor or isinstance(x, (bool, numbers.Number)):
+        return x
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return Tensor(x)
+    except Exception:
+        raise TypeError(f"{op}: {name} must be a Tensor, array or number, got {type(x).__name__}")
+
+
+def norm_dims(dim, ndim, op):
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(sorted({_check_dim(d, ndim, op) for d in dim}))
+        if len(dims) != len(dim):
+            raise ValueError(f"{op}: dim={tuple(dim)} repeats a dimension")
+        return dims
+    return (_check_dim(dim, ndim, op),)
+
+
+def shape_str(shape):
+    return str(tuple(int(s) for s in shape))

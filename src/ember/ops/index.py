@@ -1,0 +1,242 @@
+"""Indexing (basic slices, integer arrays, boolean masks) with gradient scatter, and the
+gather / scatter_add / index_select / masked_fill family.
+
+The gradient of ``x[key]`` scatters the output gradient back into a zero tensor shaped
+like ``x``, adding at repeated indices; that scatter's own gradient is ``g[key]`` again,
+so indexing is differentiable to any order.
+"""
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Node
+from ._util import Tensor, _wrap, state, as_tensor_arg, _check_dim, shape_str
+from .math import sum_to, where
+
+
+def _tensor(x, op, name="input"):
+    return x if x.__class__ is Tensor else as_tensor_arg(x, name, op)
+
+
+def _norm_key(key):
+    """Turn tensors inside an index into arrays; report whether it is advanced indexing."""
+    def conv(k):
+        if isinstance(k, Tensor):
+            return k.data
+        if isinstance(k, list):
+            return np.asarray([conv(v) if isinstance(v, Tensor) else v for v in k])
+        return k
+    if isinstance(key, tuple):
+        key = tuple(conv(k) for k in key)
+        parts = key
+    else:
+        key = conv(key)
+        parts = (key,)
+    advanced = any(not isinstance(k, (slice, type(None), type(Ellipsis), numbers.Integral))
+                   for k in parts)
+    for k in parts:
+        if hasattr(k, "dtype") and k.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be integer or bool, got a floating tensor")
+    return key, advanced
+
+
+def _scatter_into_zeros(g_data, key, advanced, shape, dtype):
+    xp = backend.get_array_module(g_data)
+    if not advanced:
+        z = xp.zeros(shape, dtype=dtype)
+        z[key] = g_data
+        return z
+    size = int(np.prod(shape))
+    lin = xp.arange(size).reshape(shape)[key]
+    flat = xp.zeros(size, dtype=dtype)
+    xp.add.at(flat, lin.reshape(-1), xp.broadcast_to(g_data, lin.shape).reshape(-1))
+    return flat.reshape(shape)
+
+
+class GetitemBackward(Node):
+    def backward(self, g):
+        return (index_scatter(g, self.key, self.advanced, self.in_shape),)
+
+
+def getitem(input, key):
+    """``input[key]`` with NumPy/PyTorch indexing semantics."""
+    x = _tensor(input, "getitem")
+    k, advanced = _norm_key(key)
+    try:
+        out = x.data[k]
+    except IndexError as e:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape {shape_str(x.data.shape)}: {e}") from None
+    if state.enabled and x.requires_grad:
+        node = GetitemBackward(x)
+        node.key, node.advanced, node.in_shape = k, advanced, x.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class IndexScatterBackward(Node):
+    def backward(self, g):
+        return (getitem(g, self.key),)
+
+
+def index_scatter(g, key, advanced, shape):
+    """Zeros of ``shape`` with ``g`` added at ``key`` (the backward of indexing)."""
+    out = _scatter_into_zeros(g.data, key, advanced, shape, g.data.dtype)
+    if state.enabled and g.requires_grad:
+        node = IndexScatterBackward(g)
+        node.key = key
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class IndexPutBackward(Node):
+    def backward(self, g):
+        ex, ev = self.next_edges
+        gx = g * _wrap(self.keep) if ex is not None else None
+        gv = sum_to(getitem(g, self.key), self.value_shape) if ev is not None else None
+        return gx, gv
+
+
+def index_put(input, key, value):
+    """Out-of-place ``input[key] = value`` (what ``x[key] = v`` records in the graph)."""
+    x = _tensor(input, "index_put")
+    k, advanced = _norm_key(key)
+    v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=x.data.dtype))
+    out = x.data.copy()
+    try:
+        out[k] = v.data
+    except (IndexError, ValueError) as e:
+        raise ValueError(f"index_put: cannot assign a value of shape {shape_str(v.data.shape)} to "
+                         f"index {key!r} of a tensor of shape {shape_str(x.data.shape)}: {e}") from None
+    if state.enabled and (x.requires_grad or v.requires_grad):
+        node = IndexPutBackward(x, v)
+        keep = np.ones(x.data.shape, dtype=x.data.dtype)
+        keep[k] = 0
+        node.keep, node.key = keep, k
+        node.value_shape = v.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def _check_index(index, op):
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
+    return idx
+
+
+def _along_dim_index(idx, dim):
+    """A full index tuple that addresses element (i0, .., idx[i], .., in) for every position."""
+    parts = []
+    for d in range(idx.ndim):
+        if d == dim:
+            parts.append(idx)
+        else:
+            shp = [1] * idx.ndim
+            shp[d] = idx.shape[d]
+            parts.append(np.arange(idx.shape[d]).reshape(shp))
+    return tuple(parts)
+
+
+class GatherBackward(Node):
+    def backward(self, g):
+        zeros = _wrap(np.zeros(self.in_shape, dtype=g.data.dtype))
+        return (scatter_add(zeros, self.dim, self.index, g),)
+
+
+def gather(input, dim, index):
+    """out[i][j] = input[index[i][j]][j] for dim=0 (and so on): pick along ``dim`` by ``index``.
+    ``index`` has the same number of dimensions; other sizes may be smaller than input's."""
+    x = _tensor(input, "gather")
+    idx = _check_index(index, "gather")
+    d = _check_dim(dim, x.data.ndim, "gather")
+    if idx.ndim != x.data.ndim:
+        raise ValueError(f"gather: index has {idx.ndim} dimensions but input has {x.data.ndim} "
+                         f"(shapes {shape_str(idx.shape)} and {shape_str(x.data.shape)})")
+    for i, (a, b) in enumerate(zip(idx.shape, x.data.shape)):
+        if i != d and a > b:
+            raise ValueError(f"gather: index shape {shape_str(idx.shape)} is larger than input shape "
+                             f"{shape_str(x.data.shape)} in dimension {i}")
+    n = x.data.shape[d]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"gather: index values must be in [{-n}, {n}) for dim {dim} of size {n}")
+    out = x.data[_along_dim_index(idx, d)]
+    if state.enabled and x.requires_grad:
+        node = GatherBackward(x)
+        node.in_shape, node.dim, node.index = x.data.shape, d, idx
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class ScatterAddBackward(Node):
+    def backward(self, g):
+        ei, es = self.next_edges
+        gi = g if ei is not None else None
+        gs = None
+        if es is not None:
+            gs = gather(g, self.dim, self.index)
+            if tuple(gs.data.shape) != self.src_shape:
+                from .shape import pad
+                pads = []
+                for a, b in zip(reversed(gs.data.shape), reversed(self.src_shape)):
+                    pads += [0, b - a]
+                gs = pad(gs, pads)
+        return gi, gs
+
+
+def scatter_add(input, dim, index, src):
+    """out = input.clone(); out[index[i][j]][j] += src[i][j] (dim=0), adding at repeats."""
+    x = _tensor(input, "scatter_add")
+    s = _tensor(src, "scatter_add", "src")
+    idx = _check_index(index, "scatter_add")
+    d = _check_dim(dim, x.data.ndim, "scatter_add")
+    if idx.ndim != x.data.ndim or s.data.ndim != x.data.ndim:
+        raise ValueError(f"scatter_add: input, index and src must have the same number of dimensions, "
+                         f"got shapes {shape_str(x.data.shape)}, {shape_str(idx.shape)}, {shape_str(s.data.shape)}")
+    for i, (a, b, c) in enumerate(zip(idx.shape, s.data.shape, x.data.shape)):
+        if a > b or (i != d and a > c):
+            raise ValueError(f"scatter_add: index shape {shape_str(idx.shape)} must not exceed src "
+                             f"shape {shape_str(s.data.shape)} (or input's outside dim {dim})")
+    out = x.data.astype(np.result_type(x.data.dtype, s.data.dtype), copy=True)
+    src_part = s.data[tuple(slice(0, n) for n in idx.shape)]
+    xp = backend.get_array_module(out)
+    xp.add.at(out, _along_dim_index(idx, d), src_part)
+    if state.enabled and (x.requires_grad or s.requires_grad):
+        node = ScatterAddBackward(x, s)
+        node.dim, node.index, node.src_shape = d, idx, s.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def index_select(input, dim, index):
+    """Select whole slices along ``dim`` by a 1-D integer ``index``."""
+    x = _tensor(input, "index_select")
+    idx = _check_index(index, "index_select")
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {shape_str(idx.shape)}")
+    d = _check_dim(dim, x.data.ndim, "index_select")
+    return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def masked_fill(input, mask, value):
+    """``value`` where ``mask`` is true, ``input`` elsewhere (mask broadcasts)."""
+    x = _tensor(input, "masked_fill")
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    if isinstance(value, Tensor):
+        from .math import cast
+        value = cast(value, x.dtype)
+    return where(_wrap(m), value, x)
+
+
+def masked_select(input, mask):
+    x = _tensor(input, "masked_select")
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    from .shape import broadcast_to
+    shape = np.broadcast_shapes(x.data.shape, m.shape)
+    return getitem(broadcast_to(x, shape), np.broadcast_to(m, shape))
+
+
+def take_along_dim(input, indices, dim):
+    return gather(input, dim, indices)

@@ -1,0 +1,415 @@
+"""Shape ops: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand/
+broadcast_to, cat/stack/split/chunk, flip, roll, repeat, constant pad, narrow.
+Each backward is the inverse shape op applied to the gradient.
+"""
+import builtins
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Node
+from ._util import Tensor, _wrap, state, as_tensor_arg, _check_dim, shape_str
+from .math import sum_to
+
+
+def _tensor(x, op):
+    return x if x.__class__ is Tensor else as_tensor_arg(x, "input", op)
+
+
+def _sizes(args, op):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if not isinstance(s, numbers.Integral):
+            raise TypeError(f"{op}: sizes must be ints, got {args!r}")
+    return tuple(int(s) for s in args)
+
+
+class ReshapeBackward(Node):
+    def backward(self, g):
+        return (reshape(g, self.in_shape),)
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape (one dimension may be -1)."""
+    x = _tensor(input, "reshape")
+    shape = _sizes(shape, "reshape")
+    try:
+        out = x.data.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: shape {shape_str(x.data.shape)} ({x.data.size} elements) "
+                         f"cannot be viewed as {shape}") from None
+    if state.enabled and x.requires_grad:
+        node = ReshapeBackward(x)
+        node.in_shape = x.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+view = reshape
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    x = _tensor(input, "flatten")
+    if x.data.ndim == 0:
+        return reshape(x, (1,))
+    s = _check_dim(start_dim, x.data.ndim, "flatten")
+    e = _check_dim(end_dim, x.data.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim}")
+    shp = x.data.shape
+    return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
+
+
+def squeeze(input, dim=None):
+    """Remove dimensions of size 1 (all, or the given ones that have size 1)."""
+    x = _tensor(input, "squeeze")
+    shp = x.data.shape
+    if dim is None:
+        dims = {i for i, s in enumerate(shp) if s == 1}
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {_check_dim(d, x.data.ndim, "squeeze") for d in dims}
+        dims = {d for d in dims if x.data.ndim and shp[d] == 1}
+    return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
+
+
+def unsqueeze(input, dim):
+    """Insert a dimension of size 1 at ``dim``."""
+    x = _tensor(input, "unsqueeze")
+    n = x.data.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"unsqueeze: dim={dim} is out of range for a result with {n} dimensions")
+    d = dim % n
+    shp = x.data.shape
+    return reshape(x, shp[:d] + (1,) + shp[d:])
+
+
+class PermuteBackward(Node):
+    def backward(self, g):
+        return (permute(g, self.inverse),)
+
+
+def permute(input, *dims):
+    """Reorder dimensions."""
+    x = _tensor(input, "permute")
+    dims = _sizes(dims, "permute")
+    nd = x.data.ndim
+    if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) != list(range(nd)):
+        raise ValueError(f"permute: dims={dims} is not a permutation of the {nd} dimensions of "
+                         f"shape {shape_str(x.data.shape)}")
+    dims = tuple(d % nd for d in dims)
+    out = x.data.transpose(dims)
+    if state.enabled and x.requires_grad:
+        node = PermuteBackward(x)
+        node.inverse = tuple(np.argsort(dims))
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def transpose(input, dim0, dim1):
+    """Swap two dimensions."""
+    x = _tensor(input, "transpose")
+    nd = x.data.ndim
+    if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    d0, d1 = _check_dim(dim0, nd, "transpose"), _check_dim(dim1, nd, "transpose")
+    perm = list(range(nd))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return permute(x, perm)
+
+
+swapaxes = transpose
+
+
+def t(input):
+    x = _tensor(input, "t")
+    if x.data.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dimensions, got shape {shape_str(x.shape)}")
+    return transpose(x, 0, 1) if x.data.ndim == 2 else x
+
+
+def movedim(input, source, destination):
+    x = _tensor(input, "movedim")
+    nd = x.data.ndim
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    order = [d for d in range(nd) if d not in {s % nd for s in src}]
+    for s, d in sorted(zip([s % nd for s in src], [d % nd for d in dst]), key=lambda p: p[1]):
+        order.insert(d, s)
+    return permute(x, order)
+
+
+class ExpandBackward(Node):
+    def backward(self, g):
+        return (sum_to(g, self.in_shape),)
+
+
+def broadcast_to(input, shape):
+    """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
+    x = _tensor(input, "broadcast_to")
+    shape = tuple(shape)
+    if x.data.shape == shape:
+        return x
+    try:
+        out = np.broadcast_to(x.data, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: shape {shape_str(x.data.shape)} cannot be broadcast to "
+                         f"{shape_str(shape)}") from None
+    if state.enabled and x.requires_grad:
+        node = ExpandBackward(x)
+        node.in_shape = x.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def expand(input, *sizes):
+    """Broadcast to ``sizes``; -1 keeps a dimension's size."""
+    x = _tensor(input, "expand")
+    sizes = _sizes(sizes, "expand")
+    lead = len(sizes) - x.data.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.data.ndim} dimensions")
+    shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def expand_as(input, other):
+    return broadcast_to(input, other.shape)
+
+
+def broadcast_tensors(*tensors):
+    shape = np.broadcast_shapes(*[_tensor(t, "broadcast_tensors").shape for t in tensors])
+    return tuple(broadcast_to(t, shape) for t in tensors)
+
+
+class CatBackward(Node):
+    def backward(self, g):
+        out = []
+        start = 0
+        for size, e in zip(self.sizes, self.next_edges):
+            if e is not None:
+                out.append(narrow(g, self.dim, start, size))
+            else:
+                out.append(None)
+            start += size
+        return tuple(out)
+
+
+def cat(tensors, dim=0):
+    """Concatenate along ``dim``; all other dimensions must match."""
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    ts = [_tensor(t, "cat") for t in tensors]
+    ref = ts[0].data
+    d = _check_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(ts[1:], 1):
+        s = t.data.shape
+        if len(s) != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(s, ref.shape)) if j != d):
+            raise ValueError(f"cat: tensors[0] has shape {shape_str(ref.shape)} but tensors[{i}] has "
+                             f"shape {shape_str(s)}; all dimensions except dim={dim} must match")
+    dt = np.result_type(*[t.data.dtype for t in ts])
+    xp = backend.get_array_module(ref)
+    out = xp.concatenate([t.data.astype(dt, copy=False) for t in ts], axis=d)
+    if state.enabled and any(t.requires_grad for t in ts):
+        node = CatBackward(*ts)
+        node.sizes, node.dim = [t.data.shape[d] for t in ts], d
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Stack equally shaped tensors along a new dimension ``dim``."""
+    if isinstance(tensors, Tensor) or not len(tensors):
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    ts = [_tensor(t, "stack") for t in tensors]
+    for i, tt in enumerate(ts[1:], 1):
+        if tt.data.shape != ts[0].data.shape:
+            raise ValueError(f"stack: tensors[0] has shape {shape_str(ts[0].shape)} but tensors[{i}] "
+                             f"has shape {shape_str(tt.shape)}; all must be equal")
+    return cat([unsqueeze(tt, dim) for tt in ts], dim)
+
+
+def narrow(input, dim, start, length):
+    """The slice [start, start + length) of ``dim``."""
+    x = _tensor(input, "narrow")
+    d = _check_dim(dim, x.data.ndim, "narrow")
+    key = (slice(None),) * d + (slice(start, start + length),)
+    from .index import getitem
+    return getitem(x, key)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of ``split_size`` (the last may be smaller) or of the listed sizes."""
+    x = _tensor(tensor, "split")
+    d = _check_dim(dim, x.data.ndim, "split")
+    n = x.data.shape[d]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        step = int(split_size_or_sections)
+        if step <= 0:
+            raise ValueError(f"split: split_size={step} must be positive")
+        sizes = [builtins.min(step, n - i) for i in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise ValueError(f"split: sections {sizes} sum to {builtins.sum(sizes)}, but dim {dim} has size {n}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(input, chunks, dim=0):
+    """Split into ``chunks`` pieces of ceil(n / chunks) (the last may be smaller), like torch."""
+    x = _tensor(input, "chunk")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks={chunks} must be positive")
+    n = x.data.shape[_check_dim(dim, x.data.ndim, "chunk")]
+    step = -(-n // chunks) if n else 1
+    return split(x, builtins.max(step, 1), dim)
+
+
+def unbind(input, dim=0):
+    x = _tensor(input, "unbind")
+    return tuple(squeeze(p, dim) for p in split(x, 1, dim))
+
+
+class FlipBackward(Node):
+    def backward(self, g):
+        return (flip(g, self.dims),)
+
+
+def flip(input, dims):
+    """Reverse the order of elements along ``dims``."""
+    x = _tensor(input, "flip")
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    dims = tuple(_check_dim(d, x.data.ndim, "flip") for d in dims)
+    out = np.flip(x.data, dims)
+    if state.enabled and x.requires_grad:
+        node = FlipBackward(x)
+        node.dims = dims
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class RollBackward(Node):
+    def backward(self, g):
+        return (roll(g, tuple(-s for s in self.shifts), self.dims),)
+
+
+def roll(input, shifts, dims=None):
+    """Shift elements cyclically; with ``dims=None`` the flattened tensor is rolled."""
+    x = _tensor(input, "roll")
+    shifts_t = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    if dims is None:
+        if len(shifts_t) != 1:
+            raise ValueError("roll: with dims=None, shifts must be a single int")
+        out = np.roll(x.data, shifts_t[0])
+        dims_t = None
+    else:
+        dims_t = dims if isinstance(dims, (tuple, list)) else (dims,)
+        if len(dims_t) != len(shifts_t):
+            raise ValueError(f"roll: shifts {shifts_t} and dims {dims_t} must have the same length")
+        dims_t = tuple(_check_dim(d, x.data.ndim, "roll") for d in dims_t)
+        out = np.roll(x.data, shifts_t, dims_t)
+    if state.enabled and x.requires_grad:
+        node = RollBackward(x)
+        node.shifts, node.dims = tuple(shifts_t), dims_t
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class RepeatBackward(Node):
+    def backward(self, g):
+        # out has shape (r0*s0, r1*s1, ...): view as (r0, s0, r1, s1, ...) and sum the r axes
+        inter = []
+        for r, s in zip(self.reps, self.padded):
+            inter += [r, s]
+        gg = reshape(g, tuple(inter))
+        from .reduce import sum as _sum
+        gg = _sum(gg, tuple(range(0, 2 * len(self.reps), 2)))
+        return (reshape(gg, self.in_shape),)
+
+
+def repeat(input, *sizes):
+    """Tile the tensor ``sizes[i]`` times along each dimension (torch's ``repeat``)."""
+    x = _tensor(input, "repeat")
+    sizes = _sizes(sizes, "repeat")
+    if len(sizes) < x.data.ndim:
+        raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.data.ndim} "
+                         f"dimensions; give at least as many")
+    padded = (1,) * (len(sizes) - x.data.ndim) + x.data.shape
+    out = np.tile(x.data.reshape(padded), sizes)
+    if state.enabled and x.requires_grad:
+        node = RepeatBackward(x)
+        node.reps, node.padded, node.in_shape = sizes, padded, x.data.shape
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def tile(input, dims):
+    x = _tensor(input, "tile")
+    dims = tuple(dims)
+    if len(dims) < x.data.ndim:
+        dims = (1,) * (x.data.ndim - len(dims)) + dims
+    return repeat(x, dims)
+
+
+class PadBackward(Node):
+    def backward(self, g):
+        return (pad(g, [-p for p in self.pads]),)
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """Constant padding, torch's convention: ``pad = (left, right)`` for the last dimension,
+    then (top, bottom) for the one before, and so on. Negative values crop."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode={mode!r} is not supported; only 'constant'")
+    x = _tensor(input, "pad")
+    pads = [int(p) for p in pad]
+    if len(pads) % 2 or len(pads) // 2 > x.data.ndim:
+        raise ValueError(f"pad: pad={tuple(pads)} must have an even length of at most "
+                         f"2 * ndim = {2 * x.data.ndim}")
+    nd = x.data.ndim
+    widths = [(0, 0)] * nd
+    crop = [slice(None)] * nd
+    for i in range(len(pads) // 2):
+        d = nd - 1 - i
+        lo, hi = pads[2 * i], pads[2 * i + 1]
+        widths[d] = (builtins.max(lo, 0), builtins.max(hi, 0))
+        size = x.data.shape[d] + lo + hi
+        if size < 0:
+            raise ValueError(f"pad: pad={tuple(pads)} crops dimension {d} of size "
+                             f"{x.data.shape[d]} to a negative size")
+        crop[d] = slice(builtins.max(-lo, 0), x.data.shape[d] + builtins.max(lo, 0) + builtins.max(hi, 0) - builtins.max(-hi, 0))
+    out = x.data
+    if any(w != (0, 0) for w in widths):
+        out = np.pad(out, widths, mode="constant", constant_values=value)
+    if any(c != slice(None) for c in crop):
+        out = out[tuple(crop)]
+    if state.enabled and x.requires_grad:
+        node = PadBackward(x)
+        node.pads = pads
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class ToDeviceBackward(Node):
+    def backward(self, g):
+        return (to_device(g, self.src),)
+
+
+def to_device(input, device):
+    """Move a tensor to ``device`` ('cpu' or 'cuda'); differentiable."""
+    x = _tensor(input, "to")
+    out = backend.to_device(x.data, device)
+    if state.enabled and x.requires_grad:
+        node = ToDeviceBackward(x)
+        node.src = backend.device_of(x.data)
+        return _wrap(out, node)
+    return _wrap(out)
