@@ -543,8 +543,10 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
     ``alpha_m = learning_rate * (log((1 - err_m) / err_m) + log(K - 1))``,
     ``w_i <- w_i exp(alpha_m [h_m(x_i) != y_i])``. Boosting stops early when a learner is
     perfect (its weight is 1) or no better than chance (``err_m >= 1 - 1/K``).
-    ``decision_function`` returns ``sum_m alpha_m [h_m(x) = k] / sum_m alpha_m`` with the
-    symmetric two-class reduction (column 1 minus column 0) when K = 2.
+    ``decision_function`` returns ``f_k(x) = sum_m alpha_m c_mk(x) / sum_m alpha_m`` with
+    the symmetric coding ``c_mk = 1`` if ``h_m(x) = k`` else ``-1 / (K - 1)``, reduced to
+    ``f_1 - f_0`` when K = 2; ``predict_proba`` is ``softmax(f / (K - 1))`` (``softmax([-f, f] / 2)``
+    for two classes), as in scikit-learn.
 
     Parameters
     ----------
@@ -626,10 +628,13 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
 
     def _staged_scores(self, X):
         X = validate_data(self, X, reset=False)
-        acc = np.zeros((X.shape[0], self.n_classes_))
+        K = self.n_classes_
+        acc = np.zeros((X.shape[0], K))
         wsum = 0.0
+        rows = np.arange(X.shape[0])
         for est, a in zip(self.estimators_, self.estimator_weights_):
-            acc[np.arange(X.shape[0]), est.predict(X)] += a
+            acc -= a / (K - 1)
+            acc[rows, est.predict(X)] += a * K / (K - 1)
             wsum += a
             yield acc / wsum
 
@@ -654,7 +659,7 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
             yield self._to_decision(s)
 
     def decision_function(self, X):
-        """Weighted vote ``sum_m alpha_m [h_m(x) = k] / sum_m alpha_m`` (binary: k=1 minus k=0)."""
+        """Normalised weighted symmetric vote ``f_k(x)`` (binary: ``f_1 - f_0``)."""
         dec = None
         for dec in self.staged_decision_function(X):
             pass
