@@ -171,6 +171,8 @@ def expand(input, *sizes):
     lead = len(sizes) - x.data.ndim
     if lead < 0:
         raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.data.ndim} dimensions")
+    if any(s == -1 for s in sizes[:lead]):
+        raise ValueError(f"expand: size -1 is not allowed in a new leading dimension (sizes {sizes})")
     shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return broadcast_to(x, shape)
 
