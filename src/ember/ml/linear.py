@@ -547,9 +547,11 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             if obj.K > 1:
                 H.flat[:: H.shape[0] + 1] += 1e-10      # softmax's shift direction is flat
             try:
-                step = scipy.linalg.solve(H, g, assume_a="pos")
-            except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-                step = scipy.linalg.lstsq(H, g)[0]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+                    step = scipy.linalg.solve(H, g, assume_a="pos")
+            except (np.linalg.LinAlgError, scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
+                step = scipy.linalg.lstsq(H, g)[0]       # singular H: minimum-norm step
             t, slope = 1.0, float(g @ step)
             while True:
                 cand = theta - t * step
