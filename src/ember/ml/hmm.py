@@ -38,7 +38,7 @@ are not either).
     >>> m.emissionprob_ = np.array([[0.1, 0.4, 0.5], [0.6, 0.3, 0.1]])
     >>> X = np.array([[0], [1], [2]])
     >>> round(float(m.score(X)), 6), m.predict(X).tolist()
-    (-3.6115, [1, 0, 0])
+    (-3.392872, [1, 0, 0])
 """
 import numbers
 import sys

@@ -222,4 +222,5 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Class with the largest (weighted) vote; ties -> lowest class label."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -419,6 +419,9 @@ class SVC(ClassifierMixin, BaseEstimator):
         self.shape_fit_ = X.shape
 
         keep = Cv > 0  # libsvm drops samples of zero weight
+        if np.unique(y_enc[keep]).size < 2:
+            raise ValueError("Invalid input - all samples with positive weights belong to the "
+                             "same class (at least two classes are needed)")
         all_idx = np.arange(X.shape[0])
         pair_alpha, pair_idx, rhos, n_iter = [], [], [], []
         for ci in range(n_classes):
@@ -668,6 +671,7 @@ def _primal_newton(X, y, Cv, tol, max_iter):
     gnorm0 = np.linalg.norm(g)
     it = 0
     converged = gnorm0 == 0
+    polished = False
     while not converged and it < max_iter:
         Xm = X[m]
         cm = 2.0 * Cv[m]
@@ -688,6 +692,10 @@ def _primal_newton(X, y, Cv, tol, max_iter):
         f, g, m = f_new, g_new, m_new
         it += 1
         converged = np.linalg.norm(g) <= eps * gnorm0
+        if converged and not polished:
+            # Newton converges quadratically near the optimum: one more step makes the
+            # solution exact to rounding at negligible cost
+            polished, converged = True, False
     if not converged:
         warnings.warn("Liblinear failed to converge, increase the number of iterations.",
                       ConvergenceWarning)
