@@ -77,9 +77,13 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
                     capture[key] = g if prev_g is None else prev_g + g
                 return
             if not create_graph:
-                if id(g.data) in given:
-                    g = _wrap(g.data.copy())
-                given.add(id(g.data))
+                # a leaf's .grad must be its own writable array (users zero_() it in place)
+                arr = g.data
+                owner = id(arr if arr.base is None else arr.base)
+                if owner in given or not arr.flags.writeable:
+                    g = _wrap(arr.copy())
+                    owner = id(g.data)
+                given.add(owner)
                 if g.grad_fn is not None:
                     g = g.detach()
             if leaf.grad is None:
@@ -89,6 +93,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
             else:
                 leaf.grad = _wrap(leaf.grad.data + g.data)
 
+        for g in grads:   # never hand the caller's own gradient array to a leaf
+            given.add(id(g.data if g.data.base is None else g.data.base))
         roots = []
         for out, g in zip(outputs, grads):
             if out.grad_fn is None:

@@ -67,8 +67,8 @@ def _outputs(func, inputs):
 def _jacobians(func, inputs, eps):
     """Numerical Jacobians d out_j / d in_i as arrays (n_in_elems, n_out_elems)."""
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    with no_grad():
-        outs = _outputs(func, inputs)
+    # func may itself differentiate (gradgradcheck), so it runs with grad mode on
+    outs = _outputs(func, inputs)
     sizes = [o.data.size for o in outs]
     jac = {}
     for i in diff:
@@ -77,12 +77,11 @@ def _jacobians(func, inputs, eps):
         J = np.zeros((flat.size, int(np.sum(sizes))), dtype=np.float64)
         for k in range(flat.size):
             old = flat[k]
-            with no_grad():
-                flat[k] = old + eps
-                fp = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
-                flat[k] = old - eps
-                fm = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
-                flat[k] = old
+            flat[k] = old + eps
+            fp = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
+            flat[k] = old - eps
+            fm = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
+            flat[k] = old
             J[k] = (fp - fm) / (2 * eps)
         jac[i] = J
     return diff, outs, jac
@@ -144,8 +143,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     """Check second derivatives: gradcheck of (inputs, grad_outputs) -> d(func)/d(inputs)
     computed with ``create_graph=True``. Random grad_outputs are drawn if none are given."""
     inputs = _as_tuple(inputs)
-    with no_grad():
-        outs = _outputs(func, inputs)
+    outs = _outputs(func, inputs)
     if grad_outputs is None:
         rs = np.random.default_rng(0)
         grad_outputs = [Tensor(rs.standard_normal(o.shape).astype(o.dtype), requires_grad=True)
