@@ -248,14 +248,18 @@ class Tensor:
     # ---- in-place ops ----------------------------------------------------------------------
     def _inplace(self, operand, result_fn, array_fn):
         """Run an in-place op: on the array when no graph is involved; otherwise compute the
-        out-of-place result and make this tensor that result (the graph is rebased)."""
+        out-of-place ``result_fn(old)`` from an alias of the current value and make this
+        tensor that result (the graph is rebased; the old array is left intact, so nodes
+        that saved the old value still see it)."""
         if state.enabled and (self.requires_grad
                               or (isinstance(operand, Tensor) and operand.requires_grad)):
             if self.grad_fn is None and self.requires_grad:
                 raise RuntimeError(
                     "a leaf tensor that requires grad is being used in an in-place operation; "
                     "do it under `with ember.no_grad():` or on a .clone()")
-            out = result_fn()
+            old = _wrap(self.data, self.grad_fn)
+            old.requires_grad = self.requires_grad
+            out = result_fn(old)
             self.data = out.data.astype(self.data.dtype, copy=False)
             self.grad_fn = out.grad_fn
             self.requires_grad = out.requires_grad
@@ -265,7 +269,7 @@ class Tensor:
         return self
 
     def _inplace_binary(self, op, ufunc, other):
-        return self._inplace(other, lambda: op(self, other),
+        return self._inplace(other, lambda old: op(old, other),
                              lambda: ufunc(self.data, _raw(other), out=self.data, casting="unsafe"))
 
     def add_(self, other, alpha=1):
@@ -286,30 +290,27 @@ class Tensor:
 
     def clamp_(self, min=None, max=None):
         from ..ops.math import clamp
-        return self._inplace(None, lambda: clamp(self, min, max),
+        return self._inplace(None, lambda old: clamp(old, min, max),
                              lambda: np.clip(self.data, min, max, out=self.data))
 
     def zero_(self):
         return self.fill_(0)
 
     def fill_(self, value):
-        from ..ops.shape import broadcast_to
-        from ..ops.math import cast
-        value_t = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self.dtype))
-        return self._inplace(value_t, lambda: broadcast_to(cast(value_t, self.dtype), self.shape) + 0,
-                             lambda: self.data.fill(_raw(value)))
+        return self.copy_(value)
 
     def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. src."""
         from ..ops.shape import broadcast_to
-        from ..ops.math import cast
-        src_t = src if isinstance(src, Tensor) else Tensor(src)
+        from ..ops.math import cast, clone
+        src_t = src if isinstance(src, Tensor) else _wrap(np.asarray(src, dtype=self.data.dtype))
         return self._inplace(
-            src_t, lambda: broadcast_to(cast(src_t, self.dtype), self.shape) + 0,
+            src_t, lambda old: clone(broadcast_to(cast(src_t, self.dtype), self.shape)),
             lambda: self.data.__setitem__(Ellipsis, backend.to_device(src_t.data, self.device)))
 
     def __setitem__(self, key, value):
         from ..ops.index import index_put
-        return self._inplace(value, lambda: index_put(self, key, value),
+        return self._inplace(value, lambda old: index_put(old, key, value),
                              lambda: self.data.__setitem__(_index_key(key), _raw(value)))
 
     def __iadd__(self, other):
