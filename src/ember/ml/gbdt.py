@@ -159,7 +159,9 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
             gain = GL ** 2 / (HL + lam) + GR ** 2 / (HR + lam) - Gc ** 2 / (Hc + lam)
         ok = bin_ok[None] & (HL >= min_child_weight) & (HR >= min_child_weight)
         gain = np.where(ok, gain, -np.inf).reshape(cj.size, -1)
-        best = np.argmax(gain, axis=1)
+        gmax = gain.max(axis=1, keepdims=True)
+        # near-ties (rounding noise between equivalent splits) go to the lowest index
+        best = np.argmax(gain >= gmax - 1e-12 * np.abs(gmax), axis=1)
         bgain = gain[np.arange(cj.size), best]
         sel = bgain > _KRT_EPS
         if not sel.any():
@@ -227,7 +229,7 @@ class _SquaredError:
         return np.array([np.average(y, weights=w) if base_score is None else base_score])
 
     def grad_hess(self, y, F, w):
-        return [((F[:, 0] - y) * w, w.copy())]
+        return [(F[:, 0] - y, np.ones_like(y))]
 
     def eval(self, y, F):
         return float(np.sqrt(np.mean((y - F[:, 0]) ** 2)))
@@ -244,7 +246,7 @@ class _Logistic:
 
     def grad_hess(self, y, F, w):
         p = expit(F[:, 0])
-        return [((p - y) * w, np.maximum(p * (1.0 - p), 1e-16) * w)]
+        return [(p - y, np.maximum(p * (1.0 - p), 1e-16))]
 
     def eval(self, y, F):
         p = np.clip(expit(F[:, 0]), 1e-16, 1 - 1e-16)
@@ -268,7 +270,7 @@ class _Softmax:
         p = softmax(F, axis=1)
         out = []
         for k in range(self.n_outputs):
-            out.append(((p[:, k] - (y == k)) * w, np.maximum(2.0 * p[:, k] * (1.0 - p[:, k]), 1e-16) * w))
+            out.append((p[:, k] - (y == k), np.maximum(2.0 * p[:, k] * (1.0 - p[:, k]), 1e-16)))
         return out
 
     def eval(self, y, F):
@@ -346,11 +348,13 @@ class _BaseGradientBoosting(BaseEstimator):
                  for Xe, ye in eval_set]
         self.evals_result_ = {f"validation_{i}": {loss.metric: []} for i in range(len(evals))}
         exact = self.tree_method == "exact"
+        active = np.flatnonzero(sw > 0)             # zero-weight rows take no part in training
+        n_act = active.size
         if exact:
             XT = np.ascontiguousarray(X.T)
             orders = presort(XT)
         else:
-            cuts = _make_cuts(X, self.max_bin)
+            cuts = _make_cuts(X[active], self.max_bin)
             B = _bin(X, cuts)
             NB = max(c.size for c in cuts) + 1
             cuts_pad = np.full((F, NB), np.inf)
@@ -359,23 +363,23 @@ class _BaseGradientBoosting(BaseEstimator):
                 cuts_pad[f, :c.size] = c
                 valid_bin[f, :c.size] = True
             BF = B.astype(np.int32) + (np.arange(F, dtype=np.int32) * NB)[None, :]
-        n_sub = max(1, int(round(self.subsample * n)))
+        n_sub = max(1, int(round(self.subsample * n_act)))
         n_col = max(1, int(self.colsample_bytree * F))
         self.trees_ = []
         best_score, best_iter = np.inf, 0
         self.best_iteration_ = None
         for it in range(self.n_estimators):
-            rows = np.sort(rs.permutation(n)[:n_sub]) if n_sub < n else np.arange(n)
+            rows = np.sort(active[rs.permutation(n_act)[:n_sub]]) if n_sub < n_act else active
             feats = np.sort(rs.permutation(F)[:n_col]) if n_col < F else np.arange(F)
             gh = loss.grad_hess(y, margin, sw)
             round_trees = []
             for k, (g, h) in enumerate(gh):
-                g, h = _f32(g), _f32(h)
+                g, h = _f32(g) * sw, _f32(h) * sw  # float32 statistics, as XGBoost
                 if exact:
                     keep = np.zeros(n, dtype=bool)
                     keep[rows] = True
                     o = orders[feats]
-                    if n_sub < n:
+                    if rows.size < n:
                         o = o[keep[o]].reshape(feats.size, -1)
                     S = np.column_stack([np.ones(n), g, h])
                     t = grow_tree(XT[feats], o, S, "xgb", max_depth=self.max_depth,

@@ -288,7 +288,9 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         un, gstart = np.unique(nodes_v, return_index=True)
         gmax = np.maximum.reduceat(score, gstart)
         glen = np.diff(np.append(gstart, vidx.size))
-        is_max = np.flatnonzero(score >= np.repeat(gmax, glen))
+        # near-ties (rounding noise between equivalent splits) go to the first candidate
+        gm = np.repeat(gmax, glen)
+        is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
         _, fi = np.unique(nodes_v[is_max], return_index=True)
         bv = is_max[fi]                              # index into vidx of each node's best split
         if xgb:
@@ -520,7 +522,8 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
             return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
