@@ -132,7 +132,9 @@ class LinearRegression(_LinearRegressorMixin, MultiOutputMixin, RegressorMixin, 
         r = np.sqrt(sw)
         A = Xc * r[:, None]
         b = yc * (r if yc.ndim == 1 else r[:, None])
-        coef, _, self.rank_, self.singular_ = scipy.linalg.lstsq(A, b)
+        # singular values below max(n, p) * eps * s_max count as zero (numerical rank)
+        cond = max(A.shape) * np.finfo(np.float64).eps
+        coef, _, self.rank_, self.singular_ = scipy.linalg.lstsq(A, b, cond=cond)
         _set_coef(self, coef.T if y.ndim > 1 else coef, X_off, y_off, y)
         return self
 
@@ -200,7 +202,7 @@ class Ridge(_LinearRegressorMixin, MultiOutputMixin, RegressorMixin, BaseEstimat
             # alpha (near) 0 with a singular Gram matrix: fall back to least squares
             Aa = np.vstack([A, np.sqrt(alpha) * np.eye(p)])
             ba = np.concatenate([b, np.zeros((p,) + b.shape[1:])])
-            coef = scipy.linalg.lstsq(Aa, ba)[0]
+            coef = scipy.linalg.lstsq(Aa, ba, cond=max(Aa.shape) * np.finfo(np.float64).eps)[0]
         _set_coef(self, coef.T if y.ndim > 1 else coef, X_off, y_off, y)
         self.n_iter_ = None
         return self
@@ -680,42 +682,17 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             T = np.where(y_idx == 1, 1.0, -1.0)[:, None]
         else:
             T = np.where(y_idx[:, None] == np.arange(K)[None, :], 1.0, -1.0)
+        rng = check_random_state(self.random_state)
+        # one independent binary problem per class, each with its own shuffling seed
+        seeds = rng.randint(np.iinfo(np.int32).max, size=K)
         W = np.zeros((K, p))
         b = np.zeros(K)
-        rng = check_random_state(self.random_state)
-        eta = float(self.eta0)
-        tol = -np.inf if self.tol is None else float(self.tol)
-        best = np.full(K, np.inf)
-        no_improve = np.zeros(K, dtype=int)
-        active = np.ones(K, dtype=bool)
         n_iter = np.zeros(K, dtype=int)
-        order = np.arange(n)
-        for epoch in range(self.max_iter):
-            if self.shuffle:
-                rng.shuffle(order)
-            ks = np.flatnonzero(active)
-            Wa, ba = W[ks], b[ks]
-            sumloss = np.zeros(len(ks))
-            for i in order:
-                x = X[i]
-                t = T[i, ks]
-                margin = t * (Wa @ x + ba)
-                bad = margin <= 0
-                if bad.any():
-                    sumloss[bad] -= margin[bad]
-                    upd = eta * t * bad
-                    Wa += upd[:, None] * x[None, :]
-                    if self.fit_intercept:
-                        ba += upd
-            W[ks], b[ks] = Wa, ba
-            n_iter[ks] = epoch + 1
-            worse = sumloss > best[ks] - tol * n
-            no_improve[ks] = np.where(worse, no_improve[ks] + 1, 0)
-            best[ks] = np.minimum(best[ks], sumloss)
-            active[ks[no_improve[ks] >= self.n_iter_no_change]] = False
-            if not active.any():
-                break
-        if self.tol is not None and active.any():
+        converged = True
+        for k in range(K):
+            W[k], b[k], n_iter[k], ok = self._fit_binary(X, T[:, k], seeds[k])
+            converged &= ok
+        if not converged:
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider increasing "
                 "max_iter to improve the fit.", ConvergenceWarning)
@@ -724,6 +701,34 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self.n_iter_ = int(n_iter.max())
         self.t_ = float(self.n_iter_ * n + 1)
         return self
+
+    def _fit_binary(self, X, t, seed):
+        """Perceptron epochs on targets ``t`` in {-1, +1}; returns (w, b, n_iter, converged)."""
+        n, p = X.shape
+        w = np.zeros(p)
+        b = 0.0
+        eta = float(self.eta0)
+        tol = -np.inf if self.tol is None else float(self.tol)
+        rng = np.random.RandomState(seed)
+        order = np.arange(n)
+        best, no_improve = np.inf, 0
+        for epoch in range(self.max_iter):
+            if self.shuffle:
+                rng.shuffle(order)
+            sumloss = 0.0
+            for i in order:
+                x = X[i]
+                margin = t[i] * (x @ w + b)
+                if margin <= 0.0:
+                    sumloss -= margin
+                    w += (eta * t[i]) * x
+                    if self.fit_intercept:
+                        b += eta * t[i]
+            no_improve = no_improve + 1 if sumloss > best - tol * n else 0
+            best = min(best, sumloss)
+            if no_improve >= self.n_iter_no_change:
+                return w, b, epoch + 1, True
+        return w, b, self.max_iter, self.tol is None
 
     def decision_function(self, X):
         check_is_fitted(self)

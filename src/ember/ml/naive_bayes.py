@@ -229,6 +229,8 @@ class MultinomialNB(_BaseNB):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
+        # as scikit-learn: count models score poorly on the checks' continuous blobs
+        tags.classifier_tags.poor_score = True
         return tags
 
     @staticmethod
@@ -287,6 +289,12 @@ class BernoulliNB(_BaseNB):
         self.binarize = binarize
         self.fit_prior = fit_prior
         self.class_prior = class_prior
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # as scikit-learn: binarised continuous blobs lose most of the class information
+        tags.classifier_tags.poor_score = True
+        return tags
 
     def _binarize(self, X):
         if self.binarize is None:
