@@ -1,0 +1,143 @@
+"""Decision trees: parity with scikit-learn's CART, importances, parameters and errors."""
+import numpy as np
+import pytest
+from sklearn import tree as sk_tree
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import NotFittedError
+
+from ember.ml.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+
+def _clf_data(seed, n=400, n_classes=3):
+    return make_classification(n_samples=n, n_features=8, n_informative=5,
+                               n_classes=n_classes, random_state=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("criterion", ["gini", "entropy", "log_loss"])
+def test_classifier_same_tree_as_sklearn_when_depth_limited(seed, criterion):
+    X, y = _clf_data(seed)
+    Xt = np.random.RandomState(seed + 10).randn(300, 8)
+    kw = dict(criterion=criterion, max_depth=4, random_state=0)
+    ours = DecisionTreeClassifier(**kw).fit(X, y)
+    ref = sk_tree.DecisionTreeClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(Xt), ref.predict_proba(Xt), atol=1e-12)
+    assert ours.get_depth() == ref.get_depth()
+    assert ours.get_n_leaves() == ref.get_n_leaves()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_classifier_full_tree_matches_sklearn(seed):
+    X, y = _clf_data(seed, n=600)
+    Xtr, ytr, Xte, yte = X[:400], y[:400], X[400:], y[400:]
+    ours = DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
+    ref = sk_tree.DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
+    # pure leaves on training data, same number of leaves up to tie breaking
+    assert ours.score(Xtr, ytr) == 1.0
+    assert abs(ours.get_n_leaves() - ref.get_n_leaves()) <= 2
+    assert abs(ours.score(Xte, yte) - ref.score(Xte, yte)) <= 0.03
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("params", [dict(max_depth=6, min_samples_leaf=3),
+                                    dict(min_samples_split=10), dict(max_depth=3)])
+def test_regressor_matches_sklearn(seed, params):
+    X, y = make_regression(n_samples=300, n_features=6, noise=1.0, random_state=seed)
+    ours = DecisionTreeRegressor(random_state=0, **params).fit(X, y)
+    ref = sk_tree.DecisionTreeRegressor(random_state=0, **params).fit(X, y)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-9, atol=1e-9)
+    assert ours.get_n_leaves() == ref.get_n_leaves()
+    assert ours.get_depth() == ref.get_depth()
+
+
+def test_sample_weight_matches_sklearn():
+    X, y = _clf_data(3)
+    sw = np.random.RandomState(0).randint(0, 4, size=y.size).astype(float)
+    ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y, sample_weight=sw)
+    ref = sk_tree.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-12)
+    Xr, yr = make_regression(n_samples=200, n_features=5, random_state=1)
+    swr = np.random.RandomState(1).uniform(0.1, 3.0, size=200)
+    o = DecisionTreeRegressor(max_depth=4).fit(Xr, yr, sample_weight=swr)
+    r = sk_tree.DecisionTreeRegressor(max_depth=4).fit(Xr, yr, sample_weight=swr)
+    np.testing.assert_allclose(o.predict(Xr), r.predict(Xr), rtol=1e-9)
+
+
+def test_integer_weights_equal_repetition():
+    X, y = _clf_data(4, n=120)
+    sw = np.random.RandomState(2).randint(0, 3, size=y.size)
+    a = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, y, sample_weight=sw)
+    b = DecisionTreeClassifier(max_depth=4, random_state=0).fit(np.repeat(X, sw, axis=0),
+                                                                  np.repeat(y, sw))
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-12)
+
+
+def test_feature_importances_rank_informative_first():
+    X, y = make_classification(n_samples=600, n_features=10, n_informative=3, n_redundant=0,
+                               n_repeated=0, shuffle=False, random_state=0)
+    clf = DecisionTreeClassifier(max_depth=5, random_state=0).fit(X, y)
+    imp = clf.feature_importances_
+    assert imp.sum() == pytest.approx(1.0)
+    assert set(np.argsort(imp)[::-1][:3]) == {0, 1, 2}
+    ref = sk_tree.DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    ours = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    np.testing.assert_allclose(ours.feature_importances_, ref.feature_importances_, atol=1e-10)
+
+
+def test_max_features_and_random_state():
+    X, y = _clf_data(5, n=300)
+    a = DecisionTreeClassifier(max_features=2, random_state=1).fit(X, y)
+    b = DecisionTreeClassifier(max_features=2, random_state=1).fit(X, y)
+    c = DecisionTreeClassifier(max_features=2, random_state=2).fit(X, y)
+    np.testing.assert_array_equal(a.tree_.feature, b.tree_.feature)
+    assert not np.array_equal(a.tree_.feature, c.tree_.feature)
+    assert a.max_features_ == 2
+    assert DecisionTreeClassifier(max_features="sqrt").fit(X, y).max_features_ == 2
+    assert DecisionTreeClassifier(max_features=0.5).fit(X, y).max_features_ == 4
+
+
+def test_string_labels_and_proba():
+    X, y = _clf_data(6, n=200)
+    labels = np.array(["a", "b", "c"])[y]
+    clf = DecisionTreeClassifier(max_depth=3).fit(X, labels)
+    assert set(clf.predict(X)) <= {"a", "b", "c"}
+    p = clf.predict_proba(X)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[p.argmax(1)], clf.predict(X))
+
+
+def test_threshold_midpoints_like_sklearn():
+    X = np.array([[0.0], [1.0], [3.0], [7.0]])
+    clf = DecisionTreeClassifier().fit(X, [0, 0, 1, 1])
+    assert clf.tree_.threshold[0] == pytest.approx(2.0)
+    assert clf.predict([[2.0]])[0] == 0  # x <= threshold goes left
+    assert clf.predict([[2.0001]])[0] == 1
+
+
+@pytest.mark.parametrize("params, name", [
+    (dict(max_depth=0), "max_depth"),
+    (dict(criterion="foo"), "criterion"),
+    (dict(min_samples_split=1), "min_samples_split"),
+    (dict(min_samples_leaf=0), "min_samples_leaf"),
+    (dict(max_features="bar"), "max_features"),
+])
+def test_bad_parameters(params, name):
+    X, y = _clf_data(0, n=50)
+    with pytest.raises(ValueError, match=name):
+        DecisionTreeClassifier(**params).fit(X, y)
+
+
+def test_bad_input():
+    X, y = _clf_data(0, n=50)
+    with pytest.raises(NotFittedError):
+        DecisionTreeClassifier().predict(X)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        DecisionTreeClassifier().fit(Xn, y)
+    clf = DecisionTreeClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="criterion"):
+        DecisionTreeRegressor(criterion="gini").fit(X, y.astype(float))
