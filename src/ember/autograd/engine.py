@@ -121,16 +121,15 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
             if capture is not None and id(node) in capture and g is not None:
                 prev_g = capture[id(node)]
                 capture[id(node)] = g if prev_g is None else prev_g + g
-            if g is None:
-                in_grads = None
+            if g is None:           # nothing arrived: pass "no gradient" down
+                in_grads = (None,) * len(node.next_edges)
             else:
                 in_grads = node.backward(g)
                 if not retain_graph:
                     node.release()
-            for i, edge in enumerate(node.next_edges):
+            for edge, gi in zip(node.next_edges, in_grads):
                 if edge is None:
                     continue
-                gi = None if in_grads is None else in_grads[i]
                 if edge.__class__ is Tensor:
                     if gi is not None:
                         deliver_leaf(edge, gi)
@@ -159,6 +158,19 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
 def _dependencies(roots, capture):
     """Count, for every node reachable from the roots, how many consumers will send it a
     gradient. With ``capture`` (autograd.grad), keep only nodes that lead to a target."""
+    if capture is None:
+        deps = {}
+        seen = set(roots)
+        stack = list(roots)
+        while stack:
+            for e in stack.pop().next_edges:
+                if e is not None and e.__class__ is not Tensor:
+                    deps[e] = deps.get(e, 0) + 1
+                    if e not in seen:
+                        seen.add(e)
+                        stack.append(e)
+        return deps, None
+
     children = {}
     stack = list(roots)
     seen = set(roots)
@@ -170,39 +182,36 @@ def _dependencies(roots, capture):
             if k not in seen:
                 seen.add(k)
                 stack.append(k)
-
-    needed = None
-    if capture is not None:
-        needed = set()
-        # a node is needed if it is a target or leads to a target leaf or a needed node;
-        # resolve with an iterative post-order walk.
-        leads = {}
-        for start in roots:
-            if start in leads:
+    # a node is needed if it is a target or leads to a target leaf or a needed node;
+    # resolved with an iterative post-order walk
+    needed = set()
+    leads = {}
+    for start in roots:
+        if start in leads:
+            continue
+        stack = [(start, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                ok = id(node) in capture or any(
+                    e is not None and (id(e) in capture if e.__class__ is Tensor else leads.get(e, False))
+                    for e in node.next_edges)
+                leads[node] = ok
+                if ok:
+                    needed.add(node)
                 continue
-            stack = [(start, False)]
-            while stack:
-                node, expanded = stack.pop()
-                if expanded:
-                    ok = id(node) in capture or any(
-                        e is not None and (id(e) in capture if e.__class__ is Tensor else leads.get(e, False))
-                        for e in node.next_edges)
-                    leads[node] = ok
-                    if ok:
-                        needed.add(node)
-                    continue
-                if node in leads:
-                    continue
-                stack.append((node, True))
-                for k in children[node]:
-                    if k not in leads:
-                        stack.append((k, False))
+            if node in leads:
+                continue
+            stack.append((node, True))
+            for k in children[node]:
+                if k not in leads:
+                    stack.append((k, False))
     deps = {}
     for node, kids in children.items():
-        if needed is not None and node not in needed:
+        if node not in needed:
             continue
         for k in kids:
-            if needed is None or k in needed:
+            if k in needed:
                 deps[k] = deps.get(k, 0) + 1
     return deps, needed
 

@@ -31,17 +31,11 @@ class Node:
 
     _hooks = None          # hooks on the gradient of this node's output (non-leaf tensor hooks)
     saved = ()
+    _out = None
 
     def __init__(self, *inputs):
-        edges = []
-        for t in inputs:
-            if t is None or t.__class__ is not _Tensor or not t.requires_grad:
-                edges.append(None)
-            elif t.grad_fn is not None:
-                edges.append(t.grad_fn)
-            else:
-                edges.append(t)
-        self.next_edges = edges
+        self.next_edges = [None if t is None or t.__class__ is not _Tensor or not t.requires_grad
+                           else (t.grad_fn or t) for t in inputs]
 
     # ---- saved tensors with version checks -------------------------------------------------
     def save(self, *tensors):
@@ -79,7 +73,7 @@ class Node:
         """Free what was saved for backward (called after backward unless retain_graph)."""
         if self.saved:
             self.saved = _FREED
-        if hasattr(self, "_out"):
+        if self._out is not None:
             self._out = _FREED
 
     @classmethod

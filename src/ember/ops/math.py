@@ -139,17 +139,28 @@ def square(input):
 # ---------------------------------------------------------------------------------------
 # binary ops with broadcasting
 # ---------------------------------------------------------------------------------------
+_PY_SCALARS = (float, int, bool)
+
+
 def _operands(a, b, op):
-    if a.__class__ is not Tensor:
-        a = scalar_or_tensor(a, op, "input")
-    if b.__class__ is not Tensor:
-        b = scalar_or_tensor(b, op, "other")
-    ad = a.data if a.__class__ is Tensor else a
-    bd = b.data if b.__class__ is Tensor else b
-    # torch: an integer tensor combined with a Python float gives the default float dtype
-    if type(bd) is float and ad.dtype.kind in "iub":
+    """(a, b, a's array or scalar, b's array or scalar); Python numbers stay scalars so a
+    float32 tensor stays float32, and an integer tensor meeting a Python float becomes the
+    default float dtype (torch's rule)."""
+    if a.__class__ is Tensor:
+        ad = a.data
+    else:
+        if a.__class__ not in _PY_SCALARS:
+            a = scalar_or_tensor(a, op, "input")
+        ad = a.data if a.__class__ is Tensor else a
+    if b.__class__ is Tensor:
+        bd = b.data
+    else:
+        if b.__class__ not in _PY_SCALARS:
+            b = scalar_or_tensor(b, op, "other")
+        bd = b.data if b.__class__ is Tensor else b
+    if bd.__class__ is float and ad.dtype.kind in "iub":
         ad = ad.astype(get_default_dtype())
-    elif type(ad) is float and bd.dtype.kind in "iub":
+    elif ad.__class__ is float and bd.dtype.kind in "iub":
         bd = bd.astype(get_default_dtype())
     return a, b, ad, bd
 
@@ -206,12 +217,15 @@ def _binary(name, ufunc, cls, saves):
             out = ufunc(ad, bd)
         except ValueError:
             raise _broadcast_error(name, ad, bd) from None
-        if state.enabled and (_rg(a) or _rg(b)):
-            node = cls(a if a.__class__ is Tensor else None, b if b.__class__ is Tensor else None)
-            node.sa, node.sb = _shape(a), _shape(b)
-            if saves:
-                node.save(a, b)
-            return _wrap(out, node)
+        if state.enabled:
+            ta, tb = a.__class__ is Tensor, b.__class__ is Tensor
+            if (ta and a.requires_grad) or (tb and b.requires_grad):
+                node = cls(a if ta else None, b if tb else None)
+                node.sa = ad.shape if ta else ()
+                node.sb = bd.shape if tb else ()
+                if saves:
+                    node.save(a, b)
+                return _wrap(out, node)
         return _wrap(out)
     op.__name__ = op.__qualname__ = name
     return op

@@ -1,0 +1,70 @@
+"""Side-by-side timing of ember against a reference library (torch CPU, scikit-learn) in
+one process: the two are interleaved round by round, with the same thread count, and the
+median per-call time of each is reported with their ratio. Never part of the test run.
+
+Ratio convention: ``speed = reference_time / ember_time`` (ember's throughput relative to
+the reference; > 1 means ember is faster).
+"""
+import json
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def set_threads(n):
+    """Same BLAS/OpenMP thread count for NumPy and torch."""
+    from threadpoolctl import threadpool_limits
+    limiter = threadpool_limits(n)
+    try:
+        import torch
+        torch.set_num_threads(n)
+    except ImportError:
+        pass
+    return limiter
+
+
+def _time_once(fn, inner):
+    t0 = time.perf_counter()
+    for _ in range(inner):
+        fn()
+    return (time.perf_counter() - t0) / inner
+
+
+def compare(name, ember_fn, ref_fn, rounds=15, inner=5, warmup=2, ref_name="torch"):
+    """Interleave ``rounds`` rounds of ``inner`` calls each; return a result row."""
+    for _ in range(warmup):
+        ember_fn()
+        ref_fn()
+    te, tr = [], []
+    for r in range(rounds):
+        # alternate which goes first so neither always gets the warmer cache
+        if r % 2:
+            te.append(_time_once(ember_fn, inner))
+            tr.append(_time_once(ref_fn, inner))
+        else:
+            tr.append(_time_once(ref_fn, inner))
+            te.append(_time_once(ember_fn, inner))
+    e, t = statistics.median(te), statistics.median(tr)
+    return {"benchmark": name, "ember_ms": e * 1e3, f"{ref_name}_ms": t * 1e3,
+            "speed_vs_" + ref_name: t / e}
+
+
+def report(rows, out_name, threads, extra=None):
+    """Print a markdown table and write JSON to benchmarks/results/<out_name>.json."""
+    keys = list(rows[0].keys())
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r.values()) + " |")
+    RESULTS.mkdir(exist_ok=True)
+    meta = {"threads": threads, "python": platform.python_version(), "machine": platform.machine(),
+            "cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d")}
+    if extra:
+        meta.update(extra)
+    path = RESULTS / f"{out_name}.json"
+    path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
+    print(f"wrote {path}")
