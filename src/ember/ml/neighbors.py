@@ -87,11 +87,26 @@ def _distance_blocks(X, Y, metric, p, block_elems, Y_sq=None):
 
 
 def _k_smallest(D, k):
-    """Indices of the ``k`` smallest entries per row, sorted by (distance, index)."""
+    """Indices of the ``k`` smallest entries per row, sorted by (distance, index).
+
+    For small ``k`` this takes ``k`` successive row-wise ``argmin`` passes (first index wins,
+    i.e. ties go to the lower training index), which is much faster than a partition of the
+    whole row; ``D`` is overwritten.  Larger ``k`` use ``argpartition`` with an explicit
+    tie repair at the k-th distance."""
     n, m = D.shape
     if k >= m:
         idx = np.argsort(D, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(D, idx, axis=1), idx
+    if k <= 16:
+        rows = np.arange(n)
+        idx = np.empty((n, k), dtype=np.intp)
+        val = np.empty((n, k), dtype=D.dtype)
+        for j in range(k):
+            a = D.argmin(axis=1)
+            idx[:, j] = a
+            val[:, j] = D[rows, a]
+            D[rows, a] = np.inf
+        return val, idx
     part = np.argpartition(D, k - 1, axis=1)[:, :k]
     dpart = np.take_along_axis(D, part, axis=1)
     kth = dpart.max(axis=1)
@@ -152,6 +167,7 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
         self.classes_, self._y = np.unique(y, return_inverse=True)
         self._fit_X = X
         self._fit_sq = np.einsum("ij,ij->i", X, X)
+        self._fit_m2T = np.ascontiguousarray(-2.0 * X.T)
         self.n_samples_fit_ = X.shape[0]
         metric, p = _normalise_metric(self.metric, self.p)
         self.effective_metric_ = metric if callable(metric) else (
@@ -182,9 +198,22 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
                 f"n_samples_fit = {self.n_samples_fit_}, n_samples = {X.shape[0]}")
         dist = np.empty((X.shape[0], k))
         ind = np.empty((X.shape[0], k), dtype=np.intp)
-        for sl, D in _distance_blocks(X, self._fit_X, self._metric, self._p, 1 << 22,
-                                      Y_sq=self._fit_sq):
-            dist[sl], ind[sl] = _k_smallest(D, k)
+        if not callable(self._metric) and self._p == 2:
+            # rank by ||z||^2 - 2 x.z (one GEMM + one pass), then exact distances for the k kept
+            step = max(1, (1 << 22) // max(self.n_samples_fit_, 1))
+            for s in range(0, X.shape[0], step):
+                Xb = X[s:s + step]
+                R = Xb @ self._fit_m2T
+                R += self._fit_sq
+                v, i = _k_smallest(R, k)
+                v += np.einsum("ij,ij->i", Xb, Xb)[:, None]
+                np.maximum(v, 0.0, out=v)
+                dist[s:s + step] = np.sqrt(v)
+                ind[s:s + step] = i
+        else:
+            for sl, D in _distance_blocks(X, self._fit_X, self._metric, self._p, 1 << 22,
+                                          Y_sq=self._fit_sq):
+                dist[sl], ind[sl] = _k_smallest(D, k)
         if query_is_train:
             rows = np.arange(X.shape[0])[:, None]
             mask = ind != rows
