@@ -87,26 +87,26 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None):
 
 def _assign(X, centers, x_sq, chunk, need_dist=True):
     """Labels (and squared distance to the closest centre), computed in row chunks as
-    ``argmin_k (||c_k||^2 - 2 c_k . x)`` on a ``(k, chunk)`` block."""
+    ``argmin_k (||c_k||^2 - 2 x . c_k)`` on a ``(chunk, k)`` block."""
     n = X.shape[0]
     labels = np.empty(n, dtype=np.int32)
     mind = np.empty(n, dtype=X.dtype) if need_dist else None
-    c_sq = np.einsum("ij,ij->i", centers, centers)[:, None]
-    C2 = -2.0 * centers
+    c_sq = np.einsum("ij,ij->i", centers, centers)
+    C2T = np.ascontiguousarray(-2.0 * centers.T)
     for s in range(0, n, chunk):
-        D = C2 @ X[s:s + chunk].T
+        D = X[s:s + chunk] @ C2T
         D += c_sq
-        lab = D.argmin(axis=0)
+        lab = D.argmin(axis=1)
         labels[s:s + chunk] = lab
         if need_dist:
-            mind[s:s + chunk] = D[lab, np.arange(lab.shape[0])] + x_sq[s:s + chunk]
+            mind[s:s + chunk] = D[np.arange(lab.shape[0]), lab] + x_sq[s:s + chunk]
     if need_dist:
         np.maximum(mind, 0.0, out=mind)
     return labels, mind
 
 
 def _chunk(k):
-    return max(1024, (1 << 16) // max(k, 1))
+    return max(1024, (1 << 15) // max(k, 1))
 
 
 def _lloyd(X, sample_weight, centers, max_iter, tol, x_sq):
