@@ -140,3 +140,23 @@ def test_ranking_bad_input():
         em.roc_auc_score([0, 1, 2], np.ones((3, 3)), multi_class="ovr")
     with pytest.raises(ValueError, match="multi_class"):
         em.roc_auc_score([0, 1, 2], np.eye(3))
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-3, 3)), min_size=2, max_size=40),
+       st.booleans())
+def test_roc_walk_equals_sweep_property(pairs, drop):
+    y = np.array([p[0] for p in pairs])
+    s = np.array([p[1] for p in pairs], dtype=float) / 2      # heavy ties
+    if len(np.unique(y)) < 2:
+        return
+    sweep = em.roc_curve(y, s, drop_intermediate=drop)
+    walk = em.roc_curve_fast(y, s, drop_intermediate=drop)
+    ref = skm.roc_curve(y, s, drop_intermediate=drop)
+    for a, b, c in zip(sweep, walk, ref):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+    assert em.auc(sweep[0], sweep[1]) == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
