@@ -280,23 +280,33 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         R = Tn - L
         if xgb:
             okh = (L[2] >= min_child_weight) & (R[2] >= min_child_weight)
-            vidx, seg_v, L, R = vidx[okh], seg_v[okh], L[:, okh], R[:, okh]
+            vidx, seg_v, L, R, Tn = vidx[okh], seg_v[okh], L[:, okh], R[:, okh], Tn[:, okh]
             if vidx.size == 0:
                 break
         score = _proxy(L, R, crit, reg_lambda)
         nodes_v = pj[seg_v]
+        if xgb:
+            # XGBoost compares float32 loss changes; it scans each dense feature from the
+            # largest value down, so ties go to the lowest feature index, then to the
+            # highest threshold within that feature.
+            score = (score - Tn[1] ** 2 / (Tn[2] + reg_lambda)).astype(np.float32)
         un, gstart = np.unique(nodes_v, return_index=True)
         gmax = np.maximum.reduceat(score, gstart)
         glen = np.diff(np.append(gstart, vidx.size))
-        # near-ties (rounding noise between equivalent splits) go to the first candidate
         gm = np.repeat(gmax, glen)
-        is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
+        if xgb:
+            is_max = np.flatnonzero(score == gm)
+            order = np.lexsort((-is_max, seg_v[is_max], nodes_v[is_max]))
+            is_max = is_max[order]
+        else:
+            # near-ties (rounding noise between equivalent splits) go to the first candidate
+            is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
         _, fi = np.unique(nodes_v[is_max], return_index=True)
         bv = is_max[fi]                              # index into vidx of each node's best split
         if xgb:
-            parent = cur_T[:, cj[un]]
-            gain = gmax - parent[1] ** 2 / (parent[2] + reg_lambda)
-            sel = gain > min_split_gain
+            Lg, Rg, Pg = L[:, bv], R[:, bv], cur_T[:, cj[un]]
+            gain = (_proxy(Lg, Rg, crit, reg_lambda) - Pg[1] ** 2 / (Pg[2] + reg_lambda))
+            sel = gmax > min_split_gain
             un, bv, gain = un[sel], bv[sel], gain[sel]
         if un.size == 0:
             break
