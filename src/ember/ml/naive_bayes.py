@@ -159,17 +159,27 @@ class GaussianNB(_BaseNB):
         if not (isinstance(vs, numbers.Real) and not isinstance(vs, bool) and vs >= 0):
             raise ValueError(f"The 'var_smoothing' parameter must be a float >= 0; got {vs!r}")
         X, y = validate_data(self, X, y, dtype=np.float64)
-        Yw, y_idx, sw = self._fit_targets(X, y, sample_weight)
+        _, y_idx, sw = self._fit_targets(X, y, sample_weight)
         self.epsilon_ = float(vs * np.var(X, axis=0).max())
-        counts = Yw.sum(axis=0)
-        if np.any(counts <= 0):
-            raise ValueError("Every class needs a positive total sample weight")
-        self.theta_ = (Yw.T @ X) / counts[:, None]
-        # two-pass variance: E[(x - mean)^2] per class
-        self.var_ = np.empty_like(self.theta_)
-        for k in range(len(self.classes_)):
-            d = X - self.theta_[k]
-            self.var_[k] = (Yw[:, k] @ (d * d)) / counts[k]
+        n_classes = len(self.classes_)
+        counts = np.zeros(n_classes)
+        self.theta_ = np.zeros((n_classes, X.shape[1]))
+        self.var_ = np.zeros((n_classes, X.shape[1]))
+        unweighted = sample_weight is None
+        for k in range(n_classes):
+            mask = y_idx == k
+            Xk = X[mask]
+            if unweighted:
+                counts[k] = Xk.shape[0]
+                self.theta_[k] = Xk.mean(axis=0)
+                self.var_[k] = Xk.var(axis=0)          # two-pass: mean((x - mean)^2)
+            else:
+                wk = sw[mask]
+                counts[k] = wk.sum()
+                if counts[k] <= 0:
+                    raise ValueError(f"The class {self.classes_[k]!r} has zero total sample weight; every class needs a positive total weight")
+                self.theta_[k] = (wk @ Xk) / counts[k]
+                self.var_[k] = (wk @ (Xk - self.theta_[k]) ** 2) / counts[k]
         self.var_ += self.epsilon_
         self.class_count_ = counts
         if self.priors is not None:
