@@ -1,4 +1,6 @@
 """Kernel functions against sklearn.metrics.pairwise, and the explicit polynomial feature map."""
+import doctest
+import importlib
 from math import comb
 
 import numpy as np
@@ -76,3 +78,11 @@ def test_bad_inputs(data):
         K.polynomial_features_map(X, 1.5)
     with pytest.raises(ValueError):
         K.linear_kernel(np.array([[np.nan, 1.0]]))
+
+
+@pytest.mark.parametrize("module", ["kernels", "svm", "cluster", "neighbors", "hmm"])
+def test_docstring_examples_run(module):
+    mod = importlib.import_module(f"ember.ml.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -162,11 +162,13 @@ def test_svc_break_ties_uses_ovr_argmax():
     np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
 
 
-def test_svc_lazy_kernel_rows_give_same_solution():
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "poly", "sigmoid"])
+def test_svc_lazy_kernel_rows_give_same_solution(kernel):
     """With a tiny cache the kernel rows are computed on demand: same solution."""
-    X, y = make_classification(n_samples=300, n_features=5, random_state=2)
-    full = SVC().fit(X, y)
-    lazy = SVC(cache_size=0.05).fit(X, y)
+    X, y = make_classification(n_samples=200, n_features=5, random_state=2)
+    kw = {"gamma": 0.05} if kernel == "sigmoid" else {}
+    full = SVC(kernel=kernel, **kw).fit(X, y)
+    lazy = SVC(kernel=kernel, cache_size=0.05, **kw).fit(X, y)
     np.testing.assert_array_equal(lazy.support_, full.support_)
     np.testing.assert_allclose(lazy.dual_coef_, full.dual_coef_, atol=1e-10)
 

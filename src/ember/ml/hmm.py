@@ -24,7 +24,8 @@ All recursions run in log space, so long sequences do not underflow.  With
 ``m = max(v)``, which is the same quantity computed with one matrix-vector product.
 
 ``X`` is an ``(n_samples, 1)`` array of non-negative integer symbols; several sequences are
-concatenated and described by ``lengths``.  Like hmmlearn, ``fit`` sets ``n_features`` (the
+concatenated and described by ``lengths`` (a float array of whole numbers is accepted and cast;
+hmmlearn rejects it).  Like hmmlearn, ``fit`` sets ``n_features`` (the
 number of symbols) from the data when it is ``None``.  This is a scikit-learn
 ``BaseEstimator`` but not a classifier: its ``X`` is a column of symbols and ``fit`` is
 unsupervised, so it is not run through ``parametrize_with_checks`` (hmmlearn's own estimators
@@ -170,6 +171,8 @@ class CategoricalHMM(BaseEstimator):
     "map") for ``decode`` / ``predict``; ``n_iter`` / ``tol`` for EM; ``params`` /
     ``init_params``: which of ``s`` (start), ``t`` (transitions), ``e`` (emissions) EM updates /
     initialises randomly; ``n_features`` the number of symbols (inferred when ``None``).
+    ``implementation`` is accepted for hmmlearn compatibility; the computation is always in
+    log space (both of hmmlearn's implementations give the same numbers).
 
     Attributes: ``startprob_`` (K,), ``transmat_`` (K, K), ``emissionprob_`` (K, M),
     ``monitor_`` (``history``, ``iter``, ``converged``).

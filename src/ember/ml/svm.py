@@ -150,8 +150,10 @@ class _KernelRows:
         if self.full is not None:
             self.diag = np.ascontiguousarray(np.diag(self.full)).astype(np.float64)
         else:
-            self.diag = np.array([kernel_fn(X[i:i + 1], X[i:i + 1])[0, 0] for i in range(n)],
-                                 dtype=np.float32).astype(np.float64)
+            diag = getattr(kernel_fn, "diag", None)
+            d = diag(X) if diag is not None else np.array(
+                [kernel_fn(X[i:i + 1], X[i:i + 1])[0, 0] for i in range(n)])
+            self.diag = d.astype(np.float32).astype(np.float64)
 
     def row(self, i):
         if self.full is not None:
@@ -166,6 +168,13 @@ class _KernelRows:
         if len(cache) > self.max_rows:
             cache.popitem(last=False)
         return r
+
+
+def _with_diag(kernel_fn, diag_fn):
+    def k(A, B):
+        return kernel_fn(A, B)
+    k.diag = diag_fn
+    return k
 
 
 def _smo(rows, y, Cv, tol, max_iter):
@@ -386,6 +395,20 @@ class SVC(ClassifierMixin, BaseEstimator):
         else:
             self._gamma = float(self.gamma)
 
+    def _kernel_diag(self, A):
+        """``K(a, a)`` for every row of ``A`` without forming the matrix."""
+        k = self.kernel
+        if k == "rbf":
+            return np.ones(A.shape[0])
+        sq = np.einsum("ij,ij->i", A, A)
+        if k == "linear":
+            return sq
+        if k == "poly":
+            return (self._gamma * sq + self.coef0) ** self.degree
+        if k == "sigmoid":
+            return np.tanh(self._gamma * sq + self.coef0)
+        return np.array([self._kernel_fn(A[i:i + 1], A[i:i + 1])[0, 0] for i in range(A.shape[0])])
+
     def _kernel_fn(self, A, B):
         k = self.kernel
         if callable(k):
@@ -433,7 +456,8 @@ class SVC(ClassifierMixin, BaseEstimator):
                     rows = _KernelRows(None, None, self.cache_size,
                                        precomputed=X[np.ix_(ridx, ridx)].astype(np.float32))
                 else:
-                    rows = _KernelRows(self._kernel_fn, X[ridx], self.cache_size)
+                    kfn = self._kernel_fn
+                    rows = _KernelRows(_with_diag(kfn, self._kernel_diag), X[ridx], self.cache_size)
                 if len(idx) == 0 or not (ysub > 0).any() or not (ysub < 0).any():
                     a, rho, it = np.zeros(len(idx)), 0.0, 0
                 else:
