@@ -184,3 +184,13 @@ def test_bad_input():
         CategoricalHMM(0).fit([[0], [1]])
     with pytest.raises(ValueError, match="algorithm"):
         CategoricalHMM(2, algorithm="foo").fit([[0], [1]])
+
+
+def test_stationary_distribution_and_information_criteria():
+    ours, ref, rng = _pair(10)
+    s = ours.get_stationary_distribution()
+    np.testing.assert_allclose(s @ ours.transmat_, s, atol=1e-12)
+    np.testing.assert_allclose(s, ref.get_stationary_distribution(), atol=1e-12)
+    X = rng.randint(0, 4, (100, 1))
+    np.testing.assert_allclose(ours.aic(X), ref.aic(X), rtol=1e-12)
+    np.testing.assert_allclose(ours.bic(X), ref.bic(X), rtol=1e-12)

@@ -328,6 +328,26 @@ class CategoricalHMM(BaseEstimator):
             X.append(int((emit_cdf[currstate] > rng.rand()).argmax()))
         return np.asarray(X, dtype=np.int64)[:, None], np.asarray(states, dtype=int)
 
+    def get_stationary_distribution(self):
+        """Stationary distribution ``s`` of the chain: ``s A = s``, ``sum(s) = 1``."""
+        check_is_fitted(self, "transmat_")
+        vals, vecs = np.linalg.eig(np.asarray(self.transmat_).T)
+        v = np.real_if_close(vecs[:, np.argmax(vals.real)])
+        return np.real(v / v.sum())
+
+    def _n_free_params(self):
+        K, M = self.n_components, self.n_features
+        counts = {"s": K - 1, "t": K * (K - 1), "e": K * (M - 1)}
+        return sum(counts[p] for p in self.params if p in counts)
+
+    def aic(self, X, lengths=None):
+        """Akaike information criterion ``-2 log L + 2 p`` (``p`` free parameters in ``params``)."""
+        return -2 * self.score(X, lengths) + 2 * self._n_free_params()
+
+    def bic(self, X, lengths=None):
+        """Bayesian information criterion ``-2 log L + p log(n_samples)``."""
+        return -2 * self.score(X, lengths) + self._n_free_params() * np.log(len(X))
+
     # -- learning -----------------------------------------------------------------------------
     def _init(self, x):
         K = self.n_components
