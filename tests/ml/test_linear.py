@@ -214,3 +214,18 @@ def test_perceptron_separable_and_shuffle():
     c = Perceptron(random_state=2).fit(X, y).coef_
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("name", ["linear", "naive_bayes", "decomposition", "preprocessing"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ember.ml.{name}"), verbose=False)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_lazy_exports():
+    import ember.ml as ml
+    for name in ["LinearRegression", "Ridge", "Lasso", "LogisticRegression", "Perceptron",
+                 "GaussianNB", "MultinomialNB", "BernoulliNB", "PCA", "KBinsDiscretizer"]:
+        assert getattr(ml, name).__name__ == name

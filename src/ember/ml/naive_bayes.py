@@ -177,7 +177,9 @@ class GaussianNB(_BaseNB):
                 wk = sw[mask]
                 counts[k] = wk.sum()
                 if counts[k] <= 0:
-                    raise ValueError(f"The class {self.classes_[k]!r} has zero total sample weight; every class needs a positive total weight")
+                    raise ValueError(
+                        f"The class {self.classes_[k]!r} has zero total sample weight; every "
+                        "class needs a positive total weight")
                 self.theta_[k] = (wk @ Xk) / counts[k]
                 self.var_[k] = (wk @ (Xk - self.theta_[k]) ** 2) / counts[k]
         self.var_ += self.epsilon_
