@@ -70,6 +70,15 @@ def test_lasso_matches_sklearn(seed, alpha):
     _close(ours, ref, 1e-3)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lasso_sample_weight_matches_sklearn(seed, fit_intercept):
+    X, y, w = _reg_data(seed)
+    ours = Lasso(0.1, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    ref = sk.Lasso(alpha=0.1, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    _close(ours.fit(X, y, sample_weight=w), ref.fit(X, y, sample_weight=w), 1e-9)
+
+
 def test_lasso_sparsity_multioutput_and_kkt():
     X, y, _ = _reg_data(3, n=80, p=10, multi=True)
     ours = Lasso(0.3, tol=1e-10, max_iter=10_000).fit(X, y)
