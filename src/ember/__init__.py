@@ -22,6 +22,20 @@ from .creation import (  # noqa: F401
 )
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator  # noqa: F401
 from . import backend  # noqa: F401
+import importlib as _importlib
+
+# Sub-packages load on first use, so `import ember` stays quick and a package that is
+# still being written cannot break the others.
+_SUBMODULES = ("nn", "optim", "data", "train", "models", "ml", "metrics", "lab", "tune",
+               "detection", "serialization", "cli")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"ember.{name}")
+    if name in ("save", "load"):
+        return getattr(_importlib.import_module("ember.serialization"), name)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
