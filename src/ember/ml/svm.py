@@ -59,6 +59,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_sample_weight
+from threadpoolctl import threadpool_limits
 
 from .kernels import linear_kernel, polynomial_kernel, rbf_kernel, sigmoid_kernel
 
@@ -163,17 +164,22 @@ class _KernelRows:
         if r is not None:
             cache.move_to_end(i)
             return r
-        r = self.kernel_fn(self.X[i:i + 1], self.X)[0].astype(np.float32)
+        row_fn = getattr(self.kernel_fn, "row", None)
+        r = row_fn(i) if row_fn is not None else self.kernel_fn(self.X[i:i + 1], self.X)[0]
+        r = r.astype(np.float32)
         cache[i] = r
         if len(cache) > self.max_rows:
             cache.popitem(last=False)
         return r
 
 
-def _with_diag(kernel_fn, diag_fn):
+def _with_diag(kernel_fn, diag_fn, row_fn=None):
+    """``kernel_fn`` plus closed-form ``.diag(X)`` and a fast ``.row(i)`` for lazy rows."""
     def k(A, B):
         return kernel_fn(A, B)
     k.diag = diag_fn
+    if row_fn is not None:
+        k.row = row_fn
     return k
 
 
@@ -409,6 +415,34 @@ class SVC(ClassifierMixin, BaseEstimator):
             return np.tanh(self._gamma * sq + self.coef0)
         return np.array([self._kernel_fn(A[i:i + 1], A[i:i + 1])[0, 0] for i in range(A.shape[0])])
 
+    def _row_fn(self, Xs):
+        """Row ``i`` of ``K(Xs, Xs)`` without input validation (same operation order as the
+        block computation, so lazy and full kernels agree); ``None`` for callables."""
+        k = self.kernel
+        if callable(k) or k not in ("linear", "poly", "rbf", "sigmoid"):
+            return None
+        sq = np.einsum("ij,ij->i", Xs, Xs)
+        g, c0, deg = self._gamma, self.coef0, self.degree
+
+        def row(i):
+            r = Xs @ Xs[i]
+            if k == "linear":
+                return r
+            if k == "rbf":
+                r *= -2.0
+                r += sq
+                r += sq[i]
+                np.maximum(r, 0.0, out=r)
+                r *= -g
+                return np.exp(r, out=r)
+            r *= g
+            r += c0
+            if k == "poly":
+                r **= deg
+                return r
+            return np.tanh(r, out=r)
+        return row
+
     def _kernel_fn(self, A, B):
         k = self.kernel
         if callable(k):
@@ -456,13 +490,21 @@ class SVC(ClassifierMixin, BaseEstimator):
                     rows = _KernelRows(None, None, self.cache_size,
                                        precomputed=X[np.ix_(ridx, ridx)].astype(np.float32))
                 else:
-                    kfn = self._kernel_fn
-                    rows = _KernelRows(_with_diag(kfn, self._kernel_diag), X[ridx], self.cache_size)
+                    Xs = np.ascontiguousarray(X[ridx])
+                    kfn = _with_diag(self._kernel_fn, self._kernel_diag, self._row_fn(Xs))
+                    rows = _KernelRows(kfn, Xs, self.cache_size)
                 if len(idx) == 0 or not (ysub > 0).any() or not (ysub < 0).any():
                     a, rho, it = np.zeros(len(idx)), 0.0, 0
                 else:
-                    a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx], float(self.tol),
-                                      int(self.max_iter))
+                    if rows.full is None:
+                        # lazy rows are matrix-vector products: too small to gain from BLAS
+                        # threads, and threaded gemv collapses when the CPUs are shared
+                        with threadpool_limits(limits=1, user_api="blas"):
+                            a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx],
+                                              float(self.tol), int(self.max_iter))
+                    else:
+                        a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx], float(self.tol),
+                                          int(self.max_iter))
                 a = a[::-1]
                 pair_alpha.append(a * ysub)
                 pair_idx.append(idx)
