@@ -285,7 +285,8 @@ class Module:
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """Parameters and persistent buffers by dotted name (detached tensors sharing memory)."""
         out = OrderedDict() if destination is None else destination
-        for mname, mod in self.named_modules(prefix=prefix.rstrip(".")):
+        # like torch, a module shared under two names is saved under both
+        for mname, mod in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             p = f"{mname}." if mname else ""
             for k, v in mod._parameters.items():
                 if v is not None:
