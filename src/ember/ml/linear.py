@@ -382,9 +382,11 @@ class _LogisticLoss:
             loss = np.logaddexp(0.0, z) - self.Y * z
             R = (expit(z) - self.Y)[:, None]
         else:
-            lse = logsumexp(Z, axis=1)
-            loss = lse - np.sum(self.Y * Z, axis=1)
-            R = np.exp(Z - lse[:, None]) - self.Y
+            m = Z.max(axis=1, keepdims=True)
+            E = np.exp(Z - m)
+            s = E.sum(axis=1, keepdims=True)
+            loss = (m + np.log(s))[:, 0] - np.sum(self.Y * Z, axis=1)   # logsumexp - z_y
+            R = E / s - self.Y                                            # softmax - onehot
         f = float(self.sw @ loss) + 0.5 * self.lam2 * float(np.sum(W * W))
         Rw = R * self.sw[:, None]
         gW = Rw.T @ self.X + self.lam2 * W
