@@ -1,0 +1,281 @@
+"""Checkpoints without pickle: ``save(obj, path)`` / ``load(path)``.
+
+File format: one ``.safetensors`` file (the safe, zero-code format of Hugging Face's
+``safetensors``). Tensors and NumPy arrays are stored as safetensors tensors; everything
+else -- the nesting of dicts/lists/tuples, ints, floats (incl. nan/inf), bools, None,
+strings, NumPy dtypes -- is stored as JSON in the file's metadata under the key
+``"ember.structure"``, together with a SHA-256 digest of every tensor's bytes
+(``"ember.sha256"``) and a format version (``"ember.format"``). There is no sidecar file,
+so a checkpoint is written and replaced atomically (temporary file, then ``os.replace``).
+
+Tensor names: the path of keys joined with ``"."`` (``{"model": {"fc.weight": w}}`` ->
+``"model.fc.weight"``, list positions are numbers); a name already taken gets a ``"#k"``
+suffix. The structure records the name of each tensor, so the mapping is exact either way.
+A flat state dict therefore keeps its own names in the file, and the file opens with any
+safetensors reader (``safetensors.numpy.load_file``); conversely ``load`` of a plain
+safetensors file without ember metadata returns a flat ``{name: Tensor}`` dict.
+
+``load`` returns ember Tensors for tensors (with ``requires_grad`` restored) and NumPy
+arrays for arrays. A file that is missing, truncated, not safetensors, whose metadata is
+malformed, or whose tensor bytes do not match their digests raises a ``ValueError`` naming
+the path and the problem.
+
+    >>> import ember, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> state = {"model": {"w": ember.ones(2, 3)}, "step": 10, "lr": 1e-3}
+    >>> ember.serialization.save(state, path)
+    >>> back = ember.serialization.load(path)
+    >>> back["step"], back["model"]["w"].shape
+    (10, (2, 3))
+"""
+import hashlib
+import json
+import math
+import numbers
+import os
+import struct
+import tempfile
+
+import numpy as np
+
+from . import backend
+from .autograd.tensor import Tensor, _wrap
+
+FORMAT = "ember-checkpoint/1"
+_STRUCT_KEY = "ember.structure"
+_SHA_KEY = "ember.sha256"
+_FORMAT_KEY = "ember.format"
+_SUPPORTED = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64,
+                                    np.uint16, np.uint32, np.uint64, np.float16, np.float32,
+                                    np.float64)}
+
+
+def _to_numpy(x):
+    arr = backend.to_numpy(x.data if isinstance(x, Tensor) else x)
+    if arr.dtype not in _SUPPORTED:
+        dt = arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in "=|" else arr.dtype
+        if dt not in _SUPPORTED:
+            raise TypeError(f"save: arrays of dtype {arr.dtype} cannot be stored; supported: "
+                            f"{sorted(str(d) for d in _SUPPORTED)}")
+        arr = arr.astype(dt)
+    if arr.dtype.byteorder == ">":
+        arr = arr.astype(arr.dtype.newbyteorder("<"))
+    return np.ascontiguousarray(arr)
+
+
+class _Encoder:
+    def __init__(self):
+        self.tensors = {}
+
+    def _name(self, path):
+        base = ".".join(path) if path else "tensor"
+        name, k = base, 1
+        while name in self.tensors:
+            name = f"{base}#{k}"
+            k += 1
+        return name
+
+    def encode(self, obj, path=()):
+        if isinstance(obj, Tensor) or isinstance(obj, np.ndarray) or (
+                backend.get_array_module(obj) is not np):
+            name = self._name(path)
+            self.tensors[name] = _to_numpy(obj)
+            if isinstance(obj, Tensor):
+                return {"tensor": name, "requires_grad": bool(obj.requires_grad)}
+            return {"ndarray": name}
+        if obj is None or isinstance(obj, (bool, str)):
+            return {"v": obj}
+        if isinstance(obj, np.bool_):
+            return {"v": bool(obj)}
+        if isinstance(obj, numbers.Integral):
+            return {"v": int(obj)}
+        if isinstance(obj, numbers.Real):
+            f = float(obj)
+            return {"v": f} if math.isfinite(f) else {"float": repr(f)}
+        if isinstance(obj, np.dtype):
+            return {"dtype": obj.str}
+        if isinstance(obj, dict):
+            items = []
+            for k, v in obj.items():
+                if isinstance(k, bool) or not isinstance(k, (str, int, np.integer)):
+                    raise TypeError(f"save: dict keys must be str or int, got {k!r} "
+                                    f"({type(k).__name__}) at {'.'.join(path) or '<root>'}")
+                k = int(k) if not isinstance(k, str) else k
+                items.append([k, self.encode(v, path + (str(k),))])
+            return {"dict": items}
+        if isinstance(obj, (list, tuple)):
+            kind = "tuple" if isinstance(obj, tuple) else "list"
+            return {kind: [self.encode(v, path + (str(i),)) for i, v in enumerate(obj)]}
+        raise TypeError(f"save: cannot store a value of type {type(obj).__name__} at "
+                        f"{'.'.join(path) or '<root>'}; expected tensors, arrays, numbers, "
+                        f"strings, None, dtypes and dicts/lists/tuples of them (no pickle)")
+
+
+def _digest(arr):
+    return hashlib.sha256(memoryview(arr).cast("B") if arr.size else b"").hexdigest()
+
+
+def _serialize(obj):
+    from safetensors.numpy import save as st_save
+    enc = _Encoder()
+    structure = enc.encode(obj)
+    meta = {
+        _FORMAT_KEY: FORMAT,
+        _STRUCT_KEY: json.dumps(structure, separators=(",", ":")),
+        _SHA_KEY: json.dumps({k: _digest(v) for k, v in enc.tensors.items()},
+                             separators=(",", ":")),
+    }
+    return st_save(enc.tensors, metadata=meta)
+
+
+def save(obj, f):
+    """Save a state dict (or any nesting of dicts/lists/tuples of tensors, arrays and
+    JSON-able values) to ``f``: a path (written atomically) or a binary file object.
+
+    Raises ``TypeError`` for values that cannot be stored without pickle (e.g. arbitrary
+    objects, dict keys that are not str/int).
+    """
+    payload = _serialize(obj)
+    if hasattr(f, "write"):
+        f.write(payload)
+        return
+    path = os.fspath(f)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: folder {folder!r} of {path!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                               suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _header(raw, where):
+    if len(raw) < 8:
+        raise ValueError(f"load: {where} is truncated or not a safetensors file "
+                         f"({len(raw)} bytes; a header needs at least 8)")
+    (n,) = struct.unpack("<Q", raw[:8])
+    if n > len(raw) - 8:
+        raise ValueError(f"load: {where} is truncated or not a safetensors file: the header "
+                         f"claims {n} bytes but only {len(raw) - 8} follow")
+    try:
+        header = json.loads(raw[8:8 + n])
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ValueError(f"load: {where} is corrupt: its safetensors header is not valid "
+                         f"JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"load: {where} is corrupt: the safetensors header is not an object")
+    return header
+
+
+def _decode(node, tensors, where):
+    if not isinstance(node, dict) or len(node) not in (1, 2):
+        raise ValueError(f"load: {where} is corrupt: malformed structure entry {node!r:.80}")
+    if "tensor" in node or "ndarray" in node:
+        name = node.get("tensor", node.get("ndarray"))
+        if name not in tensors:
+            raise ValueError(f"load: {where} is corrupt: tensor {name!r} is missing")
+        arr = tensors[name]
+        if "ndarray" in node:
+            return arr
+        t = _wrap(arr)
+        if node.get("requires_grad"):
+            t.requires_grad_(True)
+        return t
+    (kind, val), = node.items()
+    if kind == "v":
+        return val
+    if kind == "float":
+        return float(val)
+    if kind == "dtype":
+        return np.dtype(val)
+    if kind == "dict":
+        return {k: _decode(v, tensors, where) for k, v in val}
+    if kind == "list":
+        return [_decode(v, tensors, where) for v in val]
+    if kind == "tuple":
+        return tuple(_decode(v, tensors, where) for v in val)
+    raise ValueError(f"load: {where} is corrupt: unknown structure entry {kind!r}")
+
+
+def load(f, verify=True):
+    """Load what :func:`save` wrote (``f``: path or binary file object) and rebuild the
+    same structure, with ember Tensors where Tensors were saved.
+
+    Args:
+        verify: check each tensor's SHA-256 against the digest stored in the file
+            (default True); a mismatch raises ``ValueError``.
+
+    A safetensors file written by another tool (no ember metadata) loads as a flat
+    ``{name: Tensor}`` dict.
+    """
+    from safetensors import SafetensorError
+    from safetensors.numpy import load as st_load
+    if hasattr(f, "read"):
+        where = getattr(f, "name", None) or "<file object>"
+        raw = f.read()
+    else:
+        where = os.fspath(f)
+        if not os.path.isfile(where):
+            raise FileNotFoundError(f"load: no checkpoint at {where!r}")
+        with open(where, "rb") as fh:
+            raw = fh.read()
+    header = _header(raw, repr(where))
+    try:
+        tensors = st_load(raw)
+    except (SafetensorError, ValueError, TypeError) as e:
+        raise ValueError(f"load: {where!r} is truncated or corrupt ({e})") from None
+    meta = header.get("__metadata__") or {}
+    if _STRUCT_KEY not in meta:
+        return {k: _wrap(v) for k, v in tensors.items()}
+    if meta.get(_FORMAT_KEY) != FORMAT:
+        raise ValueError(f"load: {where!r} has checkpoint format {meta.get(_FORMAT_KEY)!r}; "
+                         f"this version of ember reads {FORMAT!r}")
+    try:
+        structure = json.loads(meta[_STRUCT_KEY])
+        digests = json.loads(meta.get(_SHA_KEY, "{}"))
+    except ValueError as e:
+        raise ValueError(f"load: {where!r} is corrupt: its ember metadata is not valid JSON "
+                         f"({e})") from None
+    if verify:
+        for name, arr in tensors.items():
+            expected = digests.get(name)
+            if expected is None:
+                raise ValueError(f"load: {where!r} is corrupt: no digest stored for tensor {name!r}")
+            if _digest(np.ascontiguousarray(arr)) != expected:
+                raise ValueError(f"load: {where!r} is corrupt: the bytes of tensor {name!r} do "
+                                 f"not match their SHA-256 digest")
+    tensors = {k: (v if v.flags.writeable else v.copy()) for k, v in tensors.items()}
+    return _decode(structure, tensors, repr(where))
+
+
+def save_checkpoint(path, model_state, optimizer_state=None, config=None, **extra):
+    """Save ``{"model": model_state, "optimizer": optimizer_state, "config": config,
+    **extra}`` (entries that are None are left out) with :func:`save`.
+
+        >>> save_checkpoint("run/last.safetensors", model.state_dict(),   # doctest: +SKIP
+        ...                 opt.state_dict(), config={"lr": 0.1}, epoch=3)
+    """
+    ckpt = {"model": model_state}
+    if optimizer_state is not None:
+        ckpt["optimizer"] = optimizer_state
+    if config is not None:
+        ckpt["config"] = config
+    for k, v in extra.items():
+        if k in ckpt:
+            raise ValueError(f"save_checkpoint: extra key {k!r} clashes with a reserved key")
+        ckpt[k] = v
+    save(ckpt, path)
+
+
+def load_checkpoint(path, verify=True):
+    """Load a checkpoint written by :func:`save_checkpoint`; returns its dict."""
+    ckpt = load(path, verify=verify)
+    if not isinstance(ckpt, dict) or "model" not in ckpt:
+        raise ValueError(f"load_checkpoint: {os.fspath(path)!r} holds no 'model' entry; was it "
+                         f"written by save_checkpoint?")
+    return ckpt
