@@ -366,7 +366,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         return tags
 
     # -- parameters ---------------------------------------------------------------------------
-    def _validate_params(self, X):
+    def _check_params(self, X):
         _check_C(self.C)
         _check_tol(self.tol)
         if not callable(self.kernel) and self.kernel not in _KERNELS:
@@ -462,7 +462,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         """Fit one SMO problem per pair of classes; returns ``self``."""
         X, y = validate_data(self, X, y, dtype=np.float64, order="C", accept_sparse=False)
         check_classification_targets(y)
-        self._validate_params(X)
+        self._check_params(X)
         precomputed = self.kernel == "precomputed"
         if precomputed and X.shape[0] != X.shape[1]:
             raise ValueError(
