@@ -1,0 +1,404 @@
+"""``Optimizer``: the base class of every ember optimizer, with PyTorch's semantics.
+
+An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that group's
+hyper-parameters, filled from ``defaults``) and ``state`` (a dict from parameter to its
+buffers: momentum, running averages, step counts). ``step()`` walks every parameter whose
+``.grad`` is not ``None`` and updates ``p.data`` **in place**, with no graph, using
+preallocated state buffers and a small pool of scratch arrays, so a step allocates no
+parameter-sized temporaries after the first one.
+
+    >>> import ember, ember.optim
+    >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = ember.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()       # grad = 2 w
+    >>> opt.step()                     # w <- w - 0.1 * 2 w
+    >>> w
+    tensor([ 0.8000, -1.6000], requires_grad=True)
+
+Subclasses implement three hooks:
+
+* ``_validate(group, where)``: raise ``ValueError`` for a bad hyper-parameter; called for
+  ``defaults`` and for every group added (so a group's own ``lr=-1`` is caught too);
+* ``_init_state(p, state, group)``: fill a parameter's empty ``state`` dict;
+* ``_update(p, grad, state, group)``: the update rule on arrays (``grad`` is ``p.grad``'s
+  array, never to be written).
+
+``state_dict()`` uses torch's layout (``{"state": {index: {...}}, "param_groups": [{...,
+"params": [index, ...]}]}``) with the state arrays as ember Tensors and ``"step"`` as an
+int, so a torch optimizer's state dict loads into the matching ember optimizer and the
+other way round after converting the tensors.
+"""
+import math
+import numbers
+import warnings
+from collections import defaultdict
+from itertools import chain
+
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.tensor import Tensor, _wrap
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that each param group must give (like ``torch.optim.required``)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _check_number(owner, name, value, low=None, high=None, low_open=False, high_open=False,
+                  where=""):
+    """Raise ``ValueError`` unless ``value`` is a real number in the given range.
+
+    NaN is always rejected (every comparison with NaN is False, so a plain ``value < 0``
+    check would let it through)."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError(f"{owner}: {name}{where} must be a number, got a tensor of shape "
+                             f"{tuple(value.shape)}")
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{owner}: {name}={value!r}{where} must be a real number")
+    if math.isnan(value):
+        raise ValueError(f"{owner}: {name}=nan{where} must be a number, not NaN")
+    ok = True
+    if low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value < high if high_open else value <= high
+    if not ok:
+        if low is not None and high is not None:
+            rng = f"in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
+        elif low is not None:
+            rng = f"{'>' if low_open else '>='} {low}"
+        else:
+            rng = f"{'<' if high_open else '<='} {high}"
+        raise ValueError(f"{owner}: {name}={value!r}{where} must be {rng}")
+
+
+def _param_dtype_ok(p):
+    return p.data.dtype.kind == "f"
+
+
+class Optimizer:
+    """Base class of all optimizers (``torch.optim.Optimizer``'s semantics).
+
+    Args:
+        params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts (param
+            groups: ``{"params": [...], "lr": ..., ...}``, options missing from a group
+            are taken from ``defaults``).
+        defaults: the default hyper-parameters of every group.
+    """
+
+    #: state entries that are Python scalars, not arrays shaped like the parameter
+    _scalar_state = ("step",)
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self._validate(self.defaults, "")
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        self._scratch = {}
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
+                f"but got a single Tensor; wrap it in a list: [param]")
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{type(self).__name__}: params must be an ordered collection "
+                            f"(list, tuple, generator), not a set: a set's order changes "
+                            f"between runs, which breaks state_dict")
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    # ---- hooks for subclasses ----------------------------------------------------------------
+    def _validate(self, group, where):
+        """Raise ValueError for a bad hyper-parameter in ``group`` (defaults or a group)."""
+
+    def _init_state(self, p, state, group):
+        """Fill the empty ``state`` of parameter ``p`` before its first update."""
+
+    def _update(self, p, grad, state, group):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---- param groups ------------------------------------------------------------------------
+    def add_param_group(self, param_group):
+        """Add a group of parameters with its own options (e.g. a new layer to fine-tune).
+
+            >>> import ember, ember.optim
+            >>> a, b = ember.zeros(2, requires_grad=True), ember.zeros(3, requires_grad=True)
+            >>> opt = ember.optim.SGD([a], lr=0.1)
+            >>> opt.add_param_group({"params": [b], "lr": 0.01})
+            >>> [g["lr"] for g in opt.param_groups]
+            [0.1, 0.01]
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a param group must be a dict, got {type(param_group).__name__}")
+        param_group = dict(param_group)
+        if "params" not in param_group:
+            raise ValueError(f"{name}: a param group needs a 'params' entry")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: optimizer parameters need to be organized in ordered "
+                            f"collections, but the ordering of tensors in sets will change "
+                            f"between runs. Please use a list instead.")
+        else:
+            params = list(params)
+        names, tensors = [], []
+        for item in params:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                names.append(item[0])
+                tensors.append(item[1])
+            else:
+                tensors.append(item)
+        if names and len(names) != len(tensors):
+            raise ValueError(f"{name}: all optimizer params should be with/without names. "
+                             f"Some param names are missing")
+        where = f" in param_groups[{len(self.param_groups)}]"
+        for i, p in enumerate(tensors):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: optimizer can only optimize Tensors, but params[{i}]"
+                                f"{where} is a {type(p).__name__}")
+            if p.grad_fn is not None:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (params[{i}]{where} "
+                                 f"was made by {type(p.grad_fn).__name__}); use .detach() and "
+                                 f".requires_grad_() to make a leaf")
+            if not _param_dtype_ok(p):
+                raise TypeError(f"{name}: can only optimize floating-point tensors, but "
+                                f"params[{i}]{where} has dtype {p.dtype}")
+        param_group["params"] = tensors
+        if names:
+            param_group["param_names"] = names
+        for key, default in self.defaults.items():
+            if default is required and key not in param_group:
+                raise ValueError(f"{name}: parameter group didn't specify a value of required "
+                                 f"optimization parameter {key}")
+            param_group.setdefault(key, default)
+        self._validate(param_group, where)
+        if len(tensors) != len({id(p) for p in tensors}):
+            warnings.warn(f"{name}: a parameter group contains duplicate parameters; each "
+                          f"will be updated more than once per step", stacklevel=3)
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in existing for p in tensors):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        for g in self.param_groups:
+            if ("param_names" in g) != ("param_names" in param_group):
+                raise ValueError(f"{name}: all optimizer param groups should be with/without "
+                                 f"names")
+        self.param_groups.append(param_group)
+
+    # ---- gradients -----------------------------------------------------------------------------
+    def zero_grad(self, set_to_none=True):
+        """Reset every parameter's gradient: to ``None`` (default, like torch) or to zeros
+        in place (``set_to_none=False``)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad = p.grad.detach()
+                    p.grad.data[...] = 0
+
+    # ---- the step ------------------------------------------------------------------------------
+    def step(self, closure=None):
+        """Update every parameter that has a gradient; return ``closure()``'s loss if given.
+
+        ``closure`` re-evaluates the model and returns the loss (it should call
+        ``zero_grad()`` and ``loss.backward()``); it runs with grad mode on, before the
+        update, as in torch."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        self._opt_called = True
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    grad = g.data
+                    if grad.shape != p.data.shape:
+                        raise RuntimeError(
+                            f"{type(self).__name__}: a parameter of shape {tuple(p.shape)} has a "
+                            f"gradient of shape {tuple(grad.shape)}")
+                    state = self.state[p]
+                    if not state:
+                        self._init_state(p, state, group)
+                    self._update(p, grad, state, group)
+                    vc = getattr(p, "_vc", None)
+                    if vc is not None:  # a graph that saved the old value must not reuse it
+                        vc[0] += 1
+        return loss
+
+    def _buffer(self, like, slot):
+        """A scratch array shaped like ``like`` (contents undefined), from a pool shared by
+        all parameters: one flat array per (slot, dtype, array module), grown to the
+        largest parameter, so scratch memory is a few times the largest parameter."""
+        xp = backend.get_array_module(like)
+        key = (slot, like.dtype, xp)
+        buf = self._scratch.get(key)
+        n = like.size
+        if buf is None or buf.size < n:
+            buf = xp.empty(n, dtype=like.dtype)
+            self._scratch[key] = buf
+        return buf[:n].reshape(like.shape)
+
+    def _effective_grad(self, grad, d, weight_decay, maximize):
+        """``(-grad if maximize else grad) + weight_decay * d``, in scratch slot 0 (or
+        ``grad`` itself when neither applies)."""
+        if weight_decay == 0 and not maximize:
+            return grad
+        out = self._buffer(d, 0)
+        if weight_decay != 0:
+            np.multiply(d, weight_decay, out=out)
+            if maximize:
+                np.subtract(out, grad, out=out)
+            else:
+                np.add(out, grad, out=out)
+        else:
+            np.negative(grad, out=out)
+        return out
+
+    @staticmethod
+    def _zeros_like(d, fill=0.0):
+        xp = backend.get_array_module(d)
+        arr = xp.full(d.shape, fill, dtype=d.dtype) if fill else xp.zeros(d.shape, dtype=d.dtype)
+        return _wrap(arr)
+
+    # ---- state dict ------------------------------------------------------------------------------
+    def state_dict(self):
+        """The optimizer's state in torch's layout, as a snapshot (arrays are copied, so
+        the returned dict does not change when training goes on; torch returns references).
+
+        ``{"state": {i: {"step": int, "exp_avg": Tensor, ...}}, "param_groups": [{"lr": ...,
+        "params": [i, ...]}, ...]}`` where ``i`` numbers the parameters in group order."""
+        index = {}
+        groups = []
+        start = 0
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                index.setdefault(id(p), i)
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if id(p) in index:
+                state[index[id(p)]] = {k: _snapshot(v) for k, v in s.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict` (or from the matching torch optimizer's
+        ``state_dict()``: its tensors are converted). Hyper-parameters come from the loaded
+        groups; state arrays are copied and cast to each parameter's dtype and device."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or "state" not in state_dict \
+                or "param_groups" not in state_dict:
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'state' and "
+                             f"'param_groups', got {type(state_dict).__name__}")
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: loaded state dict has a different number "
+                             f"of parameter groups ({len(saved_groups)}) than the optimizer "
+                             f"({len(self.param_groups)})")
+        for i, (g, s) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(f"{name}.load_state_dict: loaded param_groups[{i}] has "
+                                 f"{len(s['params'])} parameters, the optimizer's has "
+                                 f"{len(g['params'])}")
+        id_map = dict(zip(chain.from_iterable(s["params"] for s in saved_groups),
+                          chain.from_iterable(g["params"] for g in self.param_groups)))
+        new_state = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            key = int(key) if isinstance(key, str) and key.isdigit() else key
+            if key not in id_map:
+                raise ValueError(f"{name}.load_state_dict: state for parameter index {key!r} "
+                                 f"but no parameter has that index")
+            p = id_map[key]
+            new_state[p] = {k: self._load_value(p, k, v) for k, v in value.items()}
+        new_groups = []
+        for g, s in zip(self.param_groups, saved_groups):
+            ng = {k: (tuple(v) if k == "betas" and isinstance(v, list) else v)
+                  for k, v in s.items() if k != "params"}
+            for k, v in self.defaults.items():
+                ng.setdefault(k, v)
+            ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
+            self._validate(ng, f" in loaded param_groups[{len(new_groups)}]")
+            new_groups.append(ng)
+        self.state = new_state
+        self.param_groups = new_groups
+
+    def _load_value(self, p, key, value):
+        if key in self._scalar_state:
+            v = _to_numpy(value)
+            v = v.item() if isinstance(v, np.ndarray) else v
+            return int(round(v)) if key == "step" else float(v)
+        if value is None:
+            return None
+        arr = _to_numpy(value)
+        if not isinstance(arr, np.ndarray):
+            return value
+        if arr.shape != p.data.shape:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} has shape "
+                             f"{arr.shape}, its parameter has shape {tuple(p.data.shape)}")
+        xp = backend.get_array_module(p.data)
+        out = xp.array(arr, dtype=p.data.dtype if arr.dtype.kind == "f" else arr.dtype, copy=True)
+        return _wrap(out)
+
+    # ---- display -------------------------------------------------------------------------------
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key not in ("params", "param_names"):
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._scratch = {}
+
+
+def _snapshot(v):
+    if isinstance(v, Tensor):
+        return _wrap(v.data.copy())
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    return v
+
+
+def _to_numpy(value):
+    """ember Tensor / NumPy / torch tensor / number -> NumPy array (or the number)."""
+    if isinstance(value, Tensor):
+        return backend.to_numpy(value.data)
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    if isinstance(value, (numbers.Number, np.generic)):
+        return value
+    return np.asarray(value)
