@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -32,6 +33,10 @@ _METRICS = ("minkowski", "euclidean", "manhattan", "cityblock", "l1", "l2", "che
 
 def pairwise_distances(X, Y, metric="minkowski", p=2, block_elems=1 << 22):
     """Distance matrix ``(len(X), len(Y))`` for the metrics supported by the classifier."""
+    X = check_array(X, dtype=np.float64)
+    Y = check_array(Y, dtype=np.float64)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}")
     metric, p = _normalise_metric(metric, p)
     return np.vstack([D for _, D in _distance_blocks(X, Y, metric, p, block_elems)]) \
         if len(X) else np.zeros((0, len(Y)))
