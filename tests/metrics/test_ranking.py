@@ -160,3 +160,41 @@ def test_roc_walk_equals_sweep_property(pairs, drop):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
     assert em.auc(sweep[0], sweep[1]) == pytest.approx(skm.roc_auc_score(y, s), abs=1e-12)
+
+
+def _multiclass(seed, k=4, n=80):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    y[:k] = np.arange(k)
+    logits = rng.normal(size=(n, k)) + np.eye(k)[y]
+    logits = np.round(logits, 1)                                   # some ties
+    P = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    return y, P, rng.uniform(0.1, 2, n)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("average", ["micro", "macro", "weighted", None])
+def test_multiclass_ovr_auc_and_ap_all_averages(seed, average):
+    y, P, w = _multiclass(seed)
+    for sw in (None, w):
+        np.testing.assert_allclose(
+            em.roc_auc_score(y, P, multi_class="ovr", average=average, sample_weight=sw),
+            skm.roc_auc_score(y, P, multi_class="ovr", average=average, sample_weight=sw),
+            rtol=1e-12)
+        np.testing.assert_allclose(
+            em.average_precision_score(y, P, average=average, sample_weight=sw),
+            skm.average_precision_score(y, P, average=average, sample_weight=sw), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS[:3])
+@pytest.mark.parametrize("average", ["micro", "macro", "weighted", "samples", None])
+def test_multilabel_auc_and_ap(seed, average):
+    rng = np.random.default_rng(seed)
+    S = rng.uniform(size=(60, 3))
+    Y = (S + 0.5 * rng.normal(size=(60, 3)) > 0.5).astype(int)
+    if average == "samples":                     # every row needs both classes for ROC AUC
+        Y[:, 0], Y[:, 1] = 1, 0
+    np.testing.assert_allclose(em.average_precision_score(Y, S, average=average),
+                               skm.average_precision_score(Y, S, average=average), rtol=1e-12)
+    np.testing.assert_allclose(em.roc_auc_score(Y, S, average=average),
+                               skm.roc_auc_score(Y, S, average=average), rtol=1e-12)

@@ -258,11 +258,15 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
 
     Multiclass (``y_score`` of shape (n_samples, n_classes), rows summing to 1):
 
-    * ``multi_class="ovr"``: AUC of each class against the rest, averaged ("macro") or weighted
-      by class prevalence ("weighted");
+    * ``multi_class="ovr"``: AUC of each class against the rest, averaged ("macro"), weighted
+      by class prevalence ("weighted"), pooled over all (sample, class) pairs ("micro") or
+      returned per class (None);
     * ``multi_class="ovo"``: Hand & Till -- for each pair (a, b), the mean of AUC(a vs b using
       score a) and AUC(b vs a using score b), averaged uniformly ("macro") or by the pair's
       prevalence ("weighted").
+
+    Multilabel indicator targets: the AUC of each label column, averaged as for "ovr" (plus
+    "samples": the mean over rows).
 
     Examples
     --------
@@ -272,12 +276,22 @@ def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_f
     y_true = np.asarray(y_true)
     y_score = np.asarray(y_score, dtype=np.float64)
     y_type = type_of_target(y_true, input_name="y_true")
-    if y_type == "multiclass" or (y_score.ndim == 2 and y_score.shape[1] > 2):
+    if y_type == "multiclass" or (y_type == "binary" and y_score.ndim == 2 and y_score.shape[1] > 2):
+        if max_fpr is not None and max_fpr != 1:
+            raise ValueError("Partial AUC computation not available in multiclass setting, "
+                             f"'max_fpr' must be set to `None`, received `max_fpr={max_fpr}` instead")
         return _multiclass_roc_auc(y_true, y_score, labels, multi_class, average, sample_weight)
-    if y_type != "binary":
-        raise ValueError(f"roc_auc_score supports binary and multiclass targets, got {y_type!r}")
     if max_fpr is not None and not (isinstance(max_fpr, numbers.Real) and 0 < max_fpr <= 1):
         raise ValueError(f"Expected max_fpr in range (0, 1], got: {max_fpr!r}")
+    if y_type == "multilabel-indicator":
+        Y, S, sw = _check_multilabel(y_true, y_score, sample_weight)
+
+        def metric(yc, sc, w):
+            return _binary_roc_auc(yc.astype(bool), sc, w, max_fpr)
+        return _average_binary_score(metric, Y, S, average, sw)
+    if y_type != "binary":
+        raise ValueError(
+            f"roc_auc_score supports binary, multiclass and multilabel targets, got {y_type!r}")
     if y_score.ndim == 2 and y_score.shape[1] == 2:
         raise ValueError(
             "For a binary problem y_score must be 1-d (the score of the positive class), got shape "
@@ -298,8 +312,9 @@ def _multiclass_roc_auc(y_true, y_score, labels, multi_class, average, sample_we
         raise ValueError(
             f"multi_class must be 'ovr' or 'ovo' for multiclass targets, got {multi_class!r}"
         )
-    if average not in ("macro", "weighted"):
-        raise ValueError(f"average must be 'macro' or 'weighted' for multiclass, got {average!r}")
+    if average not in ("micro", "macro", "weighted", None):
+        raise ValueError(
+            f"average must be one of 'micro', 'macro', 'weighted', None for multiclass, got {average!r}")
     if multi_class == "ovo" and sample_weight is not None:
         raise ValueError("sample_weight is not supported for multiclass one-vs-one ROC AUC")
     y_true = _as_1d("y_true", y_true)
@@ -326,14 +341,15 @@ def _multiclass_roc_auc(y_true, y_score, labels, multi_class, average, sample_we
             f"'y_score' ({y_score.shape[1]})"
         )
     if multi_class == "ovr":
-        scores, weights = [], []
-        for k, c in enumerate(classes):
-            pos = y_true == c
-            scores.append(_binary_roc_auc(pos, y_score[:, k], sample_weight, None))
-            weights.append(pos.sum() if sample_weight is None else sample_weight[pos].sum())
-        if average == "weighted":
-            return float(np.average(scores, weights=weights))
-        return float(np.mean(scores))
+        Y = (y_true[:, None] == classes[None, :]).astype(np.float64)
+        if sample_weight is not None:
+            sample_weight = _as_1d("sample_weight", sample_weight, dtype=np.float64)
+
+        def metric(yc, sc, w):
+            return _binary_roc_auc(yc.astype(bool), sc, w, None)
+        return _average_binary_score(metric, Y, y_score, average, sample_weight)
+    if average not in ("macro", "weighted"):
+        raise ValueError(f"average must be 'macro' or 'weighted' for multi_class='ovo', got {average!r}")
     pair_scores, prevalence = [], []
     for a in range(len(classes)):
         for b in range(a + 1, len(classes)):
@@ -346,6 +362,73 @@ def _multiclass_roc_auc(y_true, y_score, labels, multi_class, average, sample_we
     if average == "weighted":
         return float(np.average(pair_scores, weights=prevalence))
     return float(np.mean(pair_scores))
+
+
+def _check_multilabel(y_true, y_score, sample_weight):
+    Y = np.asarray(y_true, dtype=np.float64)
+    S = np.asarray(y_score, dtype=np.float64)
+    if S.shape != Y.shape:
+        raise ValueError(f"y_true and y_score have different shapes: {Y.shape} and {S.shape}")
+    _check_finite("y_score", S)
+    if sample_weight is not None:
+        sample_weight = _as_1d("sample_weight", sample_weight, dtype=np.float64)
+        _check_lengths(y_true=Y, sample_weight=sample_weight)
+    return Y, S, sample_weight
+
+
+def _average_binary_score(metric, Y, S, average, sample_weight):
+    """Average a binary metric over the columns of indicator targets (scikit-learn's rules).
+
+    "micro": the metric of all (sample, label) pairs pooled; "macro": the plain mean over
+    labels; "weighted": the mean weighted by each label's (weighted) number of positives;
+    "samples": the mean over samples of the metric of each row; None: one score per label.
+    """
+    averages = ("micro", "macro", "weighted", "samples", None)
+    if average not in averages:
+        raise ValueError(f"average has to be one of {averages}, got {average!r}")
+    n, k = Y.shape
+    if average == "micro":
+        w = None if sample_weight is None else np.repeat(sample_weight, k)
+        return float(metric(Y.ravel(), S.ravel(), w))
+    if average == "samples":
+        scores = np.array([metric(Y[i], S[i], None) for i in range(n)])
+        return float(np.average(scores, weights=sample_weight))
+    weights = None
+    if average == "weighted":
+        sw = np.ones(n) if sample_weight is None else sample_weight
+        weights = (Y * sw[:, None]).sum(axis=0)
+        if np.isclose(weights.sum(), 0.0):
+            return 0.0
+    scores = np.array([metric(Y[:, c], S[:, c], sample_weight) for c in range(k)])
+    if average is None:
+        return scores
+    if weights is not None:
+        scores[weights == 0] = 0.0
+    return float(np.average(scores, weights=weights))
+
+
+def _binary_ap(y_bin, score, sample_weight):
+    pos = np.asarray(y_bin).astype(bool)
+    fps, tps, thr = _binary_counts_sorted(pos, np.asarray(score, dtype=np.float64), sample_weight)
+    precision, recall = _precision_recall(fps, tps)
+    precision = np.hstack((precision[::-1], 1))
+    recall = np.hstack((recall[::-1], 0))
+    return -np.sum(np.diff(recall) * precision[:-1])
+
+
+def _precision_recall(fps, tps):
+    ps = tps + fps
+    precision = np.zeros_like(tps)
+    np.divide(tps, ps, out=precision, where=ps != 0)
+    if tps[-1] == 0:
+        warnings.warn(
+            "No positive class found in y_true, recall is set to one for all thresholds",
+            UserWarning,
+        )
+        recall = np.ones_like(tps)
+    else:
+        recall = tps / tps[-1]
+    return precision, recall
 
 
 def _binary_counts_sorted(pos, y_score, sample_weight):
@@ -380,17 +463,7 @@ def precision_recall_curve(y_true, y_score, *, pos_label=None, sample_weight=Non
         keep = np.where(np.concatenate(
             [[True], np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:])), [True]]))[0]
         fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
-    ps = tps + fps
-    precision = np.zeros_like(tps)
-    np.divide(tps, ps, out=precision, where=ps != 0)
-    if tps[-1] == 0:
-        warnings.warn(
-            "No positive class found in y_true, recall is set to one for all thresholds",
-            UserWarning,
-        )
-        recall = np.ones_like(tps)
-    else:
-        recall = tps / tps[-1]
+    precision, recall = _precision_recall(fps, tps)
     return np.hstack((precision[::-1], 1)), np.hstack((recall[::-1], 0)), thresholds[::-1]
 
 
@@ -398,18 +471,42 @@ def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sa
     """Average precision: ``AP = sum_k (R_k - R_{k-1}) P_k`` over the thresholds.
 
     The step-wise (non-interpolated) area under the precision-recall curve, as in scikit-learn.
-    Binary targets; ``average`` is accepted for signature compatibility (a binary problem has a
-    single score).
+    Multiclass ``y_true`` (with ``y_score`` of shape (n_samples, n_classes)) and multilabel
+    indicator targets are scored one label against the rest and averaged: "micro" (all
+    label/sample pairs pooled), "macro", "weighted" (by number of positives), "samples"
+    (multilabel: per row) or None (one AP per label).
 
     Examples
     --------
     >>> round(average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
     0.8333
     """
-    y_true = _as_1d("y_true", y_true)
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score, dtype=np.float64)
     y_type = type_of_target(y_true, input_name="y_true")
-    if y_type != "binary" and len(np.unique(y_true)) > 2:
-        raise ValueError(f"average_precision_score supports binary targets only, got {y_type!r}")
+    if y_type == "multilabel-indicator":
+        Y, S, sw = _check_multilabel(y_true, y_score, sample_weight)
+        return _average_binary_score(_binary_ap, Y, S, average, sw)
+    if y_type == "multiclass" or (y_score.ndim == 2 and y_score.shape[1] > 1):
+        if pos_label != 1:
+            raise ValueError(
+                "Parameter pos_label is fixed to 1 for multiclass y_true. Do not set pos_label "
+                "or set pos_label to 1.")
+        y_true = _as_1d("y_true", y_true)
+        classes = np.unique(y_true)
+        if y_score.ndim != 2 or y_score.shape[1] != len(classes):
+            raise ValueError(
+                f"y_score must have shape (n_samples, n_classes={len(classes)}) for a multiclass "
+                f"y_true, got {y_score.shape}")
+        _check_lengths(y_true=y_true, y_score=y_score)
+        _check_finite("y_score", y_score)
+        Y = (y_true[:, None] == classes[None, :]).astype(np.float64)
+        sw = None if sample_weight is None else _as_1d("sample_weight", sample_weight, dtype=np.float64)
+        return _average_binary_score(_binary_ap, Y, y_score, average, sw)
+    if y_type != "binary":
+        raise ValueError(
+            f"average_precision_score supports binary, multiclass and multilabel targets, got {y_type!r}")
+    y_true = _as_1d("y_true", y_true)
     classes = np.unique(y_true)
     if len(classes) == 2 and pos_label not in classes.tolist():
         raise ValueError(f"pos_label={pos_label} is not a valid label. It should be one of {classes}")
