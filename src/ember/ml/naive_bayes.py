@@ -160,7 +160,6 @@ class GaussianNB(_BaseNB):
             raise ValueError(f"The 'var_smoothing' parameter must be a float >= 0; got {vs!r}")
         X, y = validate_data(self, X, y, dtype=np.float64)
         _, y_idx, sw = self._fit_targets(X, y, sample_weight)
-        self.epsilon_ = float(vs * np.var(X, axis=0).max())
         n_classes = len(self.classes_)
         counts = np.zeros(n_classes)
         self.theta_ = np.zeros((n_classes, X.shape[1]))
@@ -182,6 +181,13 @@ class GaussianNB(_BaseNB):
                         "class needs a positive total weight")
                 self.theta_[k] = (wk @ Xk) / counts[k]
                 self.var_[k] = (wk @ (Xk - self.theta_[k]) ** 2) / counts[k]
+        if unweighted:
+            # variance of all of X from the class moments (law of total variance): one pass less
+            mu = counts @ self.theta_ / counts.sum()
+            total_var = counts @ (self.var_ + (self.theta_ - mu) ** 2) / counts.sum()
+        else:
+            total_var = np.var(X, axis=0)
+        self.epsilon_ = float(vs * total_var.max())
         self.var_ += self.epsilon_
         self.class_count_ = counts
         if self.priors is not None:
