@@ -526,8 +526,25 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return loss.sum() / wi.sum()
 
 
+class BCEBackward(Node):
+    """torch's derivative, (p - y) / max(p (1 - p), 1e-12), written in ember ops so that it
+    is finite at p = 0 or 1 and can itself be differentiated."""
+
+    def backward(self, g):
+        p, y, w = self.unpack()
+        ep, ey, _ = self.next_edges
+        if self.reduction == "mean":
+            g = g / self.n
+        if w is not None:
+            g = g * w
+        gp = (p - y) / ops.maximum(p * (1 - p), 1e-12) * g if ep is not None else None
+        gy = ((-p).log1p().clamp(min=-100) - p.log().clamp(min=-100)) * g if ey is not None else None
+        return gp, gy, None
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-(y log p + (1 - y) log(1 - p)); the logs are clamped at -100 like torch."""
+    """-(y log p + (1 - y) log(1 - p)); the logs are clamped at -100 like torch, and the
+    gradient (p - y) / max(p (1 - p), 1e-12) stays finite at p = 0 or 1."""
     p = _t(input, "input", "binary_cross_entropy")
     y = _as_target(target, p, "binary_cross_entropy")
     _check_same_shape(p, y, "binary_cross_entropy")
@@ -535,10 +552,18 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if np.any((p.data < 0) | (p.data > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
-    loss = -(y * p.log().clamp(min=-100) + (1 - y) * (1 - p).log().clamp(min=-100))
+    pd, yd = p.data, y.data
+    with np.errstate(divide="ignore"):
+        loss = -(yd * np.maximum(np.log(pd), -100) + (1 - yd) * np.maximum(np.log1p(-pd), -100))
     if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+        loss = loss * weight.data
+    out = loss if reduction == "none" else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
+    if state.enabled and (p.requires_grad or y.requires_grad):
+        node = BCEBackward(p, y, weight)
+        node.save(p, y, weight)
+        node.reduction, node.n = reduction, max(loss.size, 1)
+        return _wrap(out.astype(pd.dtype, copy=False), node)
+    return _wrap(out.astype(pd.dtype, copy=False))
 
 
 def _log_sigmoid(x):
