@@ -238,3 +238,14 @@ def test_lazy_exports():
     for name in ["LinearRegression", "Ridge", "Lasso", "LogisticRegression", "Perceptron",
                  "GaussianNB", "MultinomialNB", "BernoulliNB", "PCA", "KBinsDiscretizer"]:
         assert getattr(ml, name).__name__ == name
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("solver", ["lbfgs", "newton", "gd"])
+def test_logistic_without_intercept(n_classes, solver):
+    X, y = _cls_data(4, n_classes)
+    ours = LogisticRegression(C=0.7, fit_intercept=False, solver=solver, tol=1e-8,
+                              max_iter=20_000 if solver == "gd" else 200).fit(X, y)
+    ref = sk.LogisticRegression(C=0.7, fit_intercept=False, tol=1e-12, max_iter=10_000).fit(X, y)
+    _close(ours, ref, 5e-6)
+    assert np.all(ours.intercept_ == 0)
