@@ -141,3 +141,20 @@ def test_bad_input():
         clf.predict(X[:, :3])
     with pytest.raises(ValueError, match="criterion"):
         DecisionTreeRegressor(criterion="gini").fit(X, y.astype(float))
+
+
+@pytest.mark.parametrize("max_features", [2, 5, None])
+def test_dense_and_sparse_layouts_grow_the_same_tree(max_features):
+    from ember.ml.tree import grow_tree, presort
+    X, y = _clf_data(7, n=300)
+    X = X.astype(np.float32)
+    XT = np.ascontiguousarray(X.T)
+    S = np.zeros((300, 4))
+    S[:, 0] = 1.0
+    S[np.arange(300), y + 1] = np.random.RandomState(0).randint(1, 3, 300)
+    trees = [grow_tree(XT, presort(XT), S, "gini", max_features=max_features,
+                       rng=np.random.RandomState(5), layout=layout)
+             for layout in ("dense", "sparse")]
+    for attr in ("children_left", "feature", "threshold", "value"):
+        np.testing.assert_array_equal(getattr(trees[0], attr), getattr(trees[1], attr))
+    assert trees[0].node_count > 20

@@ -171,7 +171,7 @@ def presort(XT):
 
 def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
               max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
-              min_split_gain=1e-6, eta=1.0, strict=False):
+              min_split_gain=1e-6, eta=1.0, strict=False, layout=None):
     """Grow a tree level by level with exhaustive, vectorised split search.
 
     Parameters
@@ -189,6 +189,9 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         Number of non-constant features drawn (in random order) at every node; None
         means all features, still visited in random order unless ``crit == "xgb"``
         (which visits them in index order so that ties go to the lowest index like XGBoost).
+    layout : {None, "dense", "sparse"}
+        How candidate segments are kept sorted (see below); None picks "sparse" when
+        ``3 * max_features < n_features``. Both give the same tree.
     """
     F, m = orders.shape
     n_all = XT.shape[1]
@@ -203,11 +206,25 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
     mf = F if max_features is None else int(max_features)
     ST = np.ascontiguousarray(S[:, 1:].T)           # (C-1, n) statistics without the count
     C = S.shape[1]
-    xsorted = np.take_along_axis(XT, orders, axis=1) if m else np.zeros((F, 0), XT.dtype)
+    # Two ways to get each candidate (node, feature) segment in feature order:
+    # * dense: keep all F per-feature orders grouped by node (radix-regrouped each level);
+    #   best when most features are scanned at every node (plain trees, boosting);
+    # * sparse (few features per node, random forests): keep one node-grouped sample list
+    #   and sort each drawn (node, feature) segment on the fly by precomputed ranks.
+    sparse = mf * 3 < F if layout is None else layout == "sparse"
+    if sparse:
+        rank = np.empty((F, n_all), dtype=np.int64)
+        np.put_along_axis(rank, orders.astype(np.intp),
+                          np.broadcast_to(np.arange(m, dtype=np.int64), orders.shape), axis=1)
+        members = orders[0].copy()
+        orders = None
+    else:
+        xsorted = np.take_along_axis(XT, orders, axis=1) if m else np.zeros((F, 0), XT.dtype)
+        members = None
 
     left_l, right_l, feat_l, thr_l, imp_l, nn_l, wn_l, val_l, impr_l, depth_l = ([] for _ in range(10))
 
-    cur_T = S[orders[0]].sum(axis=0)[:, None]       # (C, J)
+    cur_T = S[members if sparse else orders[0]].sum(axis=0)[:, None]   # (C, J)
     cur_st = np.array([0])
     cur_cnt = np.array([m])
     n_nodes = 1
@@ -239,7 +256,14 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         # ---- candidate (node, feature) pairs, nodes in order, features in visiting order
         cj = np.flatnonzero(can)
         st, cnt = cur_st[cj], cur_cnt[cj]
-        const = (xsorted[:, st + cnt - 1] <= xsorted[:, st] + tol).T   # (|cj|, F)
+        if sparse:
+            Xm = XT[:, members]
+            xmax = np.maximum.reduceat(Xm, cur_st, axis=1)[:, cj]
+            xmin = np.minimum.reduceat(Xm, cur_st, axis=1)[:, cj]
+            del Xm
+            const = (xmax <= xmin + tol).T
+        else:
+            const = (xsorted[:, st + cnt - 1] <= xsorted[:, st] + tol).T   # (|cj|, F)
         if xgb:
             keys = np.broadcast_to(np.arange(F, dtype=np.float64), const.shape).copy()
         else:
@@ -257,8 +281,18 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         base = np.repeat(seg_start, lens)
         in_seg = np.arange(tot) - base
         del base
-        pos = in_seg + np.repeat(pf * m + st[pj], lens)
-        xv = xsorted.ravel()[pos]
+        if sparse:
+            sids = members[in_seg + np.repeat(st[pj], lens)]
+            key = np.repeat(np.arange(pj.size, dtype=np.int64) * n_all, lens)
+            fr = np.repeat(pf, lens)
+            key += rank[fr, sids]
+            o = np.argsort(key)
+            sids = sids[o]
+            xv = XT[fr, sids]
+            del key, fr, o
+        else:
+            pos = in_seg + np.repeat(pf * m + st[pj], lens)
+            xv = xsorted.ravel()[pos]
         valid = in_seg >= msl - 1
         valid &= in_seg < np.repeat(lens - msl, lens)
         valid[:-1] &= xv[1:] > xv[:-1] + tol
@@ -267,7 +301,8 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         del valid
         if vidx.size == 0:
             break
-        sids = orders.ravel()[pos]
+        if not sparse:
+            sids = orders.ravel()[pos]
         cum = np.cumsum(ST[:, sids], axis=1)
         del sids
         seg_v = np.searchsorted(seg_start, vidx, side="right") - 1
@@ -344,7 +379,7 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         depth += 1
         _append_nodes(child_T)
         # ---- route samples and regroup the per-feature orders
-        act = orders[0]                              # samples of the current level, grouped
+        act = members if sparse else orders[0]      # samples of the current level, grouped
         split_rank = np.full(J, -1)
         split_rank[node_local] = np.arange(k)
         r = np.repeat(split_rank, cur_cnt)
@@ -358,9 +393,12 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         newkey = np.full(n_all, big, dtype=dtype)
         newkey[act_k] = (2 * rk + (~go_left)).astype(dtype)
         m = act_k.shape[0]
-        perm = np.argsort(newkey[orders], axis=1, kind="stable")[:, :m]
-        orders = np.take_along_axis(orders, perm, axis=1)
-        xsorted = np.take_along_axis(xsorted, perm, axis=1)
+        if sparse:
+            members = members[np.argsort(newkey[members], kind="stable")[:m]]
+        else:
+            perm = np.argsort(newkey[orders], axis=1, kind="stable")[:, :m]
+            orders = np.take_along_axis(orders, perm, axis=1)
+            xsorted = np.take_along_axis(xsorted, perm, axis=1)
         cur_T = child_T
         cur_cnt = np.rint(child_T[0]).astype(np.intp)
         cur_st = np.cumsum(cur_cnt) - cur_cnt
