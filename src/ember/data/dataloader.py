@@ -223,7 +223,7 @@ def default_collate(batch):
     * ember Tensors -> one Tensor stacked along a new dimension 0 (``(B, *shape)``);
     * NumPy arrays and NumPy scalars -> a Tensor of the same dtype;
     * Python ``int`` -> int64 Tensor, ``float`` -> float64 Tensor (as in PyTorch),
-      ``bool`` -> bool Tensor; ``str``/``bytes`` -> the list unchanged;
+      ``bool`` -> bool Tensor; ``str``/``bytes`` -> the batch unchanged;
     * dicts -> a dict with each key collated; namedtuples -> the same namedtuple;
       tuples and lists -> a *list* with each position collated (PyTorch's rule), all
       samples must have the same length.
@@ -249,7 +249,7 @@ def default_collate(batch):
             raise TypeError(_COLLATE_ERR.format(elem.dtype))
         return _wrap(_stack_arrays([np.asarray(b) for b in batch], "array"))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, np.generic):
         if elem.dtype.kind in "SaUO":
             raise TypeError(_COLLATE_ERR.format(elem.dtype))
@@ -272,12 +272,12 @@ def default_collate(batch):
         except TypeError:
             return out
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, cabc.Sequence):
         size = len(elem)
         if any(len(b) != size for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(s)) for s in zip(*batch)]
+        columns = [default_collate(s) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns
         try:
@@ -459,7 +459,10 @@ class DataLoader:
 
     def __len__(self):
         if self._iterable:
-            n = len(self.dataset)  # TypeError if the stream has no length, as in PyTorch
+            if not hasattr(self.dataset, "__len__"):
+                raise TypeError(f"DataLoader: {type(self.dataset).__name__} is an "
+                                f"IterableDataset without __len__, so the loader has no length")
+            n = len(self.dataset)
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

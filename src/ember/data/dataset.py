@@ -44,8 +44,7 @@ class Dataset:
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
 
-    def __len__(self):
-        raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+    # No default __len__ (as in PyTorch): ``len()`` of a dataset without one is a TypeError.
 
     def __add__(self, other):
         return ConcatDataset([self, other])
