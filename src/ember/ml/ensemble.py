@@ -60,7 +60,7 @@ def _bootstrap_counts(seed, n_samples, n_draws):
     return np.bincount(rs.randint(0, n_samples, n_draws), minlength=n_samples)
 
 
-def _grow_forest_chunk(XT, orders, S, crit, seeds, bootstrap, n_draws, params):
+def _grow_forest_chunk(XT, orders, S, wpos, crit, seeds, bootstrap, n_draws, params):
     """Grow the trees of one worker: one tree per seed."""
     trees = []
     n = XT.shape[1]
@@ -68,10 +68,10 @@ def _grow_forest_chunk(XT, orders, S, crit, seeds, bootstrap, n_draws, params):
         if bootstrap:
             counts = _bootstrap_counts(seed, n, n_draws)
             St = S * np.where(np.arange(S.shape[1]) == 0, 1.0, counts[:, None])
-            keep = counts > 0
+            keep = (counts > 0) & wpos
         else:
             St = S
-            keep = S[:, 1:].sum(axis=1) != 0 if crit != "mse" else S[:, 1] != 0
+            keep = wpos
         o = orders if keep.all() else orders[keep[orders]].reshape(orders.shape[0], -1)
         rng = np.random.RandomState(seed)
         trees.append(grow_tree(XT, o, St, crit, rng=rng, **params))
@@ -124,11 +124,13 @@ class _BaseForest(BaseEstimator):
                       max_features=mf if mf < F else None)
         n_jobs = min(_n_jobs(self.n_jobs), self.n_estimators)
         if n_jobs == 1:
-            trees = _grow_forest_chunk(XT, orders, S, crit, seeds, self.bootstrap, n_draws, params)
+            trees = _grow_forest_chunk(XT, orders, S, sw > 0, crit, seeds, self.bootstrap,
+                                       n_draws, params)
         else:
             chunks = np.array_split(seeds, n_jobs)
             out = Parallel(n_jobs=n_jobs)(
-                delayed(_grow_forest_chunk)(XT, orders, S, crit, c, self.bootstrap, n_draws, params)
+                delayed(_grow_forest_chunk)(XT, orders, S, sw > 0, crit, c, self.bootstrap,
+                                            n_draws, params)
                 for c in chunks)
             trees = [t for chunk in out for t in chunk]
         self.estimators_ = []
@@ -632,6 +634,10 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False)
         K = self.n_classes_
         acc = np.zeros((X.shape[0], K))
+        if K == 1:  # a single class: the decision function is 0, as scikit-learn's
+            for _ in self.estimators_:
+                yield acc.copy()
+            return
         wsum = 0.0
         rows = np.arange(X.shape[0])
         for est, a in zip(self.estimators_, self.estimator_weights_):
@@ -646,6 +652,8 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         return scores
 
     def _to_proba(self, dec):
+        if self.n_classes_ == 1:
+            return np.ones((dec.shape[0], 1))
         if self.n_classes_ == 2:
             dec = np.column_stack([-dec, dec]) / 2.0
         else:
@@ -677,7 +685,7 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         dec = self.decision_function(X)
         if self.n_classes_ == 2:
             return self.classes_[(dec > 0).astype(int)]
-        return self.classes_[np.argmax(dec, axis=1)]
+        return self.classes_[np.argmax(dec, axis=1)]  # K == 1 gives the only class
 
     def staged_predict_proba(self, X):
         check_is_fitted(self, "estimators_")
