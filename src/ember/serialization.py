@@ -60,7 +60,7 @@ def _to_numpy(x):
         arr = arr.astype(dt)
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("<"))
-    return np.ascontiguousarray(arr)
+    return arr if arr.flags.c_contiguous else arr.copy(order="C")  # keeps 0-d shapes
 
 
 class _Encoder:
@@ -246,7 +246,7 @@ def load(f, verify=True):
             expected = digests.get(name)
             if expected is None:
                 raise ValueError(f"load: {where!r} is corrupt: no digest stored for tensor {name!r}")
-            if _digest(np.ascontiguousarray(arr)) != expected:
+            if _digest(arr if arr.flags.c_contiguous else arr.copy(order="C")) != expected:
                 raise ValueError(f"load: {where!r} is corrupt: the bytes of tensor {name!r} do "
                                  f"not match their SHA-256 digest")
     tensors = {k: (v if v.flags.writeable else v.copy()) for k, v in tensors.items()}
