@@ -17,7 +17,7 @@
     >>> from sklearn.datasets import load_iris
     >>> from ember.ml.ensemble import RandomForestClassifier
     >>> X, y = load_iris(return_X_y=True)
-    >>> rf = RandomForestClassifier(n_estimators=20, oob_score=True, random_state=0).fit(X, y)
+    >>> rf = RandomForestClassifier(n_estimators=50, oob_score=True, random_state=0).fit(X, y)
     >>> rf.oob_score_ > 0.9
     True
 """
