@@ -353,3 +353,37 @@ def test_bad_params_raise():
     w.grad = ember.zeros(3)
     with pytest.raises(RuntimeError, match=r"shape \(2,\) has a gradient of shape \(3,\)"):
         opt.step()
+
+
+ALLOC_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.5)),
+    ("Adagrad", dict(weight_decay=0.1)),
+    ("Adadelta", dict(weight_decay=0.1)),
+    ("RMSprop", dict(centered=True, momentum=0.9, weight_decay=0.1)),
+    ("Adam", dict(amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(amsgrad=True)),
+    ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", ALLOC_CASES, ids=[n for n, _ in ALLOC_CASES])
+def test_step_allocates_no_parameter_sized_temporaries(name, kwargs):
+    """After the first steps (state and scratch pool allocated), a step allocates less than
+    a hundredth of one parameter (NumPy reports its buffers to tracemalloc)."""
+    import tracemalloc
+    rng = np.random.default_rng(0)
+    ps = [ember.tensor(rng.standard_normal(s), requires_grad=True) for s in ((50_000,), (200, 100))]
+    for p in ps:
+        p.grad = ember.tensor(rng.standard_normal(p.shape))
+    opt = getattr(eoptim, name)(ps, **kwargs)
+    opt.step()
+    opt.step()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        opt.step()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000 * 8 / 100, f"{name} allocated {peak} bytes in a step"
