@@ -1,11 +1,18 @@
 """The ``ember`` command line (also ``python -m ember``).
 
-    ember demo            train a small network on scikit-learn's digits with raw autograd
+    ember train           train a model (default: an MLP on scikit-learn's digits)
+    ember eval            evaluate a saved checkpoint
+    ember demo            a small network on the digits with nothing but raw autograd
     ember --version
 """
 import argparse
+import json
 import sys
 import time
+from pathlib import Path
+
+DATASETS = ("digits", "xor", "spirals", "moons", "circles", "mnist", "fashion-mnist")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam")
 
 
 def _demo(args):
@@ -51,6 +58,149 @@ def _demo(args):
     return 0
 
 
+def load_data(name, data_dir=None, seed=0, images=False):
+    """(train, test, input_shape, num_classes) as TensorDatasets for a dataset name."""
+    import numpy as np
+    import ember
+    from ember.data import TensorDataset, datasets
+
+    if name == "digits":
+        tr = datasets.load_digits("train", random_state=seed, as_images=images)
+        te = datasets.load_digits("test", random_state=seed, as_images=images)
+        return tr, te, tuple(tr.tensors[0].shape[1:]), 10
+    if name in ("xor", "spirals", "moons", "circles"):
+        make = {"xor": lambda n, g: datasets.make_xor(n, noise=0.3, generator=g),
+                "spirals": lambda n, g: datasets.make_spirals(n, noise=0.2, generator=g),
+                "moons": lambda n, g: datasets.make_moons(n, noise=0.2, generator=g),
+                "circles": lambda n, g: datasets.make_circles(n, noise=0.1, factor=0.5, generator=g)}[name]
+        tr = TensorDataset(*make(800, ember.Generator().manual_seed(seed)))
+        te = TensorDataset(*make(400, ember.Generator().manual_seed(seed + 10_000)))
+        return tr, te, (2,), int(tr.tensors[1].max().item()) + 1
+    if name in ("mnist", "fashion-mnist"):
+        if not data_dir:
+            raise SystemExit(f"ember: --data {name} needs --data-dir DIR holding the official IDX files "
+                             f"(train-images-idx3-ubyte[.gz], ...)")
+        cls = ember.data.MNIST if name == "mnist" else ember.data.FashionMNIST
+        out = []
+        for train in (True, False):
+            ds = cls(data_dir, train=train)
+            x = np.asarray(ds.data, dtype=np.float32) / 255.0
+            x = x.reshape(len(x), 1, 28, 28) if images else x.reshape(len(x), -1)
+            out.append(TensorDataset(ember.tensor(x), ember.tensor(np.asarray(ds.targets, dtype=np.int64))))
+        return out[0], out[1], tuple(out[0].tensors[0].shape[1:]), 10
+    raise SystemExit(f"ember: unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
+
+
+def make_optimizer(name, params, lr, weight_decay=0.0, momentum=0.9):
+    import ember.optim as optim
+    table = {
+        "sgd": lambda: optim.SGD(params, lr=lr, weight_decay=weight_decay),
+        "momentum": lambda: optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay),
+        "nesterov": lambda: optim.SGD(params, lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay),
+        "adagrad": lambda: optim.Adagrad(params, lr=lr, weight_decay=weight_decay),
+        "adadelta": lambda: optim.Adadelta(params, lr=lr, weight_decay=weight_decay),
+        "rmsprop": lambda: optim.RMSprop(params, lr=lr, weight_decay=weight_decay),
+        "adam": lambda: optim.Adam(params, lr=lr, weight_decay=weight_decay),
+        "adamw": lambda: optim.AdamW(params, lr=lr, weight_decay=weight_decay),
+        "nadam": lambda: optim.NAdam(params, lr=lr, weight_decay=weight_decay),
+    }
+    if name not in table:
+        raise SystemExit(f"ember: unknown optimizer {name!r}; valid optimizers: {', '.join(OPTIMIZERS)}")
+    return table[name]()
+
+
+def _build_model(name, input_shape, num_classes, args_cfg):
+    import numpy as np
+    import ember.models as models
+    cfg = dict(args_cfg)
+    if name == "mlp":
+        cfg.setdefault("in_features", int(np.prod(input_shape)))
+        cfg["num_classes"] = num_classes
+    else:
+        cfg = {"num_classes": num_classes, **{k: v for k, v in cfg.items() if k == "in_channels"}}
+    try:
+        return models.get_model(name, **cfg), cfg
+    except ValueError as e:
+        raise SystemExit(f"ember: {e}")
+
+
+def _train(args):
+    import numpy as np
+    import ember
+    from ember.data import DataLoader
+
+    if args.model not in ember.models.available_models():
+        raise SystemExit(f"ember: unknown model {args.model!r}; valid models: {', '.join(ember.models.available_models())}")
+    if args.data not in DATASETS:
+        raise SystemExit(f"ember: unknown dataset {args.data!r}; valid datasets: {', '.join(DATASETS)}")
+    ember.manual_seed(args.seed)
+    images = args.model != "mlp"
+    train, test, input_shape, num_classes = load_data(args.data, args.data_dir, args.seed, images=images)
+    model_cfg = {"hidden": [int(h) for h in args.hidden.split(",") if h]} if args.model == "mlp" else {}
+    if args.model == "mlp" and args.dropout:
+        model_cfg["dropout"] = args.dropout
+    model, model_cfg = _build_model(args.model, input_shape, num_classes, model_cfg)
+    opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
+    g = ember.Generator().manual_seed(args.seed)
+    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=g)
+    test_loader = DataLoader(test, batch_size=512)
+    out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
+    out.mkdir(parents=True, exist_ok=True)
+    callbacks = []
+    if args.patience:
+        callbacks.append(ember.train.EarlyStopping("val_loss", patience=args.patience))
+    progress = None if not args.no_progress else False
+    trainer = ember.train.Trainer(model, opt, callbacks=callbacks, progress=progress,
+                                  clip_grad_norm=args.clip_grad_norm, detect_anomaly=args.detect_anomaly)
+    print(f"training {args.model} on {args.data}: {len(train)} train / {len(test)} test samples, "
+          f"{sum(p.numel() for p in model.parameters()):,} parameters")
+    t0 = time.perf_counter()
+    hist = trainer.fit(train_loader, test_loader, epochs=args.epochs)
+    elapsed = time.perf_counter() - t0
+    final = trainer.evaluate(test_loader)
+    config = {"model": args.model, "model_config": model_cfg, "data": args.data, "input_shape": list(input_shape),
+              "num_classes": num_classes, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
+              "epochs": args.epochs, "seed": args.seed, "weight_decay": args.weight_decay}
+    metrics = {"test_accuracy": final.get("accuracy"), "test_loss": final["loss"],
+               "train_loss": hist.last("loss"), "epochs_run": len(hist), "train_seconds": round(elapsed, 3)}
+    ember.serialization.save_checkpoint(str(out / "model.safetensors"), model.state_dict(), config=config)
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    hist.save_json(out / "history.json")
+    hist.plot(out / "curves.png", title=f"{args.model} on {args.data}")
+    print(f"test accuracy {metrics['test_accuracy']:.4f}  test loss {metrics['test_loss']:.4f}  "
+          f"({elapsed:.1f} s, {len(hist)} epochs)")
+    print(f"wrote {out}/: model.safetensors, config.json, metrics.json, history.json, curves.png")
+    return 0
+
+
+def _eval(args):
+    import ember
+    from ember.data import DataLoader
+    try:
+        ckpt = ember.serialization.load_checkpoint(args.checkpoint)
+    except (OSError, ValueError) as e:
+        raise SystemExit(f"ember: cannot load checkpoint: {e}")
+    cfg = ckpt.get("config") or {}
+    if "model" not in cfg:
+        raise SystemExit(f"ember: checkpoint {args.checkpoint} has no model config; was it written by `ember train`?")
+    data = args.data or cfg.get("data", "digits")
+    images = cfg["model"] != "mlp"
+    _, test, input_shape, num_classes = load_data(data, args.data_dir, cfg.get("seed", 0), images=images)
+    model, _ = _build_model(cfg["model"], input_shape, num_classes, cfg.get("model_config", {}))
+    try:
+        model.load_state_dict(ckpt["model"])
+    except RuntimeError as e:
+        raise SystemExit(f"ember: checkpoint does not fit the model: {e}")
+    res = ember.train.Trainer(model, _NoOpt(), progress=False).evaluate(DataLoader(test, batch_size=512))
+    print(json.dumps({"data": data, "test_accuracy": res.get("accuracy"), "test_loss": res["loss"]}))
+    return 0
+
+
+class _NoOpt:
+    param_groups = [{"lr": 0.0}]
+
+
 def build_parser():
     import ember
     p = argparse.ArgumentParser(prog="ember", description="ember: deep learning and machine "
@@ -64,6 +214,34 @@ def build_parser():
     d.add_argument("--hidden", type=int, default=64, help="hidden units (default 64)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     d.set_defaults(func=_demo)
+
+    import ember.models
+    t = sub.add_parser("train", help="train a model and save checkpoint, metrics, history and curves",
+                       description="Train a model. With no options: an MLP on scikit-learn's digits "
+                                   "(>= 97%% test accuracy in seconds).")
+    t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models())}")
+    t.add_argument("--data", default="digits", help=f"dataset (default digits): {', '.join(DATASETS)}")
+    t.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
+    t.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
+    t.add_argument("--optimizer", default="adam", help=f"optimizer (default adam): {', '.join(OPTIMIZERS)}")
+    t.add_argument("--lr", type=float, default=3e-3, help="learning rate (default 3e-3)")
+    t.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default 0)")
+    t.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
+    t.add_argument("--hidden", default="256", help="MLP hidden sizes, comma-separated (default 256)")
+    t.add_argument("--dropout", type=float, default=0.0, help="MLP dropout probability (default 0)")
+    t.add_argument("--patience", type=int, default=0, help="early-stopping patience on val loss (0: off)")
+    t.add_argument("--clip-grad-norm", type=float, default=None, help="clip the gradient norm to this value")
+    t.add_argument("--detect-anomaly", action="store_true", help="stop at the first NaN/inf and name the layer")
+    t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.set_defaults(func=_train)
+
+    e = sub.add_parser("eval", help="evaluate a checkpoint written by `ember train`")
+    e.add_argument("--checkpoint", required=True, help="path to model.safetensors")
+    e.add_argument("--data", default=None, help="dataset (default: the one it was trained on)")
+    e.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
+    e.set_defaults(func=_eval)
     return p
 
 

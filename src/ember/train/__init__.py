@@ -1,0 +1,5 @@
+"""Training: ``Trainer``/``fit``, callbacks, history and anomaly detection."""
+from .trainer import Trainer, fit  # noqa: F401
+from .callbacks import Callback, EarlyStopping, ModelCheckpoint, SwitchOptimizer, LambdaCallback  # noqa: F401
+from .history import History  # noqa: F401
+from .anomaly import detect_anomaly, AnomalyError, check_loss  # noqa: F401
