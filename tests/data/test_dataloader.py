@@ -3,12 +3,14 @@ import collections
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import torch
 import torch.utils.data as tud
 
 import ember
 from ember.data import (BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler,
-                        SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
+                        SequentialSampler, SubsetRandomSampler, TensorDataset,
                         WeightedRandomSampler, default_collate, default_convert, random_split)
 
 from ._util import assert_same
@@ -54,6 +56,24 @@ def test_sequential_batches_match_torch(n, bs, drop_last):
     assert len(e) == len(t) == len(eb) == len(tb)
     for i, (a, b) in enumerate(zip(eb, tb)):
         assert_same(a, b, f"batch {i}")
+
+
+@given(n=st.integers(1, 40), bs=st.integers(1, 12), drop_last=st.booleans(),
+       feat=st.lists(st.integers(1, 3), max_size=2), seed=st.integers(0, 2 ** 16))
+def test_random_shapes_and_orders_match_torch(n, bs, drop_last, feat, seed):
+    r = np.random.default_rng(seed)
+    X = r.standard_normal((n, *feat))
+    y = r.integers(-5, 5, n)
+    order = r.permutation(n).tolist()
+    e = DataLoader(TensorDataset(ember.tensor(X), ember.tensor(y)), batch_size=bs,
+                   drop_last=drop_last, sampler=order)
+    t = tud.DataLoader(tud.TensorDataset(torch.tensor(X), torch.tensor(y)), batch_size=bs,
+                       drop_last=drop_last, sampler=order)
+    assert len(e) == len(t)
+    eb, tb = list(e), list(t)
+    assert len(eb) == len(tb)
+    for a, b in zip(eb, tb):
+        assert_same(a, b)
 
 
 def test_same_sampler_order_matches_torch_on_dict_dataset():
