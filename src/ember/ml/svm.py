@@ -25,8 +25,9 @@ the libsvm layout for ``support_``, ``dual_coef_`` (shape ``(n_classes - 1, n_SV
 well-conditioned problems the support vectors coincide with scikit-learn's.
 
 The kernel matrix is computed once (stored in float32, like libsvm's ``Qfloat`` cache) when it
-fits in ``cache_size`` MB, otherwise rows are computed on demand and kept in an LRU cache.  ``shrinking`` is accepted for API compatibility;
-the solver always works on the full problem (this does not change the solution).
+fits in ``cache_size`` MB, otherwise rows are computed on demand and kept in an LRU cache.
+``shrinking=True`` applies libsvm's shrinking heuristic (see ``_smo``); it changes the
+iteration path, not the stopping rule.
 
 LinearSVC
 ---------
@@ -183,22 +184,103 @@ def _with_diag(kernel_fn, diag_fn, row_fn=None):
     return k
 
 
-def _smo(rows, y, Cv, tol, max_iter):
-    """libsvm's ``Solver::Solve`` for C-SVC (no shrinking), vectorised over the samples.
+def _smo(rows, y, Cv, tol, max_iter, shrinking=False):
+    """libsvm's ``Solver::Solve`` for C-SVC, vectorised over the samples.
 
     ``rows`` gives kernel rows in *reversed* libsvm order, so that NumPy's first-index
     ``argmax`` / ``argmin`` reproduce libsvm's last-index tie breaking (``>=`` / ``<=``).
+
+    With ``shrinking`` (libsvm's heuristic), every ``min(n, 1000)`` iterations the bounded
+    variables that cannot enter a violating pair (``a_t`` at a bound with ``-y_t G_t`` beyond
+    the current maximal violations) are removed from the working arrays; the gradient of the
+    removed ones is rebuilt from ``G_bar`` (the contribution of the variables at the upper
+    bound) plus the free variables before the final optimality check, and once when the
+    violation first drops below ``10 tol``.  The solution satisfies the same stopping rule.
+
     Returns ``alpha``, ``rho`` and the number of iterations.
     """
     n = y.shape[0]
-    Kd = rows.diag
+    Kd_full = rows.diag
+    ypos_full = y > 0
     a = np.zeros(n)
     # v = -y * G with G = Q a - e; at a = 0, G = -1 so v = y.
-    v = y.astype(np.float64).copy()
-    ypos = y > 0
-    up = ypos & (Cv > 0)      # may increase y_t a_t
-    low = ~ypos & (Cv > 0)    # may decrease y_t a_t
+    v_full = y.astype(np.float64).copy()
+    # Fu = sum over a_j = C_j of y_j C_j K_j. (y_k Fu_k is libsvm's G_bar_k)
+    Fu = np.zeros(n) if shrinking else None
     inf = np.inf
+
+    # working (active) arrays; `act` maps active positions to indices, None = all active
+    act = None
+    v = v_full
+    yv, Cw, Kd = y, Cv, Kd_full
+    up = ypos_full & (Cv > 0)      # may increase y_t a_t
+    low = ~ypos_full & (Cv > 0)    # may decrease y_t a_t
+
+    def status(idx):
+        yy, aa, cc = y[idx], a[idx], Cv[idx]
+        return (((yy > 0) & (aa < cc)) | ((yy < 0) & (aa > 0)),
+                ((yy > 0) & (aa > 0)) | ((yy < 0) & (aa < cc)))
+
+    def set_active(idx):
+        nonlocal act, v, yv, Cw, Kd, up, low
+        if idx is None or len(idx) == n:
+            act = None
+            v, yv, Cw, Kd = v_full, y, Cv, Kd_full
+            up, low = status(slice(None))
+        else:
+            act = idx
+            v = v_full[idx]
+            yv, Cw, Kd = y[idx], Cv[idx], Kd_full[idx]
+            up, low = status(idx)
+
+    def reconstruct():
+        """Write the working gradient back and rebuild it for the inactive variables."""
+        if act is None:
+            return
+        v_full[act] = v
+        inactive = np.ones(n, dtype=bool)
+        inactive[act] = False
+        inact = np.flatnonzero(inactive)
+        vals = y[inact] - Fu[inact]
+        free = np.flatnonzero((a > 0) & (a < Cv))
+        if free.size:
+            coef = y[free] * a[free]
+            if rows.full is not None:
+                vals -= coef @ rows.full[np.ix_(free, inact)].astype(np.float64)
+            else:
+                for c, f in zip(coef, free):
+                    vals -= c * rows.row(f)[inact]
+        v_full[inact] = vals
+
+    def row(i_local):
+        gi = i_local if act is None else act[i_local]
+        full = rows.row(gi)
+        return full, (full if act is None else full[act])
+
+    def select():
+        vu = np.where(up, v, -inf)
+        i = int(vu.argmax())
+        Gmax = vu[i]
+        vl = np.where(low, v, inf)
+        Gmax2 = -vl.min()
+        if Gmax + Gmax2 < tol:
+            return None
+        Ki_full, Ki = row(i)
+        gd = Gmax - vl                      # b_it; -inf outside I_low
+        quad = Kd + Kd[i]
+        quad -= Ki
+        quad -= Ki
+        quad = np.where(quad > 0, quad, _TAU)
+        score = gd * gd
+        score /= quad
+        score = np.where(gd > 0, score, -inf)   # maximise b^2/a == minimise -b^2/a
+        j = int(score.argmax())
+        if score[j] == -inf:
+            return None
+        return i, j, Ki_full, Ki
+
+    counter = min(n, 1000) + 1
+    unshrunk = False
     it = 0
     with np.errstate(invalid="ignore", over="ignore"):
         while True:
@@ -207,31 +289,42 @@ def _smo(rows, y, Cv, tol, max_iter):
                     f"Solver terminated early (max_iter={max_iter}).  Consider pre-processing "
                     "your data with StandardScaler or MinMaxScaler.", ConvergenceWarning)
                 break
-            vu = np.where(up, v, -inf)
-            i = int(vu.argmax())
-            Gmax = vu[i]
-            vl = np.where(low, v, inf)
-            Gmax2 = -vl.min()
-            if Gmax + Gmax2 < tol:
-                break
-            Ki = rows.row(i)
-            gd = Gmax - vl                      # b_it; -inf outside I_low
-            quad = Kd + Kd[i]
-            quad -= Ki
-            quad -= Ki
-            quad = np.where(quad > 0, quad, _TAU)
-            score = gd * gd
-            score /= quad
-            score = np.where(gd > 0, score, -inf)   # maximise b^2/a == minimise -b^2/a
-            j = int(score.argmax())
-            if score[j] == -inf:
-                break
+            if shrinking:
+                counter -= 1
+                if counter == 0:
+                    counter = min(n, 1000)
+                    # libsvm do_shrinking
+                    Gm1 = np.max(v[up]) if up.any() else -inf
+                    Gm2 = np.max(-v[low]) if low.any() else -inf
+                    if not unshrunk and Gm1 + Gm2 <= tol * 10:
+                        unshrunk = True
+                        reconstruct()
+                        set_active(None)
+                    drop = (~up & (v > Gm1)) | (~low & (v < -Gm2))
+                    if drop.any():
+                        base = np.arange(n) if act is None else act
+                        if act is not None:
+                            v_full[act] = v
+                        set_active(base[~drop])
+            sel = select()
+            if sel is None:
+                if act is None:
+                    break
+                reconstruct()
+                set_active(None)
+                sel = select()
+                if sel is None:
+                    break
+                counter = 1
+            i, j, Ki_full, Ki = sel
             it += 1
-            Kj = rows.row(j)
-            yi, yj = y[i], y[j]
-            Ci, Cj = Cv[i], Cv[j]
+            Kj_full, Kj = row(j)
+            gi = i if act is None else act[i]
+            gj = j if act is None else act[j]
+            yi, yj = y[gi], y[gj]
+            Ci, Cj = Cv[gi], Cv[gj]
             Gi, Gj = -yi * v[i], -yj * v[j]
-            ai_old, aj_old = a[i], a[j]
+            ai_old, aj_old = a[gi], a[gj]
             ai, aj = ai_old, aj_old
             Kij = Ki[j]
             if yi != yj:
@@ -282,7 +375,7 @@ def _smo(rows, y, Cv, tol, max_iter):
                     if ai < 0:
                         ai = 0.0
                         aj = s
-            a[i], a[j] = ai, aj
+            a[gi], a[gj] = ai, aj
             # G += Q_i dA_i + Q_j dA_j  <=>  v -= y_i dA_i K_i + y_j dA_j K_j
             dai = (ai - ai_old) * yi
             daj = (aj - aj_old) * yj
@@ -290,14 +383,24 @@ def _smo(rows, y, Cv, tol, max_iter):
                 v -= dai * Ki
             if daj != 0.0:
                 v -= daj * Kj
-            for t, at in ((i, ai), (j, aj)):
-                if y[t] > 0:
-                    up[t] = at < Cv[t]
+            for t, g, at, a_old, Kfull in ((i, gi, ai, ai_old, Ki_full), (j, gj, aj, aj_old, Kj_full)):
+                Ct = Cv[g]
+                if y[g] > 0:
+                    up[t] = at < Ct
                     low[t] = at > 0
                 else:
                     up[t] = at > 0
-                    low[t] = at < Cv[t]
+                    low[t] = at < Ct
+                if shrinking and (a_old >= Ct) != (at >= Ct):   # G_bar update
+                    if at >= Ct:
+                        Fu += (y[g] * Ct) * Kfull
+                    else:
+                        Fu -= (y[g] * Ct) * Kfull
 
+    if act is not None:
+        reconstruct()
+    v = v_full
+    ypos = ypos_full
     # rho (libsvm calculate_rho); y_t G_t = -v_t
     yG = -v
     at_upper = a >= Cv
@@ -501,10 +604,11 @@ class SVC(ClassifierMixin, BaseEstimator):
                         # threads, and threaded gemv collapses when the CPUs are shared
                         with threadpool_limits(limits=1, user_api="blas"):
                             a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx],
-                                              float(self.tol), int(self.max_iter))
+                                              float(self.tol), int(self.max_iter),
+                                              bool(self.shrinking))
                     else:
                         a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx], float(self.tol),
-                                          int(self.max_iter))
+                                          int(self.max_iter), bool(self.shrinking))
                 a = a[::-1]
                 pair_alpha.append(a * ysub)
                 pair_idx.append(idx)
