@@ -106,3 +106,29 @@ def test_generator_errors():
         make_circles(10, noise=float("nan"))
     with pytest.raises(ValueError, match="factor=1.5"):
         make_circles(10, factor=1.5)
+
+
+def test_digits_through_shuffled_loader_train_softmax_regression():
+    """End to end: features and labels stay aligned through split, shuffle and batching,
+    so plain softmax regression trained from the loader generalises (> 90% test accuracy;
+    scikit-learn's LogisticRegression gets about 96% on this split)."""
+    train, test = load_digits(split="train"), load_digits(split="test")
+    g = ember.Generator().manual_seed(0)
+    W = ember.zeros(64, 10, requires_grad=True)
+    b = ember.zeros(10, requires_grad=True)
+    loader = ember.data.DataLoader(train, batch_size=32, shuffle=True, generator=g)
+    for _ in range(8):
+        for xb, yb in loader:
+            logp = ember.log_softmax(xb @ W + b, dim=1)
+            loss = -logp.gather(1, yb.unsqueeze(1)).mean()
+            W.grad = b.grad = None
+            loss.backward()
+            W.data -= 0.5 * W.grad.data
+            b.data -= 0.5 * b.grad.data
+    Xte, yte = test.tensors
+    with ember.no_grad():
+        acc = ((Xte @ W + b).argmax(dim=1) == yte).float().mean().item()
+    assert acc > 0.9, acc
+    # a label permutation breaks the alignment and the accuracy collapses to chance
+    assert ((Xte @ W + b).argmax(dim=1) == yte[ember.randperm(len(yte), generator=g)]
+            ).float().mean().item() < 0.3
