@@ -259,6 +259,9 @@ def test_download_env_url_and_http_errors(server, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="HTTP 404"):
         download_url(url + "/missing.gz", root / "missing.gz", verify=False, timeout=10)
     assert not (root / "missing.gz").exists() and not _leftovers(root)
+    src = www / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    got = download_url(src.as_uri(), root / "copy.gz", sha256=sums[src.name])
+    assert open(got, "rb").read() == src.read_bytes()
     with pytest.raises(ValueError, match="must use http, https or file"):
         download_url("ftp://127.0.0.1/x", root / "x", verify=False)
 
