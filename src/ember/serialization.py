@@ -148,6 +148,8 @@ def save(obj, f):
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

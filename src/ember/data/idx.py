@@ -126,6 +126,8 @@ def _atomic_write(path, payload):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -209,6 +211,8 @@ def download_url(url, path, sha256=None, verify=True, timeout=60.0):
                 for block in iter(lambda: resp.read(1 << 20), b""):
                     h.update(block)
                     f.write(block)
+                f.flush()
+                os.fsync(f.fileno())
         except urllib.error.HTTPError as e:
             raise RuntimeError(f"download_url: {url} failed: HTTP {e.code} {e.reason}") from None
         except (urllib.error.URLError, OSError) as e:
