@@ -242,6 +242,13 @@ def build_parser():
     e.add_argument("--data", default=None, help="dataset (default: the one it was trained on)")
     e.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
     e.set_defaults(func=_eval)
+
+    try:   # `ember lab ...` lives with the lab
+        from ember.lab.cli import add_parser as _add_lab
+    except ImportError:
+        _add_lab = None
+    if _add_lab is not None:
+        _add_lab(sub)
     return p
 
 

@@ -1,0 +1,1 @@
+"""One module per topic; each registers its claims with ``ember.lab.core.claim``."""
