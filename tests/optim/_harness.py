@@ -6,7 +6,6 @@ on the others (after ``zero_grad()``), which every optimizer must skip."""
 import numpy as np
 import torch
 
-import ember
 
 NAMES = ("W1", "b1", "W2", "extra")
 
