@@ -13,6 +13,7 @@ from ember.ml.svm import SVC, LinearSVC
 ESTIMATORS = [
     SVC(),
     SVC(kernel="linear"),
+    SVC(probability=True, random_state=0),
     LinearSVC(),
     LinearSVC(loss="hinge", random_state=0),
     KMeans(n_clusters=3, random_state=0),

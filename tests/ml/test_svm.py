@@ -8,7 +8,7 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_clas
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-from ember.ml.svm import SVC, LinearSVC
+from ember.ml.svm import SVC, LinearSVC, _couple_pairwise, _sigmoid_train
 
 
 def _load(name):
@@ -206,7 +206,7 @@ def test_svc_max_iter_warns():
     ({"kernel": "foo"}, "kernel"), ({"C": 0.0}, "C must be"), ({"C": -1.0}, "C must be"),
     ({"gamma": "foo"}, "gamma"), ({"gamma": -1.0}, "gamma"), ({"tol": 0}, "tol"),
     ({"degree": -1}, "degree"), ({"decision_function_shape": "x"}, "decision_function_shape"),
-    ({"probability": True}, "probability"), ({"max_iter": -3}, "max_iter"),
+    ({"max_iter": -3}, "max_iter"),
 ])
 def test_svc_bad_params(params, match):
     X, y = _load("iris")
@@ -227,6 +227,65 @@ def test_svc_bad_input():
         SVC().fit(Xn, y)
     with pytest.raises(ValueError, match="class"):
         SVC().fit(X, np.zeros(len(y)))
+
+
+# ------------------------------------------------------------------------------------------
+# Platt probabilities (probability=True)
+# ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1])
+def test_sigmoid_train_matches_sklearn_platt(seed):
+    from sklearn.calibration import _sigmoid_calibration
+    rng = np.random.RandomState(seed)
+    f = rng.randn(400) * 2
+    y = (rng.rand(400) < 1 / (1 + np.exp(-1.5 * f + 0.3))).astype(int)
+    A, B = _sigmoid_train(f, np.where(y == 1, 1, -1))
+    A_ref, B_ref = _sigmoid_calibration(f, y)
+    np.testing.assert_allclose([A, B], [A_ref, B_ref], atol=1e-6)
+
+
+def test_pairwise_coupling_recovers_consistent_probabilities():
+    rng = np.random.RandomState(0)
+    p = rng.dirichlet(np.ones(4), size=20)
+    R = p[:, :, None] / (p[:, :, None] + p[:, None, :])
+    R[:, np.arange(4), np.arange(4)] = 0.0
+    q = _couple_pairwise(R)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(q, p, atol=2e-3)     # libsvm stops at 0.005 / k
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize("name", DATASETS)
+def test_svc_predict_proba_close_to_libsvm(name):
+    from sklearn.metrics import log_loss
+    X, y = _load(name)
+    ref = sk_svm.SVC(probability=True, random_state=0).fit(X, y)
+    ours = SVC(probability=True, random_state=0).fit(X, y)
+    P, P_ref = ours.predict_proba(X), ref.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, atol=1e-12)
+    # the internal 5-fold split is random (libsvm's own generator), so only close
+    assert np.abs(P - P_ref).mean() < 0.01
+    assert np.abs(P - P_ref).max() < 0.1
+    assert abs(log_loss(y, P) - log_loss(y, P_ref)) < 0.01
+    assert ours.probA_.shape == ref.probA_.shape
+    assert np.all(ours.probA_ < 0)            # larger f -> more likely the pair's first class
+    np.testing.assert_allclose(np.log(P), ours.predict_log_proba(X))
+
+
+def test_svc_binary_proba_is_monotone_in_decision():
+    X, y = _load("breast_cancer")
+    clf = SVC(probability=True, random_state=0).fit(X, y)
+    d = clf.decision_function(X)
+    p1 = clf.predict_proba(X)[:, 1]
+    order = np.argsort(d)
+    assert np.all(np.diff(p1[order]) >= -1e-12)
+    np.testing.assert_allclose(p1, 1 - 1 / (1 + np.exp(clf.probA_[0] * -d + clf.probB_[0])),
+                               atol=1e-12)
+
+
+def test_svc_predict_proba_unavailable_without_probability():
+    assert not hasattr(SVC(), "predict_proba")
+    X, y = _load("iris")
+    assert not hasattr(SVC().fit(X, y), "predict_proba")
 
 
 # ------------------------------------------------------------------------------------------

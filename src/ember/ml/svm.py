@@ -56,7 +56,8 @@ from collections import OrderedDict
 import numpy as np
 import scipy.linalg
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data, _check_sample_weight
@@ -426,8 +427,12 @@ _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
 class SVC(ClassifierMixin, BaseEstimator):
     """C-support vector classification with a kernel, trained by SMO (see module docstring).
 
-    Parameters follow ``sklearn.svm.SVC``.  ``probability=True`` (Platt scaling) is not
-    implemented and raises ``ValueError``.
+    Parameters follow ``sklearn.svm.SVC``.  ``probability=True`` adds ``predict_proba`` by
+    libsvm's recipe: per pair of classes a 5-fold cross-validation (shuffled with
+    ``random_state``) gives decision values to which Platt's sigmoid is fitted (``probA_``,
+    ``probB_``); pairwise probabilities are coupled by Wu, Lin & Weng (2004).  (scikit-learn
+    1.9 deprecates ``probability`` in favour of ``CalibratedClassifierCV``; it is kept here
+    because it is part of libsvm's C-SVC.)
 
     Attributes: ``support_``, ``support_vectors_``, ``n_support_``, ``dual_coef_``,
     ``intercept_``, ``classes_``, ``class_weight_``, ``n_iter_``, ``shape_fit_``,
@@ -489,8 +494,6 @@ class SVC(ClassifierMixin, BaseEstimator):
         if self.decision_function_shape not in ("ovr", "ovo"):
             raise ValueError("decision_function_shape must be 'ovr' or 'ovo', got "
                              f"decision_function_shape={self.decision_function_shape!r}")
-        if self.probability:
-            raise ValueError("probability=True (Platt scaling) is not implemented by ember's SVC")
         if not isinstance(self.cache_size, numbers.Real) or self.cache_size <= 0:
             raise ValueError(f"cache_size must be a positive number, got cache_size={self.cache_size!r}")
         if self.break_ties and self.decision_function_shape == "ovo":
@@ -583,35 +586,15 @@ class SVC(ClassifierMixin, BaseEstimator):
             raise ValueError("Invalid input - all samples with positive weights belong to the "
                              "same class (at least two classes are needed)")
         all_idx = np.arange(X.shape[0])
-        pair_alpha, pair_idx, rhos, n_iter = [], [], [], []
+        pair_alpha, pair_idx, pair_y, rhos, n_iter = [], [], [], [], []
         for ci in range(n_classes):
             for cj in range(ci + 1, n_classes):
                 idx = np.concatenate([all_idx[(y_enc == ci) & keep], all_idx[(y_enc == cj) & keep]])
                 ysub = np.where(y_enc[idx] == ci, 1.0, -1.0)
-                ridx = idx[::-1]  # reversed libsvm order, see _smo
-                if precomputed:
-                    rows = _KernelRows(None, None, self.cache_size,
-                                       precomputed=X[np.ix_(ridx, ridx)].astype(np.float32))
-                else:
-                    Xs = np.ascontiguousarray(X[ridx])
-                    kfn = _with_diag(self._kernel_fn, self._kernel_diag, self._row_fn(Xs))
-                    rows = _KernelRows(kfn, Xs, self.cache_size)
-                if len(idx) == 0 or not (ysub > 0).any() or not (ysub < 0).any():
-                    a, rho, it = np.zeros(len(idx)), 0.0, 0
-                else:
-                    if rows.full is None:
-                        # lazy rows are matrix-vector products: too small to gain from BLAS
-                        # threads, and threaded gemv collapses when the CPUs are shared
-                        with threadpool_limits(limits=1, user_api="blas"):
-                            a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx],
-                                              float(self.tol), int(self.max_iter),
-                                              bool(self.shrinking))
-                    else:
-                        a, rho, it = _smo(rows, ysub[::-1].copy(), Cv[ridx], float(self.tol),
-                                          int(self.max_iter), bool(self.shrinking))
-                a = a[::-1]
+                a, rho, it = self._solve_pair(X, idx, ysub, Cv[idx], precomputed)
                 pair_alpha.append(a * ysub)
                 pair_idx.append(idx)
+                pair_y.append(ysub)
                 rhos.append(rho)
                 n_iter.append(it)
 
@@ -633,6 +616,15 @@ class SVC(ClassifierMixin, BaseEstimator):
                 dual[ci, pos_in_sv[idx[~in_i & sel]]] = coef[~in_i & sel]
                 p += 1
         intercept = -np.asarray(rhos)
+        if self.probability:
+            rng = check_random_state(self.random_state)
+            probs = [self._pair_probability(X, idx, ys, Cv[idx], precomputed, rng)
+                     for idx, ys in zip(pair_idx, pair_y)]
+            self.probA_ = np.array([pa for pa, _ in probs])
+            self.probB_ = np.array([pb for _, pb in probs])
+        else:
+            self.probA_ = np.empty(0)
+            self.probB_ = np.empty(0)
         self.support_ = support.astype(np.int32)
         self.n_support_ = np.array([np.sum(y_enc[support] == c) for c in range(n_classes)],
                                    dtype=np.int32)
@@ -648,6 +640,52 @@ class SVC(ClassifierMixin, BaseEstimator):
         self._dual_ovo = dual            # libsvm convention: positive -> first class of pair
         self._intercept_ovo = intercept
         return self
+
+    def _solve_pair(self, X, idx, ysub, Csub, precomputed):
+        """SMO on the training rows ``idx`` (libsvm order) with labels ``ysub`` in {+1, -1};
+        returns ``(alpha, rho, n_iter)`` in the order of ``idx``."""
+        if len(idx) == 0 or not (ysub > 0).any() or not (ysub < 0).any():
+            return np.zeros(len(idx)), 0.0, 0
+        ridx = idx[::-1]  # reversed libsvm order, see _smo
+        if precomputed:
+            rows = _KernelRows(None, None, self.cache_size,
+                               precomputed=X[np.ix_(ridx, ridx)].astype(np.float32))
+        else:
+            Xs = np.ascontiguousarray(X[ridx])
+            kfn = _with_diag(self._kernel_fn, self._kernel_diag, self._row_fn(Xs))
+            rows = _KernelRows(kfn, Xs, self.cache_size)
+        args = (rows, ysub[::-1].copy(), Csub[::-1].copy(), float(self.tol), int(self.max_iter),
+                bool(self.shrinking))
+        if rows.full is None:
+            # lazy rows are matrix-vector products: too small to gain from BLAS threads, and
+            # threaded gemv collapses when the CPUs are shared
+            with threadpool_limits(limits=1, user_api="blas"):
+                a, rho, it = _smo(*args)
+        else:
+            a, rho, it = _smo(*args)
+        return a[::-1], rho, it
+
+    def _pair_probability(self, X, idx, ysub, Csub, precomputed, rng):
+        """libsvm's ``svm_binary_svc_probability``: decision values of a 5-fold
+        cross-validation on the pair's samples, then Platt's sigmoid fitted to them."""
+        n = len(idx)
+        perm = rng.permutation(n)
+        dec = np.empty(n)
+        for f in range(5):
+            begin, end = f * n // 5, (f + 1) * n // 5
+            test, train = perm[begin:end], np.concatenate([perm[:begin], perm[end:]])
+            ytr = ysub[train]
+            if not (ytr > 0).any() or not (ytr < 0).any():
+                dec[test] = 1.0 if (ytr > 0).any() else (-1.0 if (ytr < 0).any() else 0.0)
+                continue
+            order = np.concatenate([train[ytr > 0], train[ytr < 0]])
+            a, rho, _ = self._solve_pair(X, idx[order], ysub[order], Csub[order], precomputed)
+            if precomputed:
+                K = X[np.ix_(idx[test], idx[order])]
+            else:
+                K = self._kernel_fn(X[idx[test]], X[idx[order]])
+            dec[test] = K @ (a * ysub[order]) - rho
+        return _sigmoid_train(dec, ysub)
 
     @property
     def coef_(self):
@@ -724,6 +762,122 @@ class SVC(ClassifierMixin, BaseEstimator):
                 votes[~pos, cj] += 1
                 p += 1
         return self.classes_[np.argmax(votes, axis=1)]
+
+    def _check_proba(self):
+        if not self.probability:
+            raise AttributeError("predict_proba is not available when probability=False")
+        return True
+
+    @available_if(_check_proba)
+    def predict_proba(self, X):
+        """Platt-scaled pairwise probabilities ``1 / (1 + exp(A f + B))`` (clipped to
+        ``[1e-7, 1 - 1e-7]``), coupled into class probabilities for more than two classes.
+        Like libsvm, ``argmax predict_proba`` can disagree with ``predict``."""
+        check_is_fitted(self, "probA_")
+        if self.probA_.size == 0:
+            raise NotFittedError("predict_proba is not available: fit with probability=True")
+        D = self._ovo_decision(X)
+        k = len(self.classes_)
+        r = np.clip(_sigmoid_predict(D, self.probA_, self.probB_), 1e-7, 1 - 1e-7)
+        if k == 2:
+            return np.column_stack([r[:, 0], 1.0 - r[:, 0]])
+        R = np.zeros((D.shape[0], k, k))
+        p = 0
+        for ci in range(k):
+            for cj in range(ci + 1, k):
+                R[:, ci, cj] = r[:, p]
+                R[:, cj, ci] = 1.0 - r[:, p]
+                p += 1
+        return _couple_pairwise(R)
+
+    @available_if(_check_proba)
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+
+def _sigmoid_train(dec, labels, max_iter=100, min_step=1e-10, sigma=1e-12, eps=1e-5):
+    """Platt's sigmoid ``P(y = +1 | f) = 1 / (1 + exp(A f + B))`` fitted by the Newton method
+    with backtracking of Lin, Lin & Weng (2007) (libsvm's ``sigmoid_train``), on the
+    regularised targets ``(N+ + 1)/(N+ + 2)`` and ``1/(N- + 2)``.  Returns ``(A, B)``."""
+    dec = np.asarray(dec, dtype=np.float64)
+    pos = labels > 0
+    prior1, prior0 = float(pos.sum()), float((~pos).sum())
+    t = np.where(pos, (prior1 + 1.0) / (prior1 + 2.0), 1.0 / (prior0 + 2.0))
+    A, B = 0.0, np.log((prior0 + 1.0) / (prior1 + 1.0))
+
+    def fval(A, B):
+        f = dec * A + B
+        return float(np.sum(np.where(f >= 0, t * f + np.log1p(np.exp(-np.abs(f))),
+                                     (t - 1) * f + np.log1p(np.exp(-np.abs(f))))))
+
+    fv = fval(A, B)
+    for _ in range(max_iter):
+        f = dec * A + B
+        e = np.exp(-np.abs(f))
+        p = np.where(f >= 0, e / (1.0 + e), 1.0 / (1.0 + e))   # 1 / (1 + exp(f))
+        q = 1.0 - p
+        d2 = p * q
+        h11 = sigma + np.sum(dec * dec * d2)
+        h22 = sigma + np.sum(d2)
+        h21 = np.sum(dec * d2)
+        d1 = t - p
+        g1 = np.sum(dec * d1)
+        g2 = np.sum(d1)
+        if abs(g1) < eps and abs(g2) < eps:
+            break
+        det = h11 * h22 - h21 * h21
+        dA = -(h22 * g1 - h21 * g2) / det
+        dB = -(-h21 * g1 + h11 * g2) / det
+        gd = g1 * dA + g2 * dB
+        step = 1.0
+        while step >= min_step:
+            nA, nB = A + step * dA, B + step * dB
+            nf = fval(nA, nB)
+            if nf < fv + 1e-4 * step * gd:
+                A, B, fv = nA, nB, nf
+                break
+            step /= 2.0
+        if step < min_step:
+            break
+    return float(A), float(B)
+
+
+def _sigmoid_predict(dec, A, B):
+    f = dec * A + B
+    e = np.exp(-np.abs(f))
+    return np.where(f >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
+
+
+def _couple_pairwise(R, max_iter=None):
+    """Multiclass probabilities from pairwise ones ``R[:, i, j] = P(i | i or j)`` by the second
+    method of Wu, Lin & Weng (2004) (libsvm's ``multiclass_probability``), vectorised over
+    samples: minimise ``sum_{i<j} (r_ji p_i - r_ij p_j)^2`` s.t. ``sum p = 1``."""
+    n, k, _ = R.shape
+    max_iter = max(100, k) if max_iter is None else max_iter
+    eps = 0.005 / k
+    Q = -R.transpose(0, 2, 1) * R                    # Q[t, j] = -r_jt r_tj  (t != j)
+    diag = np.einsum("njt,njt->nt", R, R) - np.einsum("ntt,ntt->nt", R, R)
+    idx = np.arange(k)
+    Q[:, idx, idx] = diag                            # Q[t, t] = sum_{j != t} r_jt^2
+    p = np.full((n, k), 1.0 / k)
+    active = np.ones(n, dtype=bool)
+    for _ in range(max_iter):
+        Qp = np.einsum("ntj,nj->nt", Q, p)
+        pQp = np.einsum("nt,nt->n", p, Qp)
+        err = np.abs(Qp - pQp[:, None]).max(axis=1)
+        active &= err >= eps
+        if not active.any():
+            break
+        a = np.flatnonzero(active)
+        Qa, pa, Qpa, pQpa = Q[a], p[a], Qp[a], pQp[a]
+        for t in range(k):
+            diff = (-Qpa[:, t] + pQpa) / Qa[:, t, t]
+            pa[:, t] += diff
+            pQpa = (pQpa + diff * (diff * Qa[:, t, t] + 2 * Qpa[:, t])) / (1 + diff) / (1 + diff)
+            Qpa = (Qpa + diff[:, None] * Qa[:, t, :]) / (1 + diff)[:, None]
+            pa /= (1 + diff)[:, None]
+        p[a] = pa
+    return p
 
 
 def _ovr_decision_function(predictions, confidences, n_classes):
