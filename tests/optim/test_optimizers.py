@@ -387,3 +387,45 @@ def test_step_allocates_no_parameter_sized_temporaries(name, kwargs):
     finally:
         tracemalloc.stop()
     assert peak < 50_000 * 8 / 100, f"{name} allocated {peak} bytes in a step"
+
+
+# ---- random hyper-parameters, shapes and seeds (hypothesis) -----------------------------------
+from hypothesis import given, strategies as st  # noqa: E402
+
+_unit = st.floats(0.0, 0.99)
+_HP = {
+    "SGD": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.2), "momentum": _unit,
+                                  "dampening": _unit, "weight_decay": st.floats(0, 0.5)}),
+    "Adagrad": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.5), "lr_decay": st.floats(0, 0.5),
+                                      "initial_accumulator_value": st.floats(0, 1.0)}),
+    "Adadelta": st.fixed_dictionaries({"lr": st.floats(0.1, 2.0), "rho": _unit}),
+    "RMSprop": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.05), "alpha": _unit,
+                                      "momentum": _unit, "centered": st.booleans()}),
+    "Adam": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.2), "betas": st.tuples(_unit, _unit),
+                                   "weight_decay": st.floats(0, 0.5), "amsgrad": st.booleans()}),
+    "AdamW": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.2), "betas": st.tuples(_unit, _unit),
+                                    "weight_decay": st.floats(0, 0.5)}),
+    "NAdam": st.fixed_dictionaries({"lr": st.floats(1e-3, 0.2), "betas": st.tuples(_unit, _unit),
+                                    "momentum_decay": st.floats(0, 0.05)}),
+}
+
+
+@given(data=st.data(), name=st.sampled_from(sorted(_HP)),
+       shape=st.lists(st.integers(1, 4), min_size=0, max_size=3), seed=st.integers(0, 2 ** 16))
+def test_random_hyper_parameters_match_torch(data, name, shape, seed):
+    kwargs = data.draw(_HP[name], label="kwargs")
+    if name == "RMSprop" and kwargs["alpha"] < 0.5:
+        kwargs["centered"] = False     # v - g_avg^2 can round below 0 -> NaN in both
+    rng = np.random.default_rng(seed)
+    w0, a, b = (rng.standard_normal(shape) for _ in range(3))
+    out = []
+    for m, opt_mod in ((ember, eoptim), (torch, torch.optim)):
+        w = m.tensor(w0.copy(), requires_grad=True)
+        A, B = m.tensor(np.abs(a) + 0.1), m.tensor(b)
+        opt = getattr(opt_mod, name)([w], **kwargs)
+        for _ in range(10):
+            opt.zero_grad()
+            (A * w * w + B * m.sin(3 * w)).sum().backward()
+            opt.step()
+        out.append(w.detach().numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9, atol=1e-11, err_msg=f"{name}{kwargs}")
