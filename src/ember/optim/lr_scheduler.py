@@ -278,6 +278,28 @@ class ExponentialLR(LRScheduler):
         return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
 
 
+class ConstantLR(LRScheduler):
+    r"""``lr = base_lr * factor`` for the first ``total_iters`` epochs, then ``base_lr``
+    (a constant warm-up)."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        _check_number("ConstantLR", "factor", factor, low=0, high=1)
+        self.total_iters = _check_int("ConstantLR", "total_iters", total_iters, 0)
+        self.factor = factor
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [g["lr"] * self.factor for g in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return self._current()
+        return [g["lr"] * (1.0 / self.factor) for g in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
 class LinearLR(LRScheduler):
     r"""Linear warm-up (or decay) of the multiplicative factor from ``start_factor`` to
     ``end_factor`` over ``total_iters`` epochs, then constant."""
