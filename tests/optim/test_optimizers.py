@@ -306,6 +306,7 @@ BAD = [
     (lambda p: eoptim.SGD(p, lr=-0.1), r"SGD: lr=-0.1 must be >= 0"),
     (lambda p: eoptim.SGD(p, lr=float("nan")), r"SGD: lr=nan must be a number, not NaN"),
     (lambda p: eoptim.SGD(p, lr="fast"), r"SGD: lr='fast' must be a real number"),
+    (lambda p: eoptim.SGD(p, lr=ember.tensor(0.1)), r"SGD: lr must be a Python number, got a Tensor"),
     (lambda p: eoptim.SGD(p, momentum=-0.9), r"SGD: momentum=-0.9 must be >= 0"),
     (lambda p: eoptim.SGD(p, weight_decay=-1), r"SGD: weight_decay=-1 must be >= 0"),
     (lambda p: eoptim.SGD(p, nesterov=True), r"SGD: nesterov=True requires momentum > 0"),

@@ -58,10 +58,8 @@ def _check_number(owner, name, value, low=None, high=None, low_open=False, high_
     NaN is always rejected (every comparison with NaN is False, so a plain ``value < 0``
     check would let it through)."""
     if isinstance(value, Tensor):
-        if value.numel() != 1:
-            raise ValueError(f"{owner}: {name}{where} must be a number, got a tensor of shape "
-                             f"{tuple(value.shape)}")
-        value = value.item()
+        raise ValueError(f"{owner}: {name}{where} must be a Python number, got a Tensor of "
+                         f"shape {tuple(value.shape)}; pass {name}=float(t)")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{owner}: {name}={value!r}{where} must be a real number")
     if math.isnan(value):
