@@ -169,6 +169,40 @@ def presort(XT):
     return np.argsort(XT, axis=1, kind="stable").astype(np.int32, copy=False)
 
 
+def _draw_nonconstant(XT, members, st, cnt, forder, mf, tol):
+    """Visit each node's features in the order ``forder`` (|nodes|, F) and keep the first
+    ``mf`` that are not constant in the node (scikit-learn's rule). Constancy is only
+    checked for the features visited, batch by batch. Returns (node index, feature) pairs
+    sorted by node, then by visiting order."""
+    J, F = forder.shape
+    ptr = np.zeros(J, dtype=np.intp)
+    need = np.full(J, mf, dtype=np.intp)
+    out_j, out_pos = [], []
+    active = np.arange(J)
+    while active.size:
+        take = np.minimum(need[active], F - ptr[active])
+        bj = np.repeat(active, take)
+        off = np.arange(bj.size) - np.repeat(np.cumsum(take) - take, take)
+        bpos = ptr[bj] + off
+        bf = forder[bj, bpos]
+        lens = cnt[bj]
+        seg = np.cumsum(lens) - lens
+        inner = np.arange(int(lens.sum())) - np.repeat(seg, lens)
+        xv = XT[np.repeat(bf, lens), members[np.repeat(st[bj], lens) + inner]]
+        const = np.maximum.reduceat(xv, seg) <= np.minimum.reduceat(xv, seg) + tol
+        good = ~const
+        out_j.append(bj[good])
+        out_pos.append(bpos[good])
+        need -= np.bincount(bj[good], minlength=J)
+        ptr[active] += take
+        active = active[(need[active] > 0) & (ptr[active] < F)]
+    pj = np.concatenate(out_j)
+    pos = np.concatenate(out_pos)
+    o = np.lexsort((pos, pj))
+    pj, pos = pj[o], pos[o]
+    return pj, forder[pj, pos]
+
+
 def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
               max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
               min_split_gain=1e-6, eta=1.0, strict=False, layout=None):
@@ -257,22 +291,19 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         cj = np.flatnonzero(can)
         st, cnt = cur_st[cj], cur_cnt[cj]
         if sparse:
-            Xm = XT[:, members]
-            xmax = np.maximum.reduceat(Xm, cur_st, axis=1)[:, cj]
-            xmin = np.minimum.reduceat(Xm, cur_st, axis=1)[:, cj]
-            del Xm
-            const = (xmax <= xmin + tol).T
+            keys = rng.uniform(size=(cj.size, F))
+            pj, pf = _draw_nonconstant(XT, members, st, cnt, np.argsort(keys, axis=1), mf, tol)
         else:
             const = (xsorted[:, st + cnt - 1] <= xsorted[:, st] + tol).T   # (|cj|, F)
-        if xgb:
-            keys = np.broadcast_to(np.arange(F, dtype=np.float64), const.shape).copy()
-        else:
-            keys = rng.uniform(size=const.shape)
-        keys[const] = 2.0 * F + 2.0
-        forder = np.argsort(keys, axis=1, kind="stable")[:, :mf]
-        ok = ~np.take_along_axis(const, forder, axis=1).ravel()
-        pj = np.repeat(np.arange(cj.shape[0]), forder.shape[1])[ok]     # index into cj
-        pf = forder.ravel()[ok]
+            if xgb:
+                keys = np.broadcast_to(np.arange(F, dtype=np.float64), const.shape).copy()
+            else:
+                keys = rng.uniform(size=const.shape)
+            keys[const] = 2.0 * F + 2.0
+            forder = np.argsort(keys, axis=1, kind="stable")[:, :mf]
+            ok = ~np.take_along_axis(const, forder, axis=1).ravel()
+            pj = np.repeat(np.arange(cj.shape[0]), forder.shape[1])[ok]     # index into cj
+            pf = forder.ravel()[ok]
         if pj.size == 0:
             break
         lens = cnt[pj]
