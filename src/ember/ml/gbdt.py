@@ -154,18 +154,29 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
         GL = np.cumsum(HG[cj], axis=2)
         HL = np.cumsum(HH[cj], axis=2)
         Gc, Hc = G[cj][:, None, None], H[cj][:, None, None]
-        GR, HR = Gc - GL, Hc - HL
+        GR = Gc - GL
+        HR = Hc - HL
+        ok = (HL >= min_child_weight) & (HR >= min_child_weight)
+        ok &= bin_ok[None]
+        # children's structure score; the parent's G^2/(H+lambda) is subtracted per node below
+        HL += lam
+        HR += lam
         with np.errstate(divide="ignore", invalid="ignore"):
-            gain = GL ** 2 / (HL + lam) + GR ** 2 / (HR + lam) - Gc ** 2 / (Hc + lam)
-        ok = bin_ok[None] & (HL >= min_child_weight) & (HR >= min_child_weight)
-        gain = np.where(ok, gain, -np.inf).reshape(cj.size, -1)
-        gmax = gain.max(axis=1, keepdims=True)
+            score = GL * GL
+            score /= HL
+            GR *= GR
+            GR /= HR
+            score += GR
+        score[~ok] = -np.inf
+        score = score.reshape(cj.size, -1)
+        smax = score.max(axis=1, keepdims=True)
         # near-ties (rounding noise between equivalent splits) go to the lowest index
-        best = np.argmax(gain >= gmax - 1e-12 * np.abs(gmax), axis=1)
-        bgain = gain[np.arange(cj.size), best]
+        best = np.argmax(score >= smax - 1e-12 * np.abs(smax), axis=1)
+        bgain = score[np.arange(cj.size), best] - G[cj] ** 2 / (H[cj] + lam)
         sel = bgain > _KRT_EPS
         if not sel.any():
             break
+        HL -= lam
         sj, best, bgain = cj[sel], best[sel], bgain[sel]
         bf, bb = best // NB, best % NB
         k = sj.size
