@@ -316,6 +316,19 @@ def test_linear_svc_default_accuracy(name):
     assert abs(ours - ref) <= 0.02
 
 
+@pytest.mark.parametrize("kw", [{"class_weight": "balanced", "dual": False},
+                                {"class_weight": "balanced", "dual": True},
+                                {"class_weight": {0: 1.0, 1: 3.0}, "loss": "hinge"}])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_linear_svc_class_and_sample_weight_match(kw, weighted):
+    X, y = make_classification(n_samples=300, n_features=6, weights=[0.8, 0.2], random_state=0)
+    sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y)) if weighted else None
+    ref = sk_svm.LinearSVC(tol=1e-8, max_iter=100000, **kw).fit(X, y, sample_weight=sw)
+    ours = LinearSVC(tol=1e-8, max_iter=100000, random_state=0, **kw).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+
+
 def test_linear_svc_primal_optimality():
     """Gradient of 1/2||w||^2 + C sum max(0, 1 - y w.x)^2 (bias as a feature) vanishes."""
     X, y = make_classification(n_samples=300, n_features=8, random_state=4)

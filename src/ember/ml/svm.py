@@ -74,27 +74,22 @@ _TAU = 1e-12
 # --------------------------------------------------------------------------------------------
 # helpers shared by both estimators
 # --------------------------------------------------------------------------------------------
-def _compute_class_weight(class_weight, n_classes, y_enc):
-    """Per-class weights, as ``sklearn.utils.class_weight.compute_class_weight`` defines them."""
+def _class_weight_vector(class_weight, classes, y_enc, sample_weight=None):
+    """Per-class weights as ``sklearn.utils.class_weight.compute_class_weight`` defines them:
+    ``"balanced"`` gives ``n / (n_classes * n_c)`` with (optionally weighted) counts."""
+    n_classes = len(classes)
     if class_weight is None:
         return np.ones(n_classes)
     if isinstance(class_weight, str):
         if class_weight != "balanced":
             raise ValueError(
                 f"class_weight must be 'balanced', a dict or None, got class_weight={class_weight!r}")
-        counts = np.bincount(y_enc, minlength=n_classes).astype(np.float64)
-        return len(y_enc) / (n_classes * counts)
-    return None  # a dict: resolved by the caller, which knows the labels
-
-
-def _class_weight_vector(class_weight, classes, y_enc):
-    cw = _compute_class_weight(class_weight, len(classes), y_enc)
-    if cw is not None:
-        return cw
+        counts = np.bincount(y_enc, weights=sample_weight, minlength=n_classes).astype(np.float64)
+        return counts.sum() / (n_classes * counts)
     if not isinstance(class_weight, dict):
         raise ValueError(
             f"class_weight must be 'balanced', a dict or None, got class_weight={class_weight!r}")
-    cw = np.ones(len(classes))
+    cw = np.ones(n_classes)
     for label, w in class_weight.items():
         pos = np.flatnonzero(classes == label)
         if pos.size == 0:
@@ -113,10 +108,13 @@ def _check_tol(tol):
         raise ValueError(f"tol must be a positive float, got tol={tol!r}")
 
 
-def _resolve_class_sample_C(est, C, classes, y_enc, sample_weight, X):
-    cw = _class_weight_vector(est.class_weight, classes, y_enc)
-    est.class_weight_ = cw
+def _resolve_class_sample_C(est, C, classes, y_enc, sample_weight, X, weighted_balance=False):
+    """Per-sample ``C_i = C * class_weight[y_i] * sample_weight_i``.  libsvm (SVC) balances
+    classes by plain counts, liblinear (LinearSVC) by weighted counts."""
     sw = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    cw = _class_weight_vector(est.class_weight, classes, y_enc,
+                              sw if weighted_balance and sample_weight is not None else None)
+    est.class_weight_ = cw
     return C * cw[y_enc] * sw
 
 
@@ -1124,7 +1122,8 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the data "
                 f"contains only one class: {self.classes_[0]!r}")
-        Cv = _resolve_class_sample_C(self, float(self.C), self.classes_, y_enc, sample_weight, X)
+        Cv = _resolve_class_sample_C(self, float(self.C), self.classes_, y_enc, sample_weight, X,
+                                     weighted_balance=True)
         Xa = np.hstack([X, np.full((X.shape[0], 1), float(self.intercept_scaling))]) \
             if self.fit_intercept else X
         rng = check_random_state(self.random_state)
