@@ -17,6 +17,7 @@ from ..autograd.function import Node
 from ..autograd.grad_mode import state, enable_grad
 from ..autograd.tensor import Tensor, _wrap
 from ..random import rng
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 
 _REDUCTIONS = ("mean", "sum", "none")
 

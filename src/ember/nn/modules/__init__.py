@@ -8,3 +8,4 @@ from .loss import (  # noqa: F401
     MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
     KLDivLoss, MultiMarginLoss, FocalLoss, LargeMarginSoftmaxLoss, CenterLoss,
 )
+from .convolution import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401

@@ -1,0 +1,363 @@
+"""Convolution: ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``.
+
+Forward is im2col plus one matrix multiply per call: a strided view of the padded input
+gathers every receptive field into a matrix ``cols`` of shape (N*OH*OW, C*kh*kw) (one copy),
+and ``cols @ W^T`` gives all outputs at once; no Python loop runs over the batch or the
+output pixels. Groups (grouped and depthwise convolution) are a batch of such products.
+
+Three primitives are closed under differentiation, so any order of derivative works:
+
+* ``conv(x, W)``            -> y;  dx = conv_T(g, W),       dW = conv_W(x, g)
+* ``conv_T(g, W)`` (= conv's input gradient, the transposed convolution, "multiply by C^T")
+                           -> z;  dg = conv(h, W),         dW = conv_W(h, g)
+* ``conv_W(x, g)`` (= conv's weight gradient)
+                           -> V;  dx = conv_T(g, H),       dg = conv(x, H)
+
+Without ``create_graph`` the backward runs the NumPy kernels directly (reusing the
+forward's ``cols``); with it, the backward is recorded with these ember ops.
+"""
+import numbers
+
+import numpy as np
+
+from ..autograd.function import Node
+from ..autograd.grad_mode import state
+from ..autograd.tensor import Tensor, _wrap
+
+
+# ---------------------------------------------------------------------------------------
+# geometry
+# ---------------------------------------------------------------------------------------
+def _pair(v, name, op, n=2):
+    if isinstance(v, numbers.Integral):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"{op}: {name}={v} must be an int or a tuple of {n} ints")
+    return v
+
+
+class _Geom:
+    """Strides, dilations and (possibly asymmetric) paddings of one 2-D convolution."""
+    __slots__ = ("stride", "dilation", "pads", "groups")
+
+    def __init__(self, stride, dilation, pads, groups):
+        self.stride, self.dilation, self.pads, self.groups = stride, dilation, pads, groups
+
+    def out_size(self, in_hw, k_hw):
+        return tuple((n + p0 + p1 - d * (k - 1) - 1) // s + 1
+                     for n, (p0, p1), d, k, s in zip(in_hw, self.pads, self.dilation, k_hw, self.stride))
+
+
+def _geom(op, x_shape, w_shape, stride, padding, dilation, groups):
+    stride = _pair(stride, "stride", op)
+    dilation = _pair(dilation, "dilation", op)
+    if min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{op}: stride={stride} and dilation={dilation} must be positive")
+    k = w_shape[2:]
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0), (0, 0))
+        elif padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{op}: padding='same' needs stride 1, got stride={stride}")
+            tot = [d * (kk - 1) for d, kk in zip(dilation, k)]
+            pads = tuple((t // 2, t - t // 2) for t in tot)      # extra on the bottom/right, like torch
+        else:
+            raise ValueError(f"{op}: padding={padding!r} must be an int, a tuple, 'same' or 'valid'")
+    else:
+        p = _pair(padding, "padding", op)
+        if min(p) < 0:
+            raise ValueError(f"{op}: padding={p} must be non-negative")
+        pads = tuple((a, a) for a in p)
+    return _Geom(stride, dilation, pads, groups)
+
+
+def _check_input(op, x, w, groups, transposed=False):
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W), got shape {tuple(x.shape)}")
+    if w.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D weight, got shape {tuple(w.shape)}")
+    if not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: groups={groups!r} must be a positive int")
+    C = x.shape[1]
+    if transposed:
+        if w.shape[0] != C:
+            raise ValueError(f"{op}: input has {C} channels but weight of shape {tuple(w.shape)} expects "
+                             f"{w.shape[0]} (weight is (in_channels, out_channels / groups, kH, kW))")
+        if C % groups:
+            raise ValueError(f"{op}: groups={groups} does not divide the {C} input channels")
+    else:
+        if w.shape[0] % groups:
+            raise ValueError(f"{op}: groups={groups} does not divide the {w.shape[0]} output channels")
+        if C != w.shape[1] * groups:
+            raise ValueError(f"{op}: input has {C} channels but weight of shape {tuple(w.shape)} with "
+                             f"groups={groups} expects {w.shape[1] * groups}")
+
+
+# ---------------------------------------------------------------------------------------
+# NumPy kernels (data in, data out)
+# ---------------------------------------------------------------------------------------
+def _pad(x, pads):
+    (a, b), (c, d) = pads
+    if a == b == c == d == 0:
+        return x
+    out = np.zeros(x.shape[:2] + (x.shape[2] + a + b, x.shape[3] + c + d), dtype=x.dtype)
+    out[:, :, a:a + x.shape[2], c:c + x.shape[3]] = x
+    return out
+
+
+def _im2col(x, k_hw, geom, out_hw):
+    """(G, N*OH*OW, Cg*kh*kw) receptive fields of x (N, C, H, W)."""
+    xp = _pad(x, geom.pads)
+    N, C = xp.shape[:2]
+    G = geom.groups
+    kh, kw = k_hw
+    OH, OW = out_hw
+    sN, sC, sH, sW = xp.strides
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    view = np.lib.stride_tricks.as_strided(
+        xp, (N, G, C // G, OH, OW, kh, kw), (sN, sC * (C // G), sC, sH * s_h, sW * s_w, sH * d_h, sW * d_w),
+        writeable=False)
+    cols = np.ascontiguousarray(view.transpose(1, 0, 3, 4, 2, 5, 6))
+    return cols.reshape(G, N * OH * OW, (C // G) * kh * kw)
+
+
+def _w3(w, G):
+    """Weight (O, Cg, kh, kw) as (G, Og, K)."""
+    return w.reshape(G, w.shape[0] // G, -1)
+
+
+def _rows(g, G):
+    """Output-shaped (N, O, OH, OW) array as (G, N*OH*OW, Og)."""
+    N, O, OH, OW = g.shape
+    return g.reshape(N, G, O // G, OH, OW).transpose(1, 0, 3, 4, 2).reshape(G, N * OH * OW, O // G)
+
+
+def _from_rows(r, N, out_hw):
+    """(G, N*OH*OW, Og) -> (N, O, OH, OW)."""
+    G, _, Og = r.shape
+    OH, OW = out_hw
+    if G == 1:   # a channels-last view, no copy
+        return r.reshape(N, OH, OW, Og).transpose(0, 3, 1, 2)
+    return r.reshape(G, N, OH, OW, Og).transpose(1, 0, 4, 2, 3).reshape(N, G * Og, OH, OW)
+
+
+def _conv_fwd(x, w, geom, cols=None, out_hw=None):
+    """The convolution; ``out_hw`` (at most the natural size) keeps only the first output
+    rows/columns, which a transposed convolution's gradient needs when output_padding
+    reaches past the last full stride."""
+    k = w.shape[2:]
+    if out_hw is None:
+        out_hw = geom.out_size(x.shape[2:], k)
+    if cols is None:
+        cols = _im2col(x, k, geom, out_hw)
+    r = np.matmul(cols, _w3(w, geom.groups).transpose(0, 2, 1))
+    return _from_rows(r, x.shape[0], out_hw), cols
+
+
+def _col2im(dcols, x_shape, k_hw, geom, out_hw):
+    """Scatter-add (G, N*OH*OW, Cg*kh*kw) receptive-field values back onto x's shape."""
+    N, C, H, W = x_shape
+    G = geom.groups
+    kh, kw = k_hw
+    OH, OW = out_hw
+    (p0, p1), (q0, q1) = geom.pads
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    dx = np.zeros((N, C, H + p0 + p1, W + q0 + q1), dtype=dcols.dtype)
+    d = dcols.reshape(G, N, OH, OW, C // G, kh, kw)
+    dxg = dx.reshape(N, G, C // G, H + p0 + p1, W + q0 + q1)
+    for i in range(kh):
+        hi = i * d_h
+        for j in range(kw):
+            wj = j * d_w
+            dxg[:, :, :, hi:hi + s_h * (OH - 1) + 1:s_h, wj:wj + s_w * (OW - 1) + 1:s_w] += \
+                d[:, :, :, :, :, i, j].transpose(1, 0, 4, 2, 3)
+    return dx[:, :, p0:p0 + H, q0:q0 + W]
+
+
+def _conv_input_grad(g, w, x_shape, geom):
+    """conv_T: the gradient of conv with respect to its input."""
+    dcols = np.matmul(_rows(g, geom.groups), _w3(w, geom.groups))
+    return _col2im(dcols, x_shape, w.shape[2:], geom, g.shape[2:])
+
+
+def _conv_weight_grad(x, g, w_shape, geom, cols=None):
+    """conv_W: the gradient of conv with respect to its weight."""
+    if cols is None:
+        cols = _im2col(x, w_shape[2:], geom, g.shape[2:])
+    dw = np.matmul(cols.transpose(0, 2, 1), _rows(g, geom.groups))     # (G, K, Og)
+    return dw.transpose(0, 2, 1).reshape(w_shape)
+
+
+# ---------------------------------------------------------------------------------------
+# the three differentiable primitives
+# ---------------------------------------------------------------------------------------
+class ConvBackward(Node):
+    def backward(self, g):
+        x, w, b = self.unpack()
+        ex, ew, eb = self.next_edges
+        geom = self.geom
+        gb = g.sum((0, 2, 3)) if eb is not None else None
+        if state.enabled:
+            gx = _conv_T(g, w, x.shape, geom) if ex is not None else None
+            gw = _conv_W(x, g, w.shape, geom) if ew is not None else None
+            return gx, gw, gb
+        gd = g.data
+        gx = _wrap(_conv_input_grad(gd, w.data, x.shape, geom)) if ex is not None else None
+        gw = _wrap(_conv_weight_grad(x.data, gd, w.shape, geom, self.cols)) if ew is not None else None
+        return gx, gw, gb
+
+    def release(self):
+        super().release()
+        self.cols = None
+
+
+def _conv(x, w, b, geom, out_hw=None):
+    xd, wd = x.data, w.data
+    if xd.dtype != wd.dtype:
+        raise TypeError(f"conv2d: input dtype {xd.dtype} and weight dtype {wd.dtype} differ")
+    out, cols = _conv_fwd(xd, wd, geom, out_hw=out_hw)
+    if b is not None:
+        out = out + b.data.reshape(1, -1, 1, 1)
+    if state.enabled and (x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)):
+        node = ConvBackward(x, w, b)
+        node.save(x, w, b)
+        node.geom = geom
+        node.cols = cols if w.requires_grad else None
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class ConvTBackward(Node):
+    def backward(self, h):
+        g, w = self.unpack()
+        eg, ew = self.next_edges
+        geom = self.geom
+        g_hw = g.shape[2:]
+        if state.enabled:
+            return (_conv(h, w, None, geom, g_hw) if eg is not None else None,
+                    _conv_W(h, g, w.shape, geom) if ew is not None else None)
+        hd = h.data
+        return (_wrap(_conv_fwd(hd, w.data, geom, out_hw=g_hw)[0]) if eg is not None else None,
+                _wrap(_conv_weight_grad(hd, g.data, w.shape, geom)) if ew is not None else None)
+
+
+def _conv_T(g, w, x_shape, geom):
+    """The transposed convolution of g (N, O, OH, OW) by w (O, Cg, kh, kw) onto x_shape."""
+    out = _conv_input_grad(g.data, w.data, tuple(x_shape), geom)
+    if state.enabled and (g.requires_grad or w.requires_grad):
+        node = ConvTBackward(g, w)
+        node.save(g, w)
+        node.geom = geom
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+class ConvWBackward(Node):
+    def backward(self, H):
+        x, g = self.unpack()
+        ex, eg = self.next_edges
+        geom = self.geom
+        g_hw = g.shape[2:]
+        if state.enabled:
+            return (_conv_T(g, H, x.shape, geom) if ex is not None else None,
+                    _conv(x, H, None, geom, g_hw) if eg is not None else None)
+        Hd = H.data
+        return (_wrap(_conv_input_grad(g.data, Hd, x.shape, geom)) if ex is not None else None,
+                _wrap(_conv_fwd(x.data, Hd, geom, out_hw=g_hw)[0]) if eg is not None else None)
+
+
+def _conv_W(x, g, w_shape, geom):
+    out = _conv_weight_grad(x.data, g.data, tuple(w_shape), geom)
+    if state.enabled and (x.requires_grad or g.requires_grad):
+        node = ConvWBackward(x, g)
+        node.save(x, g)
+        node.geom = geom
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+# ---------------------------------------------------------------------------------------
+# public functional API (torch's signatures)
+# ---------------------------------------------------------------------------------------
+def _tensor(x, name, op):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
+    return x
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation, like torch) of (N, C, H, W) input with weight
+    (O, C / groups, kH, kW): out[n, o] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, s*y + d*i, s*x + d*j].
+    ``padding`` is an int, a pair, 'same' or 'valid'; ``groups`` splits channels into
+    independent groups (groups = C gives a depthwise convolution)."""
+    x, w = _tensor(input, "input", "conv2d"), _tensor(weight, "weight", "conv2d")
+    _check_input("conv2d", x, w, groups)
+    geom = _geom("conv2d", x.shape, w.shape, stride, padding, dilation, groups)
+    if bias is not None and tuple(bias.shape) != (w.shape[0],):
+        raise ValueError(f"conv2d: bias shape {tuple(bias.shape)} must be ({w.shape[0]},)")
+    k = w.shape[2:]
+    padded = tuple(n + p0 + p1 for n, (p0, p1) in zip(x.shape[2:], geom.pads))
+    eff = tuple(d * (kk - 1) + 1 for d, kk in zip(geom.dilation, k))
+    if any(e > p for e, p in zip(eff, padded)):
+        raise ValueError(f"conv2d: kernel size {tuple(k)} (dilated to {eff}) is larger than the padded "
+                         f"input {padded} (input shape {tuple(x.shape)})")
+    return _conv(x, w, bias, geom)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution of (N, C, L) input with weight (O, C / groups, k) (e.g. n-gram filters
+    over a sequence of embeddings), computed as a 2-D convolution of height 1."""
+    x, w = _tensor(input, "input", "conv1d"), _tensor(weight, "weight", "conv1d")
+    if x.ndim != 3:
+        raise ValueError(f"conv1d: expected a 3-D input (N, C, L), got shape {tuple(x.shape)}")
+    if w.ndim != 3:
+        raise ValueError(f"conv1d: expected a 3-D weight (O, C / groups, k), got shape {tuple(w.shape)}")
+    pad = padding if isinstance(padding, str) else (0, _pair(padding, "padding", "conv1d", 1)[0])
+    out = conv2d(x.unsqueeze(2), w.unsqueeze(2), bias, (1, _pair(stride, "stride", "conv1d", 1)[0]), pad,
+                 (1, _pair(dilation, "dilation", "conv1d", 1)[0]), groups)
+    return out.squeeze(2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution: multiplication by C^T, where C is the matrix of the
+    convolution with the same weight, stride, padding and dilation. It is exactly the
+    gradient of ``conv2d`` with respect to its input, so it maps a conv's output size back
+    to its input size: H_out = (H_in - 1) * stride - 2 * padding + dilation * (kH - 1) +
+    output_padding + 1. Weight shape: (C_in, C_out / groups, kH, kW)."""
+    x, w = _tensor(input, "input", "conv_transpose2d"), _tensor(weight, "weight", "conv_transpose2d")
+    _check_input("conv_transpose2d", x, w, groups, transposed=True)
+    stride_t = _pair(stride, "stride", "conv_transpose2d")
+    pad_t = _pair(padding, "padding", "conv_transpose2d")
+    dil_t = _pair(dilation, "dilation", "conv_transpose2d")
+    op_t = _pair(output_padding, "output_padding", "conv_transpose2d")
+    for o, s, d in zip(op_t, stride_t, dil_t):
+        if not 0 <= o < max(s, d):
+            raise ValueError(f"conv_transpose2d: output_padding={op_t} must be smaller than stride or dilation "
+                             f"({stride_t}, {dil_t})")
+    geom = _geom("conv_transpose2d", None, w.shape, stride_t, pad_t, dil_t, groups)
+    k = w.shape[2:]
+    out_hw = tuple((n - 1) * s - 2 * p + d * (kk - 1) + o + 1
+                   for n, s, p, d, kk, o in zip(x.shape[2:], stride_t, pad_t, dil_t, k, op_t))
+    if min(out_hw) < 1:
+        raise ValueError(f"conv_transpose2d: output size {out_hw} is not positive for input {tuple(x.shape)}")
+    C_out = w.shape[1] * groups
+    # conv_T with w seen as a conv weight (O = C_in, Cg = C_out / groups)
+    out = _conv_T(x, w, (x.shape[0], C_out) + out_hw, geom)
+    if bias is not None:
+        if tuple(bias.shape) != (C_out,):
+            raise ValueError(f"conv_transpose2d: bias shape {tuple(bias.shape)} must be ({C_out},)")
+        out = out + bias.reshape(1, -1, 1, 1)
+    return out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    x, w = _tensor(input, "input", "conv_transpose1d"), _tensor(weight, "weight", "conv_transpose1d")
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"conv_transpose1d: expected 3-D input and weight, got {tuple(x.shape)} and {tuple(w.shape)}")
+    one = lambda v, n: (0 if n == "p" else 1, _pair(v, n, "conv_transpose1d", 1)[0])  # noqa: E731
+    out = conv_transpose2d(x.unsqueeze(2), w.unsqueeze(2), bias, one(stride, "s"), one(padding, "p"),
+                           (0, _pair(output_padding, "output_padding", "conv_transpose1d", 1)[0]), groups,
+                           one(dilation, "d"))
+    return out.squeeze(2)

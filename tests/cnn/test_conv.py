@@ -1,0 +1,154 @@
+"""Convolutions against torch on hypothesis-drawn configurations: forward, input/weight/bias
+gradients and second derivatives (float64); gradcheck; modules; bad input."""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+import ember
+import ember.nn as nn
+from ember.nn import conv as C
+from tests.core._parity import check
+
+TF = torch.nn.functional
+
+
+@st.composite
+def conv_cfg(draw):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cin = groups * draw(st.integers(1, 2))
+    cout = groups * draw(st.integers(1, 2))
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    same = draw(st.booleans()) and sh == sw == 1
+    ph, pw = (draw(st.integers(0, 2)), draw(st.integers(0, 2))) if not same else (0, 0)
+    H = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * ph), 7))
+    W = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pw), 7))
+    return dict(N=draw(st.integers(1, 2)), cin=cin, cout=cout, H=H, W=W, k=(kh, kw), s=(sh, sw),
+                p="same" if same else (ph, pw), d=(dh, dw), g=groups, bias=draw(st.booleans()))
+
+
+@settings(max_examples=25)
+@given(cfg=conv_cfg(), seed=st.integers(0, 1000))
+def test_conv2d_matches_torch_with_second_derivatives(cfg, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((cfg["N"], cfg["cin"], cfg["H"], cfg["W"]))
+    w = rng.standard_normal((cfg["cout"], cfg["cin"] // cfg["g"]) + cfg["k"])
+    arrays = [x, w] + ([rng.standard_normal(cfg["cout"])] if cfg["bias"] else [])
+
+    def fn(m, a, ww, *b):
+        f = C.conv2d if m is ember else TF.conv2d
+        return f(a, ww, b[0] if b else None, cfg["s"], cfg["p"], cfg["d"], cfg["g"])
+    check(fn, arrays, atol=1e-8)
+
+
+@st.composite
+def convT_cfg(draw):
+    groups = draw(st.sampled_from([1, 1, 2]))
+    cin, cout = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    p = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    op = tuple(draw(st.integers(0, max(a, b) - 1)) for a, b in zip(s, d))
+    H, W = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    for n, ss, pp, dd, kk, oo in zip((H, W), s, p, d, k, op):
+        if (n - 1) * ss - 2 * pp + dd * (kk - 1) + oo + 1 < 1:
+            p = (0, 0)
+    return dict(N=draw(st.integers(1, 2)), cin=cin, cout=cout, H=H, W=W, k=k, s=s, p=p, op=op, d=d, g=groups)
+
+
+@settings(max_examples=25)
+@given(cfg=convT_cfg(), seed=st.integers(0, 1000))
+def test_conv_transpose2d_matches_torch(cfg, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((cfg["N"], cfg["cin"], cfg["H"], cfg["W"]))
+    w = rng.standard_normal((cfg["cin"], cfg["cout"] // cfg["g"]) + cfg["k"])
+    b = rng.standard_normal(cfg["cout"])
+
+    def fn(m, a, ww, bb):
+        f = C.conv_transpose2d if m is ember else TF.conv_transpose2d
+        return f(a, ww, bb, cfg["s"], cfg["p"], cfg["op"], cfg["g"], cfg["d"])
+    check(fn, [x, w, b], atol=1e-8)
+
+
+@settings(max_examples=15)
+@given(L=st.integers(3, 9), k=st.integers(1, 3), s=st.integers(1, 2), p=st.integers(0, 2), d=st.integers(1, 2),
+       seed=st.integers(0, 1000))
+def test_conv1d_and_conv_transpose1d(L, k, s, p, d, seed):
+    rng = np.random.default_rng(seed)
+    if d * (k - 1) + 1 > L + 2 * p:
+        return
+    x, w = rng.standard_normal((2, 3, L)), rng.standard_normal((4, 3, k))
+    check(lambda m, a, ww: (C.conv1d if m is ember else TF.conv1d)(a, ww, None, s, p, d), [x, w], atol=1e-8)
+    wt = rng.standard_normal((3, 2, k))
+    check(lambda m, a, ww: (C.conv_transpose1d if m is ember else TF.conv_transpose1d)(a, ww, None, s, 0, 0, 1, d),
+          [x, wt], atol=1e-8)
+
+
+def test_conv_transpose_is_the_gradient_of_conv_with_respect_to_its_input():
+    rng = np.random.default_rng(0)
+    w = ember.tensor(rng.standard_normal((4, 3, 3, 3)))
+    x = ember.tensor(rng.standard_normal((2, 3, 9, 9)), requires_grad=True)
+    g = ember.tensor(rng.standard_normal((2, 4, 5, 5)))
+    y = C.conv2d(x, w, stride=2, padding=1)
+    (gx,) = ember.autograd.grad(y, x, g)
+    z = C.conv_transpose2d(g, w, stride=2, padding=1)
+    np.testing.assert_allclose(z.numpy(), gx.numpy(), rtol=1e-12)
+    # and as a matrix: conv is C x, the transpose multiplies by C^T
+    n_in = 3 * 9 * 9
+    Cmat = np.stack([C.conv2d(ember.tensor(np.eye(n_in)[i].reshape(1, 3, 9, 9)), w, stride=2, padding=1).numpy().ravel()
+                     for i in range(n_in)], 1)
+    np.testing.assert_allclose(Cmat.T @ g.numpy()[0].ravel(), z.numpy()[0].ravel(), rtol=1e-10)
+
+
+def test_gradcheck_and_gradgradcheck_on_all_three_primitives():
+    rng = np.random.default_rng(1)
+    x = ember.tensor(rng.standard_normal((1, 2, 5, 4)), requires_grad=True)
+    w = ember.tensor(rng.standard_normal((2, 1, 2, 3)), requires_grad=True)
+    b = ember.tensor(rng.standard_normal(2), requires_grad=True)
+    f = lambda a, ww, bb: C.conv2d(a, ww, bb, stride=(2, 1), padding=1, dilation=(1, 2), groups=2)  # noqa: E731
+    assert ember.autograd.gradcheck(f, [x, w, b])
+    assert ember.autograd.gradgradcheck(f, [x, w, b])
+    ft = lambda a, ww: C.conv_transpose2d(a, ww, stride=2, output_padding=1)  # noqa: E731
+    wt = ember.tensor(rng.standard_normal((2, 3, 2, 2)), requires_grad=True)
+    assert ember.autograd.gradgradcheck(ft, [x, wt])
+
+
+@pytest.mark.parametrize("mod,tmod,x", [
+    (lambda: nn.Conv2d(3, 6, 3, stride=2, padding=1), lambda: torch.nn.Conv2d(3, 6, 3, stride=2, padding=1), (2, 3, 8, 8)),
+    (lambda: nn.Conv2d(4, 4, 3, padding="same", groups=4, bias=False),
+     lambda: torch.nn.Conv2d(4, 4, 3, padding="same", groups=4, bias=False), (1, 4, 5, 6)),
+    (lambda: nn.Conv2d(4, 8, 1), lambda: torch.nn.Conv2d(4, 8, 1), (2, 4, 3, 3)),
+    (lambda: nn.Conv1d(3, 5, 3, padding=1), lambda: torch.nn.Conv1d(3, 5, 3, padding=1), (2, 3, 7)),
+    (lambda: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1),
+     lambda: torch.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1), (1, 4, 4, 4)),
+])
+def test_conv_modules_match_torch(mod, tmod, x):
+    from tests.nn.test_layers import compare_module
+    compare_module(mod(), tmod(), np.random.default_rng(0).standard_normal(x), atol=1e-9)
+
+
+def test_parameter_counts_and_init():
+    # weight sharing: a 1x1 conv reducing 256 -> 64 channels has 256*64 + 64 parameters
+    assert sum(p.numel() for p in nn.Conv2d(256, 64, 1).parameters()) == 256 * 64 + 64
+    assert sum(p.numel() for p in nn.Conv2d(32, 32, 3, groups=32).parameters()) == 32 * 9 + 32
+    c = nn.Conv2d(16, 32, 3)
+    bound = 1 / np.sqrt(16 * 9)
+    assert np.abs(c.weight.numpy(force=True)).max() <= bound and np.abs(c.bias.numpy(force=True)).max() <= bound
+
+
+def test_conv_bad_input_names_argument_and_shapes():
+    with pytest.raises(ValueError, match=r"input has 4 channels but weight of shape \(6, 3, 3, 3\)"):
+        nn.Conv2d(3, 6, 3)(ember.randn(1, 4, 8, 8))
+    with pytest.raises(ValueError, match=r"kernel size \(5, 5\).*larger than the padded input \(3, 3\)"):
+        nn.Conv2d(1, 1, 5)(ember.randn(1, 1, 3, 3))
+    with pytest.raises(ValueError, match="groups=3 must divide in_channels=4"):
+        nn.Conv2d(4, 6, 3, groups=3)
+    with pytest.raises(ValueError, match=r"Conv2d: expected a 4-D input \(N, C, H, W\), got shape \(3, 8, 8\)"):
+        nn.Conv2d(3, 6, 3)(ember.randn(3, 8, 8))
+    with pytest.raises(ValueError, match="padding='same' needs stride 1"):
+        C.conv2d(ember.randn(1, 1, 4, 4), ember.randn(1, 1, 3, 3), stride=2, padding="same")
+    with pytest.raises(ValueError, match="output_padding"):
+        C.conv_transpose2d(ember.randn(1, 2, 3, 3), ember.randn(2, 1, 3, 3), stride=1, output_padding=1)
