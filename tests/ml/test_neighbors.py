@@ -29,21 +29,30 @@ def test_matches_sklearn_brute(weights, p, metric):
     np.testing.assert_array_equal(ours.predict(Xq), ref.predict(Xq))
 
 
-def test_ties_resolved_like_sklearn():
-    rng = np.random.RandomState(1)
-    X = rng.randint(0, 3, (200, 2)).astype(float)   # many equal distances
-    y = rng.randint(0, 2, 200)
-    Xq = rng.randint(0, 3, (60, 2)).astype(float)
-    for k in [1, 4, 5]:
-        ref = skn.KNeighborsClassifier(k, algorithm="brute").fit(X, y)
-        ours = KNeighborsClassifier(k).fit(X, y)
-        np.testing.assert_array_equal(np.sort(ours.kneighbors(Xq)[1], axis=1),
-                                      np.sort(ref.kneighbors(Xq)[1], axis=1))
-        np.testing.assert_array_equal(ours.predict(Xq), ref.predict(Xq))
-        np.testing.assert_allclose(ours.predict_proba(Xq), ref.predict_proba(Xq))
-    # vote ties (k=2, one neighbour of each class) go to the lowest label
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("p", [1, 2])
+def test_ties_resolved_like_sklearn(seed, p):
+    """Integer grid data: many training points tie at the k-th distance; the kept ones (and so
+    the votes) must be scikit-learn's."""
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 4, (150, 2)).astype(float)
+    y = rng.randint(0, 3, 150)
+    Xq = rng.randint(0, 4, (40, 2)).astype(float)
+    for k in [1, 4, 5, 12, 20]:        # both the argmin (k <= 16) and the partition path
+        for weights in ["uniform", "distance"]:
+            ref = skn.KNeighborsClassifier(k, p=p, weights=weights, algorithm="brute").fit(X, y)
+            ours = KNeighborsClassifier(k, p=p, weights=weights).fit(X, y)
+            np.testing.assert_array_equal(np.sort(ours.kneighbors(Xq)[1], axis=1),
+                                          np.sort(ref.kneighbors(Xq)[1], axis=1))
+            np.testing.assert_allclose(ours.predict_proba(Xq), ref.predict_proba(Xq), atol=1e-12)
+            np.testing.assert_array_equal(ours.predict(Xq), ref.predict(Xq))
+
+
+def test_vote_ties_go_to_lowest_label():
+    # k=2, one neighbour of each class at the same distance
     Xt = np.array([[0.0], [2.0]])
     assert KNeighborsClassifier(2).fit(Xt, ["b", "a"]).predict([[1.0]])[0] == "a"
+    assert KNeighborsClassifier(2).fit(Xt, [1, 0]).predict([[1.0]])[0] == 0
 
 
 def test_kneighbors_on_training_set_excludes_self():

@@ -9,8 +9,11 @@ vote for their class: ``P(c | x) = sum_{i in N_k(x), y_i = c} w_i / sum_{i in N_
 distance 0 takes all the weight), and ``predict`` returns the most probable class (ties -> the
 lowest class label, as scikit-learn).  Distances are computed for blocks of queries so that
 memory stays bounded (Euclidean via ``||x||^2 - 2 x.z + ||z||^2`` and one matrix product per
-block).  Among neighbours at equal distance the lower training index wins, so the neighbour
-sets match scikit-learn's.
+block).  When several training points tie at the k-th distance, the ones kept are those of
+scikit-learn's heap (fed in training-index order, as its brute-force ``predict`` /
+``predict_proba`` do), so neighbour sets and votes match scikit-learn's.  (scikit-learn's
+``kneighbors`` on fewer than ``4 * 256 * n_threads`` queries merges per-thread heaps instead, so
+there the choice among such ties can differ.)
 
     >>> from ember.ml.neighbors import KNeighborsClassifier
     >>> X = [[0.0], [1.0], [2.0], [3.0]]
@@ -91,19 +94,58 @@ def _distance_blocks(X, Y, metric, p, block_elems, Y_sq=None):
         yield slice(s, s + diff.shape[0]), D
 
 
+def _heap_k_smallest(d, k):
+    """The ``k`` smallest of ``d`` as scikit-learn's pairwise-distance reduction keeps them: a
+    fixed-size max-heap fed in index order (``sklearn.utils._heap.heap_push``).  It differs
+    from "lowest index first" only in which of the points tied at the k-th distance stay."""
+    inf = float("inf")
+    vals = [inf] * k
+    inds = [-1] * k
+    for j, val in enumerate(d.tolist()):
+        if val >= vals[0]:
+            continue
+        cur = 0
+        while True:
+            left = 2 * cur + 1
+            right = left + 1
+            if left >= k:
+                break
+            if right >= k:
+                if vals[left] > val:
+                    sw = left
+                else:
+                    break
+            elif vals[left] >= vals[right]:
+                if val < vals[left]:
+                    sw = left
+                else:
+                    break
+            elif val < vals[right]:
+                sw = right
+            else:
+                break
+            vals[cur] = vals[sw]
+            inds[cur] = inds[sw]
+            cur = sw
+        vals[cur] = val
+        inds[cur] = j
+    return np.asarray(inds, dtype=np.intp)
+
+
 def _k_smallest(D, k):
     """Indices of the ``k`` smallest entries per row, sorted by (distance, index).
 
-    For small ``k`` this takes ``k`` successive row-wise ``argmin`` passes (first index wins,
-    i.e. ties go to the lower training index), which is much faster than a partition of the
-    whole row; ``D`` is overwritten.  Larger ``k`` use ``argpartition`` with an explicit
-    tie repair at the k-th distance."""
+    Small ``k`` takes ``k`` successive row-wise ``argmin`` passes (much faster than a
+    partition of the whole row), larger ``k`` an ``argpartition``.  Rows where points tie at
+    the k-th distance (so the choice among them is arbitrary) are redone with scikit-learn's
+    heap rule, so the neighbour *sets* match scikit-learn's brute-force search.  ``D`` is
+    overwritten."""
     n, m = D.shape
     if k >= m:
         idx = np.argsort(D, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(D, idx, axis=1), idx
+    rows = np.arange(n)
     if k <= 16:
-        rows = np.arange(n)
         idx = np.empty((n, k), dtype=np.intp)
         val = np.empty((n, k), dtype=D.dtype)
         for j in range(k):
@@ -111,23 +153,23 @@ def _k_smallest(D, k):
             idx[:, j] = a
             val[:, j] = D[rows, a]
             D[rows, a] = np.inf
-        return val, idx
-    part = np.argpartition(D, k - 1, axis=1)[:, :k]
-    dpart = np.take_along_axis(D, part, axis=1)
-    kth = dpart.max(axis=1)
-    # rows where points outside the chosen k tie with the k-th distance: resolve by index
-    n_le = (D <= kth[:, None]).sum(axis=1)
-    tied = np.flatnonzero(n_le > k)
-    if tied.size:
-        full = np.argsort(D[tied], axis=1, kind="stable")[:, :k]
-        part[tied] = full
-        dpart[tied] = np.take_along_axis(D[tied], full, axis=1)
+        tied = np.flatnonzero((D <= val[:, -1:]).any(axis=1))
+        for r in tied:
+            D[r, idx[r]] = val[r]
+    else:
+        idx = np.argpartition(D, k - 1, axis=1)[:, :k]
+        val = np.take_along_axis(D, idx, axis=1)
+        kth = val.max(axis=1)
+        tied = np.flatnonzero((D <= kth[:, None]).sum(axis=1) > k)
+    for r in tied:
+        idx[r] = _heap_k_smallest(D[r], k)
+        val[r] = D[r, idx[r]]
     # sort each row by distance, then index: argsort by index, then a stable argsort by distance
-    o1 = np.argsort(part, axis=1)
-    part = np.take_along_axis(part, o1, axis=1)
-    dpart = np.take_along_axis(dpart, o1, axis=1)
-    o2 = np.argsort(dpart, axis=1, kind="stable")
-    return np.take_along_axis(dpart, o2, axis=1), np.take_along_axis(part, o2, axis=1)
+    o1 = np.argsort(idx, axis=1)
+    idx = np.take_along_axis(idx, o1, axis=1)
+    val = np.take_along_axis(val, o1, axis=1)
+    o2 = np.argsort(val, axis=1, kind="stable")
+    return np.take_along_axis(val, o2, axis=1), np.take_along_axis(idx, o2, axis=1)
 
 
 class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
