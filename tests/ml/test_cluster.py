@@ -122,3 +122,22 @@ def test_unfitted_and_wrong_features():
     km = KMeans(3, random_state=0).fit(X)
     with pytest.raises(ValueError, match="features"):
         km.predict(X[:, :2])
+
+
+@pytest.mark.parametrize("init", ["random", "k-means++"])
+def test_multiple_inits_pick_the_same_run_as_sklearn(init):
+    X, _ = make_blobs(500, centers=6, n_features=4, cluster_std=3.0, random_state=3)
+    ref = skc.KMeans(6, init=init, n_init=5, random_state=0).fit(X)
+    ours = KMeans(6, init=init, n_init=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-10)
+    assert ours.n_iter_ == ref.n_iter_
+
+
+def test_float32_input_stays_float32():
+    X = _blobs(12).astype(np.float32)
+    ref = skc.KMeans(4, random_state=0).fit(X)
+    ours = KMeans(4, random_state=0).fit(X)
+    assert ours.cluster_centers_.dtype == np.float32
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    np.testing.assert_allclose(ours.inertia_, ref.inertia_, rtol=1e-5)
