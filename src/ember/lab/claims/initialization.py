@@ -150,7 +150,9 @@ def init_scale(seed, fast):
              f"{ratio[('relu', 'normal')]:.1e}x over 10 layers. He keeps ReLU's std within {ratio[('relu', 'he')]:.2f}x of "
              f"layer 1, while Xavier under ReLU halves the variance per layer (x{ratio[('relu', 'xavier')]:.3f}). Xavier under "
              f"tanh is 'stable' only in the sense of no exponential trend: its std still decays slowly "
-             f"({tx[0]:.2f} -> {tx[-1]:.2f}, ~1/sqrt(depth)), because tanh's slope is below 1 away from 0.")
+             f"({tx[0]:.2f} -> {tx[-1]:.2f}, ~1/sqrt(depth)), because tanh's slope is below 1 away from 0. In fact He init under tanh kept the std closer to "
+             f"layer 1's (x{ratio[('tanh', 'he')]:.2f}, {sat_last[('tanh', 'he')]:.1%} saturated) than Xavier did: the "
+             f"pairing matters much more for ReLU than for tanh.")
     return Result(verdict(ok),
                   "at layer 10: N(0,1) saturates > 50% of tanh units and grows ReLU's std > 1000x; with Xavier+tanh and "
                   "He+ReLU the std stays within [1/4, 4]x of layer 1 (tanh: < 5% saturated); Xavier+ReLU shrinks it < 1/4x",
