@@ -203,6 +203,133 @@ def _draw_nonconstant(XT, members, st, cnt, forder, mf, tol):
     return pj, forder[pj, pos]
 
 
+def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, const, keys, mf,
+                       crit, msl, tol, reg_lambda, min_child_weight, min_split_gain):
+    """Score every threshold of every feature of every node of the level at once, on the
+    (n_features, m) per-feature orders grouped by node. Returns the chosen splits or None."""
+    xgb = crit == "xgb"
+    F, m = orders.shape
+    J = cur_cnt.size
+    C = cur_T.shape[0]
+    forder = np.argsort(keys, axis=1, kind="stable")[:, :mf]
+    allowed = np.zeros((J, F), dtype=bool)
+    allowed[cj[:, None], forder] = True
+    allowed[cj] &= ~const
+    key_j = np.full((J, F), np.inf)
+    key_j[cj] = keys
+    segnode = np.repeat(np.arange(J), cur_cnt)
+    ar = np.arange(m)
+    in_seg = ar - cur_st[segnode]
+    valid = allowed.T[:, segnode]                                  # (F, m)
+    valid &= ((in_seg >= msl - 1) & (in_seg < (cur_cnt - msl)[segnode]))[None, :]
+    valid[:, :-1] &= xsorted[:, 1:] > xsorted[:, :-1] + tol
+    valid[:, -1] = False
+    if not valid.any():
+        return None
+    Lf = np.empty((C, F, m))
+    Lf[0] = 0.0                                                    # row 0 (count) unused
+    np.cumsum(ST[:, orders], axis=2, out=Lf[1:])
+    before = Lf[1:, :, np.maximum(cur_st - 1, 0)]
+    before[:, :, cur_st == 0] = 0.0
+    Lf[1:] -= before[:, :, segnode]
+    Tn = cur_T[:, segnode][:, None, :]
+    R = Tn - Lf
+    if xgb:
+        valid &= (Lf[2] >= min_child_weight) & (R[2] >= min_child_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = _proxy(Lf, R, crit, reg_lambda)
+        if xgb:
+            # XGBoost compares float32 loss changes; it scans each dense feature from the
+            # largest value down, so ties go to the lowest feature index, then to the
+            # highest threshold within that feature.
+            score = (score - Tn[1] ** 2 / (Tn[2] + reg_lambda)).astype(np.float32)
+    del R
+    score[~valid] = -np.inf
+    FJ = np.maximum.reduceat(score, cur_st, axis=1)               # (F, J)
+    M = FJ.max(axis=0)
+    if xgb:
+        bf_j = np.argmax(FJ == M, axis=0)
+        has = M > min_split_gain
+    else:
+        # near-ties (rounding noise between equivalent splits) go to the first feature
+        # in the node's random visiting order, then to the first threshold
+        cand = FJ >= M - 1e-12 * np.abs(M)
+        bf_j = np.argmin(np.where(cand.T, key_j, np.inf), axis=1)
+        has = np.isfinite(M)
+    has &= can
+    if not has.any():
+        return None
+    sc = score[bf_j[segnode], ar]
+    Mj = M[segnode]
+    if xgb:
+        p_j = np.maximum.reduceat(np.where(sc == Mj, ar, -1), cur_st)
+    else:
+        p_j = np.minimum.reduceat(np.where(sc >= Mj - 1e-12 * np.abs(Mj), ar, m), cur_st)
+    node_local = np.flatnonzero(has)
+    bf, p = bf_j[node_local], p_j[node_local]
+    Lb = Lf[:, bf, p]
+    Lb[0] = p - cur_st[node_local] + 1
+    Rb = cur_T[:, node_local] - Lb
+    gain = None
+    if xgb:
+        Pg = cur_T[:, node_local]
+        gain = _proxy(Lb, Rb, crit, reg_lambda) - Pg[1] ** 2 / (Pg[2] + reg_lambda)
+    return node_local, bf, xsorted[bf, p], xsorted[bf, p + 1], Lb, Rb, gain
+
+
+def _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all, rng, crit, msl,
+                       tol, reg_lambda):
+    """Best split per node when each node draws few features: the drawn (node, feature)
+    segments are sorted on the fly (by precomputed per-feature ranks), concatenated and
+    scored with one cumsum. Returns the chosen splits or None."""
+    C = cur_T.shape[0]
+    keys = rng.uniform(size=(cj.size, F))
+    pj, pf = _draw_nonconstant(XT, members, st, cnt, np.argsort(keys, axis=1), mf, tol)
+    if pj.size == 0:
+        return None
+    lens = cnt[pj]
+    seg_start = np.cumsum(lens) - lens
+    tot = int(seg_start[-1] + lens[-1])
+    in_seg = np.arange(tot) - np.repeat(seg_start, lens)
+    sids = members[in_seg + np.repeat(st[pj], lens)]
+    key = np.repeat(np.arange(pj.size, dtype=np.int64) * n_all, lens)
+    fr = np.repeat(pf, lens)
+    key += rank[fr, sids]
+    o = np.argsort(key)
+    sids = sids[o]
+    xv = XT[fr, sids]
+    del key, fr, o
+    valid = in_seg >= msl - 1
+    valid &= in_seg < np.repeat(lens - msl, lens)
+    valid[:-1] &= xv[1:] > xv[:-1] + tol
+    valid[-1] = False
+    vidx = np.flatnonzero(valid)
+    del valid
+    if vidx.size == 0:
+        return None
+    cum = np.cumsum(ST[:, sids], axis=1)
+    del sids
+    seg_v = np.searchsorted(seg_start, vidx, side="right") - 1
+    before = np.where(seg_start > 0, cum[:, np.maximum(seg_start - 1, 0)], 0.0)
+    L = np.empty((C, vidx.size))
+    L[0] = in_seg[vidx] + 1
+    L[1:] = cum[:, vidx] - before[:, seg_v]
+    del cum
+    R = cur_T[:, cj[pj[seg_v]]] - L
+    score = _proxy(L, R, crit, reg_lambda)
+    nodes_v = pj[seg_v]
+    un, gstart = np.unique(nodes_v, return_index=True)
+    gmax = np.maximum.reduceat(score, gstart)
+    glen = np.diff(np.append(gstart, vidx.size))
+    gm = np.repeat(gmax, glen)
+    # near-ties (rounding noise between equivalent splits) go to the first candidate
+    is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
+    _, fi = np.unique(nodes_v[is_max], return_index=True)
+    bv = is_max[fi]                              # index into vidx of each node's best split
+    best = vidx[bv]
+    return (cj[un], pf[seg_v[bv]], xv[best], xv[best + 1], L[:, bv], R[:, bv], None)
+
+
 def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
               max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
               min_split_gain=1e-6, eta=1.0, strict=False, layout=None):
@@ -246,6 +373,8 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
     # * sparse (few features per node, random forests): keep one node-grouped sample list
     #   and sort each drawn (node, feature) segment on the fly by precomputed ranks.
     sparse = mf * 3 < F if layout is None else layout == "sparse"
+    if xgb:
+        sparse = False  # boosting scans every feature (XGBoost's exact greedy)
     if sparse:
         rank = np.empty((F, n_all), dtype=np.int64)
         np.put_along_axis(rank, orders.astype(np.intp),
@@ -287,12 +416,12 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
             can = (cur_cnt >= min_split) & (imp_l[-1] > _EPS)
         if not can.any():
             break
-        # ---- candidate (node, feature) pairs, nodes in order, features in visiting order
+        # ---- best split of every splittable node
         cj = np.flatnonzero(can)
         st, cnt = cur_st[cj], cur_cnt[cj]
         if sparse:
-            keys = rng.uniform(size=(cj.size, F))
-            pj, pf = _draw_nonconstant(XT, members, st, cnt, np.argsort(keys, axis=1), mf, tol)
+            res = _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all,
+                                     rng, crit, msl, tol, reg_lambda)
         else:
             const = (xsorted[:, st + cnt - 1] <= xsorted[:, st] + tol).T   # (|cj|, F)
             if xgb:
@@ -300,86 +429,13 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
             else:
                 keys = rng.uniform(size=const.shape)
             keys[const] = 2.0 * F + 2.0
-            forder = np.argsort(keys, axis=1, kind="stable")[:, :mf]
-            ok = ~np.take_along_axis(const, forder, axis=1).ravel()
-            pj = np.repeat(np.arange(cj.shape[0]), forder.shape[1])[ok]     # index into cj
-            pf = forder.ravel()[ok]
-        if pj.size == 0:
+            res = _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, const,
+                                     keys, mf, crit, msl, tol, reg_lambda, min_child_weight,
+                                     min_split_gain)
+        if res is None:
             break
-        lens = cnt[pj]
-        seg_start = np.cumsum(lens) - lens
-        tot = int(seg_start[-1] + lens[-1])
-        base = np.repeat(seg_start, lens)
-        in_seg = np.arange(tot) - base
-        del base
-        if sparse:
-            sids = members[in_seg + np.repeat(st[pj], lens)]
-            key = np.repeat(np.arange(pj.size, dtype=np.int64) * n_all, lens)
-            fr = np.repeat(pf, lens)
-            key += rank[fr, sids]
-            o = np.argsort(key)
-            sids = sids[o]
-            xv = XT[fr, sids]
-            del key, fr, o
-        else:
-            pos = in_seg + np.repeat(pf * m + st[pj], lens)
-            xv = xsorted.ravel()[pos]
-        valid = in_seg >= msl - 1
-        valid &= in_seg < np.repeat(lens - msl, lens)
-        valid[:-1] &= xv[1:] > xv[:-1] + tol
-        valid[-1] = False
-        vidx = np.flatnonzero(valid)
-        del valid
-        if vidx.size == 0:
-            break
-        if not sparse:
-            sids = orders.ravel()[pos]
-        cum = np.cumsum(ST[:, sids], axis=1)
-        del sids
-        seg_v = np.searchsorted(seg_start, vidx, side="right") - 1
-        before = np.where(seg_start > 0, cum[:, np.maximum(seg_start - 1, 0)], 0.0)
-        L = np.empty((C, vidx.size))
-        L[0] = in_seg[vidx] + 1
-        L[1:] = cum[:, vidx] - before[:, seg_v]
-        del cum
-        Tn = cur_T[:, cj[pj[seg_v]]]
-        R = Tn - L
-        if xgb:
-            okh = (L[2] >= min_child_weight) & (R[2] >= min_child_weight)
-            vidx, seg_v, L, R, Tn = vidx[okh], seg_v[okh], L[:, okh], R[:, okh], Tn[:, okh]
-            if vidx.size == 0:
-                break
-        score = _proxy(L, R, crit, reg_lambda)
-        nodes_v = pj[seg_v]
-        if xgb:
-            # XGBoost compares float32 loss changes; it scans each dense feature from the
-            # largest value down, so ties go to the lowest feature index, then to the
-            # highest threshold within that feature.
-            score = (score - Tn[1] ** 2 / (Tn[2] + reg_lambda)).astype(np.float32)
-        un, gstart = np.unique(nodes_v, return_index=True)
-        gmax = np.maximum.reduceat(score, gstart)
-        glen = np.diff(np.append(gstart, vidx.size))
-        gm = np.repeat(gmax, glen)
-        if xgb:
-            is_max = np.flatnonzero(score == gm)
-            order = np.lexsort((-is_max, seg_v[is_max], nodes_v[is_max]))
-            is_max = is_max[order]
-        else:
-            # near-ties (rounding noise between equivalent splits) go to the first candidate
-            is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
-        _, fi = np.unique(nodes_v[is_max], return_index=True)
-        bv = is_max[fi]                              # index into vidx of each node's best split
-        if xgb:
-            Lg, Rg, Pg = L[:, bv], R[:, bv], cur_T[:, cj[un]]
-            gain = (_proxy(Lg, Rg, crit, reg_lambda) - Pg[1] ** 2 / (Pg[2] + reg_lambda))
-            sel = gmax > min_split_gain
-            un, bv, gain = un[sel], bv[sel], gain[sel]
-        if un.size == 0:
-            break
+        node_local, bf, xa, xb, Lb, Rb, gain = res
         # ---- record the splits
-        best = vidx[bv]
-        bf = pf[seg_v[bv]]
-        xa, xb = xv[best], xv[best + 1]
         if xgb:
             thr = ((xa + xb) * np.float32(0.5)).astype(np.float64)
         else:
@@ -387,9 +443,7 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
             thr = xa / 2.0 + xb / 2.0
             bad = (thr == xb) | ~np.isfinite(thr)
             thr[bad] = xa[bad]
-        Lb, Rb = L[:, bv], R[:, bv]
-        k = un.size
-        node_local = cj[un]
+        k = node_local.size
         Tp = cur_T[:, node_local]
         child_T = np.empty((C, 2 * k))
         child_T[:, 0::2] = Lb
