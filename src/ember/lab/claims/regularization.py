@@ -336,3 +336,111 @@ def run_l1_l2(seed=0, fast=True):
     axes[0].set_ylabel("count")
     fig.tight_layout()
     return Result(verdict(ok), criterion, num, {"weight_histograms": fig}, notes)
+
+
+# -------------------------------------------------------------------------------------------
+# early stopping
+# -------------------------------------------------------------------------------------------
+
+@claim(
+    id="early-stopping",
+    topic="regularization",
+    concepts=("reg.early_stop",),
+    question="Which regularization techniques do neural networks use (early stopping among them)?",
+    statement="When a net overfits, the loss on held-out data stops falling and starts to rise while "
+              "the training loss keeps going down; stopping at the epoch with the best validation "
+              "loss (and keeping those weights) gives a model that does better on new data than the "
+              "weights at the end of training.",
+    source="note 000 Q1.5, note 001 Q10",
+    method="Train a wide 64-H-H-10 MLP with Adam (lr 3e-3) on 100 digits, validating on 300 other training "
+           "digits, with ember.train.EarlyStopping(patience, restore_best_weights=True); measure the test "
+           "loss (450 held-out digits) of the restored vs the last weights, then continue from the last "
+           "weights without early stopping to a fixed epoch count to see the curves go on.",
+)
+@one_thread
+def run_early_stopping(seed=0, fast=True):
+    from ember.data import DataLoader, TensorDataset
+    from ember.train import EarlyStopping, Trainer
+    from ember.train.callbacks import LambdaCallback
+    seeds = [seed] if fast else [seed + k for k in range(3)]
+    H, long_epochs, patience = (256, 80, 8) if fast else (512, 150, 10)
+    Xa, ya, Xta, yta = digits_arrays()
+    Xt, yt = T(Xta), T(yta)
+    rows, curves = [], None
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        tr = stratified_subset(ya, 100, rng)
+        va = stratified_subset(ya, 300, rng, exclude=tr)
+        model = mlp((64, H, H, 10), ember.Generator().manual_seed(s))
+        opt = ember.optim.Adam(model.parameters(), lr=3e-3)
+        tl = DataLoader(TensorDataset(T(Xa[tr]), T(ya[tr])), batch_size=32, shuffle=True,
+                        generator=ember.Generator().manual_seed(s))
+        vl = DataLoader(TensorDataset(T(Xa[va]), T(ya[va])), batch_size=512)
+        test_log, last = [], {}
+
+        def log_test(trainer, epoch, logs, m=model, log=test_log, last=last):
+            log.append(evaluate(m, Xt, yt)[0])
+            last["state"] = {k: np.array(v.data, copy=True) for k, v in m.state_dict().items()}
+
+        es = EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+        trainer = Trainer(model, opt, callbacks=[LambdaCallback(log_test), es], progress=False)
+        trainer.fit(tl, vl, epochs=long_epochs)
+        stop = es.stopped_epoch if es.stopped_epoch is not None else len(trainer.history)
+        restored = evaluate(model, Xt, yt)
+        last_loss = float(test_log[-1])
+        # then go on from the last weights (same optimizer state and batch order) without early
+        # stopping, to see where training would have gone
+        model.load_state_dict(last["state"])
+        trainer.callbacks = [LambdaCallback(log_test)]
+        if long_epochs > len(trainer.history):
+            trainer.fit(tl, vl, epochs=long_epochs - len(trainer.history))
+        end = evaluate(model, Xt, yt)
+        hist = trainer.history
+        val = np.array(hist["val_loss"])
+        trl = np.array(hist["loss"])
+        b = int(val.argmin())
+        row = dict(
+            seed=s, best_epoch=int(es.best_epoch), stop_epoch=int(stop),
+            best_val_loss=float(es.best), val_loss_at_stop=float(val[stop - 1]),
+            test_loss_restored=restored[0], test_acc_restored=restored[1],
+            test_loss_last_weights=last_loss,
+            test_loss_end_of_long_run=end[0], test_acc_end_of_long_run=end[1],
+            long_run_val_min_epoch=b + 1, long_run_val_min=float(val[b]), long_run_val_end=float(val[-1]),
+            long_run_train_loss_at_val_min=float(trl[b]), long_run_train_loss_end=float(trl[-1]),
+            restored_equals_logged_best=bool(abs(test_log[es.best_epoch - 1] - restored[0]) < 1e-5),
+        )
+        rows.append(row)
+        if curves is None:
+            curves = dict(train=trl, val=val, test=np.array(test_log), best=es.best_epoch, stop=stop)
+    num = {"n_train": 100, "n_val": 300, "hidden": H, "patience": patience, "long_epochs": long_epochs,
+           "seeds": seeds, "per_seed": rows}
+    for key in ("best_epoch", "stop_epoch", "test_loss_restored", "test_loss_last_weights",
+                "test_loss_end_of_long_run", "test_acc_restored", "test_acc_end_of_long_run",
+                "long_run_val_min", "long_run_val_end"):
+        num[key + "_mean"], num[key + "_std"] = mean_std([r[key] for r in rows])
+    turns_up = all(r["long_run_val_end"] > 1.05 * r["long_run_val_min"]
+                   and r["long_run_train_loss_end"] < 0.5 * r["long_run_train_loss_at_val_min"] for r in rows)
+    es_ok = all(r["stop_epoch"] == r["best_epoch"] + patience + 1 for r in rows)
+    restore_ok = all(r["test_loss_restored"] <= r["test_loss_last_weights"] + 1e-6
+                     and r["test_loss_restored"] < r["test_loss_end_of_long_run"] for r in rows)
+    num["val_turns_up"], num["stops_patience_after_best"], num["restored_beats_last"] = turns_up, es_ok, restore_ok
+    criterion = ("in every seed the long run's final validation loss is > 1.05x its minimum while its "
+                 "training loss has more than halved since that minimum; EarlyStopping stops at best "
+                 "epoch + patience + 1; the restored weights have a test loss no higher than the last "
+                 "weights at the stop and lower than the weights at the end of the long run")
+    notes = (f"best epoch {num['best_epoch_mean']:.1f}, stop epoch {num['stop_epoch_mean']:.1f}; test loss "
+             f"restored {num['test_loss_restored_mean']:.3f} vs last weights {num['test_loss_last_weights_mean']:.3f} "
+             f"vs end of {long_epochs} epochs {num['test_loss_end_of_long_run_mean']:.3f}; test accuracy restored "
+             f"{num['test_acc_restored_mean']:.3f} vs end of long run {num['test_acc_end_of_long_run_mean']:.3f}.")
+    plt = _fig()
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    ep = np.arange(1, len(curves["train"]) + 1)
+    ax.plot(ep, curves["train"], label="train loss")
+    ax.plot(ep, curves["val"], label="validation loss")
+    ax.plot(ep, curves["test"], label="test loss", alpha=0.7)
+    ax.axvline(curves["best"], color="g", ls="--", label=f"best epoch {curves['best']}")
+    ax.axvline(curves["stop"], color="r", ls=":", label=f"early stop {curves['stop']}")
+    ax.set(yscale="log", xlabel="epoch", ylabel="cross-entropy", title=f"seed {seeds[0]}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return Result(verdict(turns_up and es_ok and restore_ok), criterion, num, {"curves": fig}, notes)
