@@ -23,6 +23,10 @@ from .creation import (  # noqa: F401
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator  # noqa: F401
 from . import backend  # noqa: F401
 import importlib as _importlib
+import os as _os
+
+if _os.environ.get("EMBER_KEEP_MEMORY", "1") != "0":
+    backend.keep_memory()
 
 # Sub-packages load on first use, so `import ember` stays quick and a package that is
 # still being written cannot break the others.

@@ -98,39 +98,54 @@ def _check_input(op, x, w, groups, transposed=False):
 # ---------------------------------------------------------------------------------------
 # NumPy kernels (data in, data out)
 # ---------------------------------------------------------------------------------------
-def _pad(x, pads):
+def _padded_nhwc(x, pads):
+    """x (N, C, H, W) as a zero-padded channels-last array (N, H + pads, W + pads, C)."""
+    N, C, H, W = x.shape
     (a, b), (c, d) = pads
-    if a == b == c == d == 0:
-        return x
-    out = np.zeros(x.shape[:2] + (x.shape[2] + a + b, x.shape[3] + c + d), dtype=x.dtype)
-    out[:, :, a:a + x.shape[2], c:c + x.shape[3]] = x
-    return out
+    xp = np.empty((N, H + a + b, W + c + d, C), dtype=x.dtype)
+    if a or b or c or d:
+        xp[:, :a], xp[:, a + H:], xp[:, :, :c], xp[:, :, c + W:] = 0, 0, 0, 0
+    xp[:, a:a + H, c:c + W, :] = x.transpose(0, 2, 3, 1)
+    return xp
+
+
+def _windows(geom, k_hw, out_hw):
+    """(i, j, row slice, column slice) of every kernel offset into the padded input."""
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    OH, OW = out_hw
+    for i in range(k_hw[0]):
+        for j in range(k_hw[1]):
+            yield i, j, slice(i * d_h, i * d_h + s_h * (OH - 1) + 1, s_h), \
+                slice(j * d_w, j * d_w + s_w * (OW - 1) + 1, s_w)
 
 
 def _im2col(x, k_hw, geom, out_hw):
-    """(G, N*OH*OW, Cg*kh*kw) receptive fields of x (N, C, H, W)."""
-    xp = _pad(x, geom.pads)
-    N, C = xp.shape[:2]
+    """(G, N*OH*OW, kh*kw*Cg) receptive fields of x (N, C, H, W). Channels-last, so each
+    copy moves runs of C contiguous values: one strided copy per kernel offset."""
+    xp = _padded_nhwc(x, geom.pads)
+    N, C = x.shape[:2]
     G = geom.groups
     kh, kw = k_hw
     OH, OW = out_hw
-    sN, sC, sH, sW = xp.strides
-    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
-    view = np.lib.stride_tricks.as_strided(
-        xp, (N, G, C // G, OH, OW, kh, kw), (sN, sC * (C // G), sC, sH * s_h, sW * s_w, sH * d_h, sW * d_w),
-        writeable=False)
-    cols = np.ascontiguousarray(view.transpose(1, 0, 3, 4, 2, 5, 6))
-    return cols.reshape(G, N * OH * OW, (C // G) * kh * kw)
+    cols = np.empty((N, OH, OW, kh, kw, C), dtype=x.dtype)
+    for i, j, rs, cs in _windows(geom, k_hw, out_hw):
+        cols[:, :, :, i, j, :] = xp[:, rs, cs, :]
+    if G == 1:
+        return cols.reshape(1, N * OH * OW, kh * kw * C)
+    cols = cols.reshape(N * OH * OW, kh * kw, G, C // G).transpose(2, 0, 1, 3)
+    return np.ascontiguousarray(cols).reshape(G, N * OH * OW, kh * kw * (C // G))
 
 
 def _w3(w, G):
-    """Weight (O, Cg, kh, kw) as (G, Og, K)."""
-    return w.reshape(G, w.shape[0] // G, -1)
+    """Weight (O, Cg, kh, kw) as (G, Og, kh*kw*Cg), matching the column order of _im2col."""
+    return w.transpose(0, 2, 3, 1).reshape(G, w.shape[0] // G, -1)
 
 
 def _rows(g, G):
     """Output-shaped (N, O, OH, OW) array as (G, N*OH*OW, Og)."""
     N, O, OH, OW = g.shape
+    if G == 1:
+        return g.transpose(0, 2, 3, 1).reshape(1, N * OH * OW, O)
     return g.reshape(N, G, O // G, OH, OW).transpose(1, 0, 3, 4, 2).reshape(G, N * OH * OW, O // G)
 
 
@@ -157,23 +172,24 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
 
 
 def _col2im(dcols, x_shape, k_hw, geom, out_hw):
-    """Scatter-add (G, N*OH*OW, Cg*kh*kw) receptive-field values back onto x's shape."""
+    """Scatter-add (G, N*OH*OW, kh*kw*Cg) receptive-field values back onto x's shape
+    (one strided add per kernel offset, channels-last)."""
     N, C, H, W = x_shape
     G = geom.groups
     kh, kw = k_hw
     OH, OW = out_hw
     (p0, p1), (q0, q1) = geom.pads
-    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
-    dx = np.zeros((N, C, H + p0 + p1, W + q0 + q1), dtype=dcols.dtype)
-    d = dcols.reshape(G, N, OH, OW, C // G, kh, kw)
-    dxg = dx.reshape(N, G, C // G, H + p0 + p1, W + q0 + q1)
-    for i in range(kh):
-        hi = i * d_h
-        for j in range(kw):
-            wj = j * d_w
-            dxg[:, :, :, hi:hi + s_h * (OH - 1) + 1:s_h, wj:wj + s_w * (OW - 1) + 1:s_w] += \
-                d[:, :, :, :, :, i, j].transpose(1, 0, 4, 2, 3)
-    return dx[:, :, p0:p0 + H, q0:q0 + W]
+    dx = np.zeros((N, H + p0 + p1, W + q0 + q1, C), dtype=dcols.dtype)
+    if G == 1:
+        d = dcols.reshape(N, OH, OW, kh, kw, C)
+        for i, j, rs, cs in _windows(geom, k_hw, out_hw):
+            dx[:, rs, cs, :] += d[:, :, :, i, j, :]
+    else:
+        d = dcols.reshape(G, N, OH, OW, kh, kw, C // G)
+        dxg = dx.reshape(N, H + p0 + p1, W + q0 + q1, G, C // G)
+        for i, j, rs, cs in _windows(geom, k_hw, out_hw):
+            dxg[:, rs, cs] += d[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4)
+    return dx[:, p0:p0 + H, q0:q0 + W, :].transpose(0, 3, 1, 2)
 
 
 def _conv_input_grad(g, w, x_shape, geom):
@@ -186,8 +202,9 @@ def _conv_weight_grad(x, g, w_shape, geom, cols=None):
     """conv_W: the gradient of conv with respect to its weight."""
     if cols is None:
         cols = _im2col(x, w_shape[2:], geom, g.shape[2:])
-    dw = np.matmul(cols.transpose(0, 2, 1), _rows(g, geom.groups))     # (G, K, Og)
-    return dw.transpose(0, 2, 1).reshape(w_shape)
+    dw = np.matmul(cols.transpose(0, 2, 1), _rows(g, geom.groups))     # (G, kh*kw*Cg, Og)
+    O, Cg, kh, kw = w_shape
+    return np.ascontiguousarray(dw.transpose(0, 2, 1).reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
 
 
 # ---------------------------------------------------------------------------------------
