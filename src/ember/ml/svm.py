@@ -713,27 +713,35 @@ class SVC(ClassifierMixin, BaseEstimator):
 
     # -- prediction ---------------------------------------------------------------------------
     def _ovo_decision(self, X):
+        """One-vs-one decision values ``(n_samples, n_pairs)`` in libsvm's convention,
+        evaluated for blocks of rows so that the kernel block stays small."""
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, order="C", reset=False, accept_sparse=False)
-        if self.kernel == "precomputed":
-            if X.shape[1] != self.shape_fit_[0]:
-                raise ValueError(
-                    f"X.shape[1] = {X.shape[1]} should be equal to {self.shape_fit_[0]}, "
-                    "the number of samples at training time")
-            K = X[:, self.support_]
-        else:
-            K = self._kernel_fn(X, self.support_vectors_)
+        if self.kernel == "precomputed" and X.shape[1] != self.shape_fit_[0]:
+            raise ValueError(
+                f"X.shape[1] = {X.shape[1]} should be equal to {self.shape_fit_[0]}, "
+                "the number of samples at training time")
         n_classes = len(self.classes_)
         starts = np.concatenate([[0], np.cumsum(self.n_support_)])
-        D = np.empty((X.shape[0], n_classes * (n_classes - 1) // 2))
+        # W[:, p] holds the coefficients of every support vector in pair p (0 outside it)
+        W = np.zeros((len(self.support_), n_classes * (n_classes - 1) // 2))
         p = 0
         for ci in range(n_classes):
             for cj in range(ci + 1, n_classes):
                 si = slice(starts[ci], starts[ci + 1])
                 sj = slice(starts[cj], starts[cj + 1])
-                D[:, p] = (K[:, si] @ self._dual_ovo[cj - 1, si] + K[:, sj] @ self._dual_ovo[ci, sj]
-                           + self._intercept_ovo[p])
+                W[si, p] = self._dual_ovo[cj - 1, si]
+                W[sj, p] = self._dual_ovo[ci, sj]
                 p += 1
+        D = np.empty((X.shape[0], W.shape[1]))
+        step = max(1, (1 << 22) // max(len(self.support_), 1))
+        for s in range(0, X.shape[0], step):
+            if self.kernel == "precomputed":
+                K = X[s:s + step][:, self.support_]
+            else:
+                K = self._kernel_fn(X[s:s + step], self.support_vectors_)
+            D[s:s + step] = K @ W
+        D += self._intercept_ovo
         return D
 
     def decision_function(self, X):
