@@ -430,6 +430,10 @@ _KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
 class SVC(ClassifierMixin, BaseEstimator):
     """C-support vector classification with a kernel, trained by SMO (see module docstring).
 
+    Solves ``min_a 1/2 a^T Q a - e^T a`` s.t. ``0 <= a_i <= C_i``, ``y^T a = 0``
+    (``Q_ij = y_i y_j K(x_i, x_j)``, ``C_i = C * class_weight[y_i] * sample_weight_i``) for each
+    pair of classes and predicts with ``f(x) = sum_i y_i a_i K(x_i, x) - rho``.
+
     Parameters follow ``sklearn.svm.SVC``.  ``probability=True`` adds ``predict_proba`` by
     libsvm's recipe: per pair of classes a 5-fold cross-validation (shuffled with
     ``random_state``) gives decision values to which Platt's sigmoid is fitted (``probA_``,
@@ -1062,6 +1066,10 @@ def _cg(matvec, b, tol, max_iter=250):
 
 class LinearSVC(ClassifierMixin, BaseEstimator):
     """Linear support vector classification, one-vs-rest (see module docstring for solvers).
+
+    Minimises ``1/2 ||w||^2 + sum_i C_i loss(y_i (w . x_i + b))`` per class, with the hinge
+    ``max(0, 1 - z)`` or squared hinge ``max(0, 1 - z)^2`` loss and ``b`` the weight of a
+    constant feature ``intercept_scaling`` (regularised, as liblinear does).
 
     Parameters follow ``sklearn.svm.LinearSVC``; only ``penalty="l2"`` and
     ``multi_class="ovr"`` are implemented.
