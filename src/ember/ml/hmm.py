@@ -54,15 +54,15 @@ __all__ = ["CategoricalHMM", "ConvergenceMonitor"]
 
 
 class ConvergenceMonitor:
-    """EM convergence monitor with hmmlearn's attributes: ``history`` (the last two
-    log-likelihoods), ``iter``, ``converged`` (``iter == n_iter`` or the last gain is below
-    ``tol``)."""
+    """EM convergence monitor with hmmlearn's attributes: ``history`` (the log-likelihood of
+    every EM iteration, as hmmlearn 0.3 keeps it), ``iter``, ``converged`` (``iter == n_iter``
+    or the last gain is below ``tol``)."""
 
     def __init__(self, tol, n_iter, verbose):
         self.tol = tol
         self.n_iter = n_iter
         self.verbose = verbose
-        self.history = deque(maxlen=2)
+        self.history = deque()
         self.iter = 0
 
     def _reset(self):
