@@ -255,3 +255,140 @@ def run_race(seed=0, fast=True):
     ax[1].legend(fontsize=8)
     fig.tight_layout()
     return Result(verdict(mean_d > 0, inconclusive=within), criterion, num, {"race": fig}, notes)
+
+
+# -------------------------------------------------------------------------------------------
+# batch size
+# -------------------------------------------------------------------------------------------
+
+def _flat_grad(model):
+    return np.concatenate([p.grad.data.ravel().astype(np.float64) for p in model.parameters()])
+
+
+@claim(
+    id="batch-size",
+    topic="optimization",
+    concepts=("claim.batch_size", "opt.sgd"),
+    question="How should batch size and epochs be balanced? What does SGD do at each step, and why can "
+             "it learn online?",
+    statement="SGD splits the shuffled training set into mini-batches and takes one gradient step per "
+              "batch (an epoch is one pass); a small batch gives a cheap but noisy gradient (batch size "
+              "1 is online learning), a large one a smoother gradient but few updates per epoch, so "
+              "the batch size trades noise against the number of steps.",
+    source="note 000 Q1.14-1.15, note 001 Q13, note 003 (SGD steps)",
+    method="At a fixed MLP, compute every per-sample gradient with ember backward and draw thousands of "
+           "mini-batches of size B (without replacement) to measure E||g_B - g||^2 against the full "
+           "gradient g, compared with sigma^2/B (N-B)/(N-1); count DataLoader steps per epoch; then "
+           "train the same net for a fixed number of epochs at a fixed SGD learning rate with B from 1 "
+           "(online) to the full batch and compare test accuracy and time per epoch.",
+)
+@one_thread
+def run_batch_size(seed=0, fast=True):
+    from ember.data import DataLoader, TensorDataset
+    Xa, ya, Xta, yta = digits_arrays()
+    n_noise = 400 if fast else 1347
+    draws = 3000 if fast else 20000
+    rng = np.random.default_rng(seed)
+    idx = stratified_subset(ya, n_noise, rng) if n_noise < len(ya) else np.arange(len(ya))
+    Xn, yn = T(Xa[idx]), T(ya[idx])
+    N = len(idx)
+    # a realistic point: the net after one epoch of SGD
+    model = mlp((64, 32, 10), ember.Generator().manual_seed(seed))
+    from ember.lab.claims.regularization import train_epochs
+    train_epochs(model, ember.optim.SGD(model.parameters(), lr=0.1), Xn, yn, 1, 32, np.random.default_rng(seed))
+    model.train()
+    per_sample = []
+    for i in range(N):
+        model.zero_grad()
+        F.cross_entropy(model(Xn[i:i + 1]), yn[i:i + 1]).backward()
+        per_sample.append(_flat_grad(model))
+    G = np.stack(per_sample)                          # (N, n_params)
+    model.zero_grad()
+    F.cross_entropy(model(Xn), yn).backward()
+    g_full = _flat_grad(model)
+    full_vs_mean = float(np.abs(G.mean(0) - g_full).max())
+    # check on a few real mini-batches that ember's batch gradient is the mean of per-sample ones
+    b_check = rng.choice(N, 16, replace=False)
+    model.zero_grad()
+    F.cross_entropy(model(Xn[b_check]), yn[b_check]).backward()
+    batch_vs_mean = float(np.abs(_flat_grad(model) - G[b_check].mean(0)).max())
+    sigma2 = float(((G - g_full) ** 2).sum(1).mean())   # population variance of one sample's gradient
+    Bs = [b for b in (1, 2, 4, 8, 16, 32, 64, 128, 256) if b <= N // 2]
+    # ||mean_{i in b} (g_i - g)||^2 = (1/B^2) sum_{i,j in b} K_ij with the Gram matrix K of the
+    # centred per-sample gradients: each draw costs B^2 additions instead of B x n_params
+    D = G - g_full
+    K = D @ D.T
+    var, pred = [], []
+    for B in Bs:
+        sq = np.empty(draws)
+        for k in range(draws):
+            b = rng.choice(N, B, replace=False)
+            sq[k] = K[np.ix_(b, b)].sum() / (B * B)
+        var.append(float(sq.mean()))
+        pred.append(sigma2 / B * (N - B) / (N - 1))
+    ratio = np.array(var) / np.array(pred)
+    small = [i for i, B in enumerate(Bs) if B <= N // 8]
+    slope = float(np.polyfit(np.log([Bs[i] for i in small]), np.log([var[i] for i in small]), 1)[0])
+    # steps per epoch
+    ds_full = TensorDataset(T(Xa), T(ya))
+    steps = {}
+    steps_ok = True
+    for B in (1, 7, 32, 64, 100, 1000, 1347, 2000):
+        dl = DataLoader(ds_full, batch_size=B, shuffle=True, generator=ember.Generator().manual_seed(seed))
+        counted = sum(1 for _ in dl)
+        steps[str(B)] = counted
+        steps_ok &= counted == len(dl) == math.ceil(len(ya) / B)
+    # fixed epochs, fixed lr, batch sizes from online to full batch
+    n_acc = 300 if fast else len(ya)
+    epochs = 3 if fast else 5
+    acc_seeds = [seed] if fast else [seed + k for k in range(3)]
+    acc_Bs = [1, 8, 64, n_acc] if fast else [1, 4, 16, 64, 256, n_acc]
+    Xt, yt = T(Xta), T(yta)
+    acc = {str(B): [] for B in acc_Bs}
+    secs = {str(B): [] for B in acc_Bs}
+    for s in acc_seeds:
+        sub = stratified_subset(ya, n_acc, np.random.default_rng(s)) if n_acc < len(ya) else np.arange(len(ya))
+        Xs, ys = T(Xa[sub]), T(ya[sub])
+        for B in acc_Bs:
+            m = mlp((64, 32, 10), ember.Generator().manual_seed(s))
+            opt = ember.optim.SGD(m.parameters(), lr=0.05)
+            t0 = time.perf_counter()
+            train_epochs(m, opt, Xs, ys, epochs, B, np.random.default_rng(s))
+            secs[str(B)].append((time.perf_counter() - t0) / epochs)
+            acc[str(B)].append(evaluate(m, Xt, yt)[1])
+    acc_mean = {k: float(np.mean(v)) for k, v in acc.items()}
+    num = {"n_noise": N, "draws_per_batch_size": draws, "n_params": int(G.shape[1]),
+           "sigma2_per_sample": sigma2, "batch_sizes": Bs, "grad_noise": var, "grad_noise_theory": pred,
+           "measured_over_theory": ratio.tolist(), "loglog_slope_B_le_N_over_8": slope,
+           "full_grad_minus_mean_per_sample_max": full_vs_mean, "batch_grad_minus_mean_per_sample_max": batch_vs_mean,
+           "steps_per_epoch_N1347": steps, "steps_per_epoch_is_ceil_N_over_B": bool(steps_ok),
+           "fixed_epochs": epochs, "lr": 0.05, "n_train_accuracy_runs": n_acc, "acc_seeds": acc_seeds,
+           "test_acc_by_batch": acc_mean,
+           "test_acc_std_by_batch": {k: float(np.std(v)) for k, v in acc.items()},
+           "seconds_per_epoch_by_batch": {k: float(np.mean(v)) for k, v in secs.items()},
+           "updates_per_epoch_by_batch": {str(B): math.ceil(n_acc / B) for B in acc_Bs}}
+    noise_ok = bool(np.all(np.abs(ratio - 1) < 0.15)) and -1.1 <= slope <= -0.9 and batch_vs_mean < 1e-5
+    full_worst = acc_mean[str(n_acc)] < max(acc_mean[str(B)] for B in acc_Bs if B <= 64)
+    num["full_batch_worst_at_fixed_epochs"] = bool(full_worst)
+    criterion = ("mini-batch gradient noise E||g_B - g||^2 is within 15% of sigma^2/B (N-B)/(N-1) for every B "
+                 "and its log-log slope over B <= N/8 is in [-1.1, -0.9]; a DataLoader epoch has exactly "
+                 "ceil(N/B) steps; after a fixed number of epochs at a fixed lr the full batch has lower "
+                 "test accuracy than the best of B <= 64")
+    notes = ("gradient noise x B / sigma^2: " + ", ".join(f"B={B}: {v * B / sigma2:.3f}" for B, v in zip(Bs, var))
+             + f" (the fall below 1 at large B is the finite-population factor (N-B)/(N-1), N={N}); log-log "
+             f"slope {slope:.3f}. Test accuracy after {epochs} epochs at lr 0.05: "
+             + ", ".join(f"B={k}: {v:.3f}" for k, v in acc_mean.items())
+             + ". Online learning (B=1) makes the most updates per epoch but costs the most time per epoch: "
+             + ", ".join(f"B={k}: {v * 1e3:.0f} ms" for k, v in num["seconds_per_epoch_by_batch"].items()) + ".")
+    plt = _fig()
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax[0].loglog(Bs, var, "o", label="measured")
+    ax[0].loglog(Bs, pred, "-", label="sigma^2/B (N-B)/(N-1)")
+    ax[0].set(xlabel="batch size B", ylabel="E||g_B - g||^2", title="mini-batch gradient noise")
+    ax[0].legend(fontsize=8)
+    ks = list(acc_mean)
+    ax[1].bar(range(len(ks)), [acc_mean[k] for k in ks], yerr=[num["test_acc_std_by_batch"][k] for k in ks])
+    ax[1].set(xticks=range(len(ks)), xticklabels=[f"B={k}" for k in ks], ylabel="test accuracy",
+              title=f"after {epochs} epochs, SGD lr 0.05", ylim=(0, 1))
+    fig.tight_layout()
+    return Result(verdict(noise_ok and steps_ok and full_worst), criterion, num, {"batch_size": fig}, notes)
