@@ -599,11 +599,19 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         self.estimators_ = []
         weights = np.zeros(self.n_estimators)
         errors = np.ones(self.n_estimators)
+        presorted = type(base) is DecisionTreeClassifier  # sort the features once for all
+        if presorted:
+            X32 = np.asarray(X, dtype=np.float32)
+            XT = np.ascontiguousarray(X32.T)
+            orders = presort(XT)
         for m in range(self.n_estimators):
             est = clone(base)
             if "random_state" in est.get_params():
                 est.set_params(random_state=rs.randint(_MAX_INT))
-            est.fit(X, yi, sample_weight=w)
+            if presorted:
+                est._fit_validated(X32, yi, w, XT=XT, orders=orders)
+            else:
+                est.fit(X, yi, sample_weight=w)
             incorrect = est.predict(X) != yi
             err = float(np.average(incorrect, weights=w))
             if err <= 0:

@@ -165,8 +165,9 @@ def _node_value(T, crit, reg_lambda=1.0, eta=1.0):
 
 
 def presort(XT):
-    """Per-feature sample orders, shape (n_features, n_samples), int32."""
-    return np.argsort(XT, axis=1, kind="stable").astype(np.int32, copy=False)
+    """Per-feature sample orders, shape (n_features, n_samples), int32. (The order among
+    equal values is irrelevant: no split is ever placed between equal values.)"""
+    return np.argsort(XT, axis=1).astype(np.int32, copy=False)
 
 
 def _draw_nonconstant(XT, members, st, cnt, forder, mf, tol):
@@ -463,6 +464,8 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         n_nodes += 2 * k
         depth += 1
         _append_nodes(child_T)
+        if depth >= max_depth:
+            break
         # ---- route samples and regroup the per-feature orders
         act = members if sparse else orders[0]      # samples of the current level, grouped
         split_rank = np.full(J, -1)
@@ -554,6 +557,8 @@ class _BaseDecisionTree(BaseEstimator):
         return mss, msl, mf, sw
 
     def _fit_tree(self, XT, S, sw, mss, msl, mf, orders=None):
+        """Grow ``tree_``; ``orders`` may be passed presorted by an ensemble that fits
+        many trees on the same matrix (AdaBoost)."""
         rng = check_random_state(self.random_state)
         if orders is None:
             orders = presort(XT)
@@ -636,14 +641,19 @@ class DecisionTreeClassifier(ClassifierMixin, _BaseDecisionTree):
     def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
+        return self._fit_validated(X, y, sample_weight)
+
+    def _fit_validated(self, X, y, sample_weight, XT=None, orders=None):
+        self.n_features_in_ = X.shape[1]
         self.classes_, yi = np.unique(y, return_inverse=True)
         self.n_classes_ = self.classes_.shape[0]
         mss, msl, mf, sw = self._fit_setup(X, y, sample_weight)
         S = np.zeros((X.shape[0], self.n_classes_ + 1))
         S[:, 0] = 1.0
         S[np.arange(X.shape[0]), yi + 1] = sw
-        XT = np.ascontiguousarray(X.T)
-        return self._fit_tree(XT, S, sw, mss, msl, mf)
+        if XT is None:
+            XT = np.ascontiguousarray(X.T)
+        return self._fit_tree(XT, S, sw, mss, msl, mf, orders=orders)
 
     def predict_proba(self, X):
         """Class fractions of the leaf reached by each sample."""
