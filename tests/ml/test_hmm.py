@@ -196,3 +196,26 @@ def test_stationary_distribution_and_information_criteria():
     X = rng.randint(0, 4, (100, 1))
     np.testing.assert_allclose(ours.aic(X), ref.aic(X), rtol=1e-12)
     np.testing.assert_allclose(ours.bic(X), ref.bic(X), rtol=1e-12)
+
+
+def test_many_sequences_of_mixed_lengths_match_hmmlearn():
+    """Sequences are processed in padded batches: results must not depend on the grouping."""
+    ours, ref, rng = _pair(12, n_iter=1)
+    lengths = [1, 2, 3, 250, 7, 40, 1, 90, 33, 5, 120, 2, 64, 18, 9, 300, 11]
+    X = rng.randint(0, 4, (sum(lengths), 1))
+    np.testing.assert_allclose(ours.score(X, lengths), ref.score(X, lengths), rtol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X, lengths), ref.predict_proba(X, lengths),
+                               atol=1e-12)
+    lp, path = ours.decode(X, lengths)
+    lp_ref, path_ref = ref.decode(X, lengths)
+    np.testing.assert_allclose(lp, lp_ref, rtol=1e-12)
+    np.testing.assert_array_equal(path, path_ref)
+    # each sequence alone gives the same as within the batch
+    start = 0
+    for n in lengths[:6]:
+        np.testing.assert_array_equal(ours.predict(X[start:start + n]), path[start:start + n])
+        start += n
+    ours.fit(X, lengths)
+    ref.fit(X, lengths)
+    for name in ["startprob_", "transmat_", "emissionprob_"]:
+        np.testing.assert_allclose(getattr(ours, name), getattr(ref, name), atol=1e-12)

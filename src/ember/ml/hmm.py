@@ -106,49 +106,88 @@ def _logsumexp(a, axis=None):
 
 
 def _forward(log_pi, A, log_b):
-    """Log forward lattice ``(T, K)`` and ``log P(x)``."""
-    T, K = log_b.shape
-    fwd = np.empty((T, K))
+    """Log forward lattices for a batch of sequences: ``log_b`` is ``(T, S, K)`` (padding
+    rows may hold anything), returns ``(T, S, K)``."""
+    T = log_b.shape[0]
+    fwd = np.empty(log_b.shape)
     fwd[0] = log_pi + log_b[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         for t in range(1, T):
             prev = fwd[t - 1]
-            m = prev.max()
-            if not np.isfinite(m):
-                fwd[t] = -np.inf
-                continue
+            m = prev.max(axis=1, keepdims=True)
+            m[~np.isfinite(m)] = 0.0
             fwd[t] = log_b[t] + m + np.log(np.exp(prev - m) @ A)
-    return fwd, _logsumexp(fwd[-1])
+    return fwd
 
 
-def _backward(A, log_b):
-    T, K = log_b.shape
-    bwd = np.empty((T, K))
-    bwd[-1] = 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+def _backward(A, log_b, lengths):
+    """Log backward lattices ``(T, S, K)``; ``beta = 0`` from each sequence's last step on."""
+    T = log_b.shape[0]
+    bwd = np.zeros(log_b.shape)
+    AT = np.ascontiguousarray(A.T)
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         for t in range(T - 2, -1, -1):
             nxt = log_b[t + 1] + bwd[t + 1]
-            m = nxt.max()
-            if not np.isfinite(m):
-                bwd[t] = -np.inf
-                continue
-            bwd[t] = m + np.log(A @ np.exp(nxt - m))
+            m = nxt.max(axis=1, keepdims=True)
+            m[~np.isfinite(m)] = 0.0
+            bwd[t] = m + np.log(np.exp(nxt - m) @ AT)
+            ended = t >= lengths - 1
+            if ended.any():
+                bwd[t, ended] = 0.0
     return bwd
 
 
-def _viterbi(log_pi, log_A, log_b):
-    T, K = log_b.shape
+def _viterbi(log_pi, log_A, log_b, lengths):
+    """Batched Viterbi: best paths ``(T, S)`` and their log-probabilities ``(S,)``.  Ties go
+    to the last state in the back-pointers and the first at the final step, as hmmlearn."""
+    T, S, K = log_b.shape
     delta = log_pi + log_b[0]
-    back = np.empty((T, K), dtype=np.intp)
+    back = np.zeros((T, S, K), dtype=np.intp)
+    rows = np.arange(S)
     for t in range(1, T):
-        cand = delta[:, None] + log_A            # (i, j)
-        back[t] = K - 1 - np.argmax(cand[::-1], axis=0)   # ties -> last index, as hmmlearn
-        delta = cand[back[t], np.arange(K)] + log_b[t]
-    path = np.empty(T, dtype=np.intp)
-    path[-1] = int(np.argmax(delta))                     # (hmmlearn: first index here)
-    for t in range(T - 1, 0, -1):
-        path[t - 1] = back[t, path[t]]
-    return float(delta[path[-1]]), path
+        cand = delta[:, :, None] + log_A                      # (S, i, j)
+        bt = K - 1 - np.argmax(cand[:, ::-1, :], axis=1)      # (S, j)
+        new = np.take_along_axis(cand, bt[:, None, :], axis=1)[:, 0, :] + log_b[t]
+        live = t < lengths
+        delta = np.where(live[:, None], new, delta)
+        back[t] = bt
+    cur = np.argmax(delta, axis=1)
+    logprob = delta[rows, cur]
+    path = np.zeros((T, S), dtype=np.intp)
+    for t in range(T - 1, -1, -1):
+        live = t <= lengths - 1
+        path[t, live] = cur[live]
+        if t > 0:
+            cur = np.where(live, back[t, rows, cur], cur)
+    return path, logprob
+
+
+def _groups(lengths, waste=2.0):
+    """Batches of sequence indices (longest first) whose padded size is at most ``waste``
+    times their total length, so that short sequences share the time loop."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    groups, cur, total = [], [], 0
+    for i in order:
+        if cur and lengths[cur[0]] * (len(cur) + 1) > waste * (total + lengths[i]):
+            groups.append(cur)
+            cur, total = [], 0
+        cur.append(i)
+        total += lengths[i]
+    if cur:
+        groups.append(cur)
+    return groups
+
+
+def _padded(seqs, group, emission_T):
+    """``(log_b (T, S, K), lengths (S,))`` for a batch; padding rows are 0."""
+    Lg = np.array([len(seqs[i]) for i in group])
+    T = int(Lg.max())
+    sym = np.zeros((T, len(group)), dtype=np.intp)
+    for c, i in enumerate(group):
+        sym[:Lg[c], c] = seqs[i]
+    log_b = _log(emission_T[sym])
+    log_b[np.arange(T)[:, None] >= Lg[None, :]] = 0.0
+    return log_b, Lg
 
 
 def _split(X, lengths):
@@ -253,21 +292,33 @@ class CategoricalHMM(BaseEstimator):
         self._check_params()
 
     # -- inference ----------------------------------------------------------------------------
-    def _log_b(self, x):
-        return _log(self.emissionprob_[:, x].T)     # (T, K)
+    def _lattices(self, x, lengths, backward=True):
+        """Per sequence (in order): ``(symbols, log_b, log_alpha, log_beta, log P)``; the
+        recursions run over batches of sequences at once."""
+        seqs = _split(x, lengths)
+        L = [len(q) for q in seqs]
+        out = [None] * len(seqs)
+        log_pi = _log(self.startprob_)
+        A = self.transmat_
+        for g in _groups(L):
+            log_b, Lg = _padded(seqs, g, self.emissionprob_.T)
+            fwd = _forward(log_pi, A, log_b)
+            bwd = _backward(A, log_b, Lg) if backward else None
+            for c, i in enumerate(g):
+                n = L[i]
+                f = fwd[:n, c]
+                out[i] = (seqs[i], log_b[:n, c], f, None if bwd is None else bwd[:n, c],
+                          _logsumexp(f[-1]))
+        return out
 
     def _score(self, X, lengths, posteriors):
         self._fitted()
         x = self._check_X(X)
-        log_pi = _log(self.startprob_)
         total = 0.0
         post = []
-        for seq in _split(x, lengths):
-            log_b = self._log_b(seq)
-            fwd, lp = _forward(log_pi, self.transmat_, log_b)
+        for _, _, fwd, bwd, lp in self._lattices(x, lengths, backward=posteriors):
             total += lp
             if posteriors:
-                bwd = _backward(self.transmat_, log_b)
                 lg = fwd + bwd
                 lg -= _logsumexp(lg, axis=1)[:, None]
                 post.append(np.exp(lg))
@@ -300,11 +351,16 @@ class CategoricalHMM(BaseEstimator):
             _, post = self.score_samples(X, lengths)
             return float(np.sum(_log(post.max(axis=1)))), np.argmax(post, axis=1)
         log_pi, log_A = _log(self.startprob_), _log(self.transmat_)
-        total, paths = 0.0, []
-        for seq in _split(x, lengths):
-            lp, path = _viterbi(log_pi, log_A, self._log_b(seq))
-            total += lp
-            paths.append(path)
+        seqs = _split(x, lengths)
+        L = [len(q) for q in seqs]
+        paths, logps = [None] * len(seqs), [0.0] * len(seqs)
+        for g in _groups(L):
+            log_b, Lg = _padded(seqs, g, self.emissionprob_.T)
+            path, lp = _viterbi(log_pi, log_A, log_b, Lg)
+            for c, i in enumerate(g):
+                paths[i] = path[:L[i], c]
+                logps[i] = float(lp[c])
+        total = float(sum(logps))
         return total, (np.concatenate(paths) if paths else np.empty(0, dtype=np.intp))
 
     def predict(self, X, lengths=None):
@@ -366,13 +422,9 @@ class CategoricalHMM(BaseEstimator):
         K = self.n_components
         stats = {"start": np.zeros(K), "trans": np.zeros((K, K)),
                  "obs": np.zeros((K, self.n_features))}
-        log_pi = _log(self.startprob_)
         A = self.transmat_
         total = 0.0
-        for seq in _split(x, lengths):
-            log_b = self._log_b(seq)
-            fwd, lp = _forward(log_pi, A, log_b)
-            bwd = _backward(A, log_b)
+        for seq, log_b, fwd, bwd, lp in self._lattices(x, lengths):
             total += lp
             lg = fwd + bwd
             lg -= _logsumexp(lg, axis=1)[:, None]
