@@ -47,7 +47,7 @@ def test_regression_margins_match_xgboost(seed, extra):
     X, y = _data(seed)
     p = _params(extra, 0.5)
     ours = GradientBoostingRegressor(tree_method="exact", **p).fit(X, y)
-    ref = xgb.XGBRegressor(tree_method="exact", **p).fit(X, y)
+    ref = xgb.XGBRegressor(tree_method="exact", n_jobs=1, **p).fit(X, y)
     _assert_margins_match(ours, ref, X)
     Xt = np.random.RandomState(seed + 7).randn(100, 5).astype(np.float32)
     _assert_margins_match(ours, ref, Xt)
@@ -60,7 +60,7 @@ def test_binary_logistic_margins_match_xgboost(seed, extra):
     yb = (y > 0.3).astype(int)
     p = _params(extra, 0.4)
     ours = GradientBoostingClassifier(tree_method="exact", **p).fit(X, yb)
-    ref = xgb.XGBClassifier(tree_method="exact", **p).fit(X, yb)
+    ref = xgb.XGBClassifier(tree_method="exact", n_jobs=1, **p).fit(X, yb)
     _assert_margins_match(ours, ref, X)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
 
@@ -71,7 +71,7 @@ def test_multiclass_softmax_margins_match_xgboost(seed):
     y3 = np.digitize(y, [-0.5, 0.8])
     p = _params(dict(), 0.5)
     ours = GradientBoostingClassifier(tree_method="exact", **p).fit(X, y3)
-    ref = xgb.XGBClassifier(tree_method="exact", **p).fit(X, y3)
+    ref = xgb.XGBClassifier(tree_method="exact", n_jobs=1, **p).fit(X, y3)
     _assert_margins_match(ours, ref, X)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
     assert len(ours.trees_[0]) == 3  # one tree per class per round
@@ -102,7 +102,7 @@ def test_early_stopping_matches_xgboost():
     p = dict(n_estimators=200, learning_rate=0.3, max_depth=4, base_score=0.0,
              early_stopping_rounds=5)
     ours = GradientBoostingRegressor(tree_method="exact", **p).fit(Xtr, ytr, eval_set=[(Xv, yv)])
-    ref = xgb.XGBRegressor(tree_method="exact", eval_metric="rmse", **p).fit(
+    ref = xgb.XGBRegressor(tree_method="exact", eval_metric="rmse", n_jobs=1, **p).fit(
         Xtr, ytr, eval_set=[(Xv, yv)], verbose=False)
     assert ours.best_iteration == ref.best_iteration
     assert ours.best_iteration < 50
@@ -121,7 +121,7 @@ def test_feature_importances_match_xgboost_gain():
     p = _params(dict(), 0.0)
     for kind in ("gain", "total_gain", "weight"):
         ours = GradientBoostingRegressor(tree_method="exact", importance_type=kind, **p).fit(X, y)
-        ref = xgb.XGBRegressor(tree_method="exact", importance_type=kind, **p).fit(X, y)
+        ref = xgb.XGBRegressor(tree_method="exact", importance_type=kind, n_jobs=1, **p).fit(X, y)
         np.testing.assert_allclose(ours.feature_importances_, ref.feature_importances_,
                                    rtol=1e-5, atol=1e-7)
         assert ours.feature_importances_.sum() == pytest.approx(1.0)
@@ -160,6 +160,21 @@ def test_hist_with_few_distinct_values_equals_exact_partition():
     h = GradientBoostingRegressor(tree_method="hist", **p).fit(X, y)
     e = GradientBoostingRegressor(tree_method="exact", **p).fit(X, y)
     np.testing.assert_allclose(h.predict(X), e.predict(X), atol=1e-5)
+
+
+def test_classifier_early_stopping_and_eval_history():
+    X, y = make_classification(n_samples=400, n_features=6, flip_y=0.3, random_state=3)
+    Xtr, ytr, Xv, yv = X[:250], y[:250], X[250:], y[250:]
+    p = dict(n_estimators=100, max_depth=4, base_score=0.5, early_stopping_rounds=4)
+    ours = GradientBoostingClassifier(tree_method="exact", **p).fit(
+        Xtr, ytr, eval_set=[(Xtr, ytr), (Xv, yv)])
+    ref = xgb.XGBClassifier(tree_method="exact", eval_metric="logloss", n_jobs=1, **p).fit(
+        Xtr, ytr, eval_set=[(Xtr, ytr), (Xv, yv)], verbose=False)
+    assert ours.best_iteration == ref.best_iteration
+    for name in ("validation_0", "validation_1"):
+        np.testing.assert_allclose(ours.evals_result_[name]["logloss"],
+                                   ref.evals_result()[name]["logloss"], rtol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(Xv), ref.predict_proba(Xv), atol=1e-5)
 
 
 def test_subsample_colsample_and_staged_outputs():
@@ -217,3 +232,8 @@ def test_bad_input():
         GradientBoostingClassifier(base_score=1.5).fit(X, (y > 0).astype(int))
     with pytest.raises(AttributeError):
         reg.best_iteration  # no early stopping
+    with pytest.raises(ValueError, match="eval_set"):
+        GradientBoostingRegressor(early_stopping_rounds=3).fit(X, y)
+    yb = (y > 0).astype(int)
+    with pytest.raises(ValueError, match="eval_set"):
+        GradientBoostingClassifier(n_estimators=2).fit(X, yb, eval_set=[(X, yb + 5)])

@@ -434,6 +434,9 @@ class _BaseGradientBoosting(BaseEstimator):
         return self.best_iteration_
 
     def _prepare_eval_set(self, eval_set, encode):
+        if self.early_stopping_rounds is not None and not eval_set:
+            raise ValueError("early_stopping_rounds needs at least one (X, y) pair in "
+                             "eval_set passed to fit.")
         out = []
         for Xe, ye in (eval_set or []):
             Xe = validate_data(self, Xe, dtype=np.float32, reset=False)
@@ -594,6 +597,9 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
         lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
 
         def encode(v):
+            unknown = set(v.tolist()) - set(lookup)
+            if unknown:
+                raise ValueError(f"eval_set contains labels not seen in y: {sorted(unknown)!r}.")
             return np.array([lookup[c] for c in v.tolist()], dtype=np.intp)
 
         ev = self._prepare_eval_set(eval_set, encode)
