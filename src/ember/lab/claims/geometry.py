@@ -111,3 +111,126 @@ def run_dimensionality(seed=0, fast=True):
     fig.tight_layout()
     return Result(verdict(mc_ok and ratio_ok and contrast_ok and knn_ok), criterion, num, {"dimensionality": fig},
                   notes)
+
+
+# -------------------------------------------------------------------------------------------
+# weight sharing
+# -------------------------------------------------------------------------------------------
+
+def conv2d_valid(x, weight, bias=None, builtin=True):
+    """Cross-correlation of ``x`` (N, C, H, W) with ``weight`` (O, C, kh, kw), no padding,
+    stride 1. Uses ``ember.nn.functional.conv2d`` when ember has it, otherwise gathers the
+    kh*kw shifted views with ember slicing and contracts them with one einsum (differentiable)."""
+    import ember.nn.functional as F
+    if builtin and hasattr(F, "conv2d"):
+        return F.conv2d(x, weight, bias)
+    O, C, kh, kw = weight.shape
+    H, W = x.shape[2] - kh + 1, x.shape[3] - kw + 1
+    cols = ember.stack([x[:, :, i:i + H, j:j + W] for i in range(kh) for j in range(kw)], 2)   # N,C,k,H,W
+    out = ember.einsum("nckhw,ock->nohw", cols, weight.reshape(O, C, kh * kw))
+    if bias is not None:
+        out = out + bias.reshape(1, O, 1, 1)
+    return out
+
+
+def _shift(a, dy, dx):
+    """Shift the last two axes by (dy, dx) >= 0, filling with zeros (no wrap-around)."""
+    out = np.zeros_like(a)
+    out[..., dy:, dx:] = a[..., :a.shape[-2] - dy, :a.shape[-1] - dx]
+    return out
+
+
+@claim(
+    id="weight-sharing",
+    topic="cnn",
+    concepts=("claim.weight_sharing", "cnn.conv2d"),
+    question="What is weight sharing in a neural network?",
+    statement="A convolution slides one small kernel over the whole image, so its few weights are shared "
+              "by every position: far fewer parameters than a fully connected layer, and a shifted input "
+              "gives the same feature map shifted by the same amount (translation equivariance).",
+    source="note 000 Q1.7, note 001 Q20, note 004 (convolution: parameter sharing)",
+    method="Count the parameters of a 3x3, 1->8 channel convolution on 28x28 inputs and of a dense layer "
+           "with the same input and output sizes; shift digit images (placed on a 28x28 canvas) by a few "
+           "pixels and measure |conv(shift x) - shift(conv x)| away from the borders, and the same for a "
+           "random dense layer whose output is read as the same 8x26x26 map.",
+)
+@one_thread
+def run_weight_sharing(seed=0, fast=True):
+    import ember.nn.functional  # noqa: F401
+    from ember.data.datasets import load_digits
+    g = ember.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    C_out, k, S = 8, 3, 28
+    Ho = S - k + 1
+    conv_params = C_out * 1 * k * k + C_out
+    dense_params = (S * S) * (C_out * Ho * Ho) + C_out * Ho * Ho
+    # images: digits upsampled 2x (16x16) placed at random spots of a 28x28 canvas
+    X, _ = load_digits(return_X_y=True)
+    n_img = 8 if fast else 64
+    pick = rng.choice(X.shape[0], n_img, replace=False)
+    imgs = np.zeros((n_img, 1, S, S), dtype=np.float32)
+    for i, j in enumerate(pick):
+        d = np.kron(X.data[j].reshape(8, 8), np.ones((2, 2), dtype=np.float32))
+        oy, ox = rng.integers(2, 6, 2)
+        imgs[i, 0, oy:oy + 16, ox:ox + 16] = d
+    weight = ember.randn(C_out, 1, k, k, generator=g) * (1 / 3)
+    bias = ember.randn(C_out, generator=g) * 0.1
+    dense = nn.Linear(S * S, C_out * Ho * Ho, generator=g)
+    shifts = [(1, 0), (0, 2), (3, 1), (2, 3)] if fast else [(1, 0), (0, 1), (0, 2), (2, 0), (3, 1), (2, 3), (4, 4)]
+    conv_err, dense_err, conv_scale, dense_scale = [], [], [], []
+    with ember.no_grad():
+        base_c = conv2d_valid(ember.tensor(imgs), weight, bias).data
+        base_d = dense(ember.tensor(imgs.reshape(n_img, -1))).data.reshape(n_img, C_out, Ho, Ho)
+        for dy, dx in shifts:
+            xs = _shift(imgs, dy, dx)
+            out_c = conv2d_valid(ember.tensor(xs), weight, bias).data
+            out_d = dense(ember.tensor(xs.reshape(n_img, -1))).data.reshape(n_img, C_out, Ho, Ho)
+            # compare on the interior where neither the shifted-in zeros nor the border matter
+            sl = (slice(None), slice(None), slice(dy, Ho), slice(dx, Ho))
+            conv_err.append(float(np.abs(out_c[sl] - _shift(base_c, dy, dx)[sl]).max()))
+            dense_err.append(float(np.abs(out_d[sl] - _shift(base_d, dy, dx)[sl]).max()))
+            conv_scale.append(float(np.abs(base_c).max()))
+            dense_scale.append(float(np.abs(base_d).max()))
+    # the convolution we use agrees with a direct loop (a reference independent of the einsum)
+    w = weight.data
+    ref = np.zeros((1, C_out, Ho, Ho), dtype=np.float64)
+    for o in range(C_out):
+        for i in range(k):
+            for j in range(k):
+                ref[0, o] += w[o, 0, i, j] * imgs[0, 0, i:i + Ho, j:j + Ho]
+        ref[0, o] += bias.data[o]
+    conv_vs_loop = float(np.abs(ref - base_c[:1]).max())
+    conv_rel = max(e / s for e, s in zip(conv_err, conv_scale))
+    dense_rel = min(e / s for e, s in zip(dense_err, dense_scale))
+    num = {"input": [1, S, S], "kernel": [C_out, 1, k, k], "conv_params": conv_params, "dense_params": dense_params,
+           "param_ratio_dense_over_conv": dense_params / conv_params, "shifts": [list(s) for s in shifts],
+           "images": n_img, "conv_equivariance_max_abs_err": conv_err, "dense_equivariance_max_abs_err": dense_err,
+           "conv_max_rel_err": conv_rel, "dense_min_rel_err": dense_rel, "conv_vs_direct_loop_max_abs": conv_vs_loop,
+           "used_ember_conv2d": hasattr(ember.nn.functional, "conv2d")}
+    ok = conv_params == 80 and dense_params > 10_000 * conv_params and conv_rel < 1e-5 and dense_rel > 0.1 \
+        and conv_vs_loop < 1e-4
+    criterion = ("the 3x3 1->8 conv has 80 parameters and the dense layer with the same input/output more than "
+                 "10,000x as many; conv(shift x) equals shift(conv x) on the interior to < 1e-5 relative to the "
+                 "output scale for every shift, while the dense layer's error is > 0.1 of its output scale")
+    notes = (f"parameters: conv {conv_params} vs dense {dense_params:,} ({dense_params / conv_params:,.0f}x); "
+             f"equivariance error relative to output scale: conv {conv_rel:.1e}, dense >= {dense_rel:.2f}.")
+    plt = _fig()
+    fig, ax = plt.subplots(1, 4, figsize=(12, 3.2))
+    dy, dx = shifts[-1]
+    xs = _shift(imgs[:1], dy, dx)
+    with ember.no_grad():
+        oc = conv2d_valid(ember.tensor(xs), weight, bias).data
+        od = dense(ember.tensor(xs.reshape(1, -1))).data.reshape(1, C_out, Ho, Ho)
+    ax[0].imshow(imgs[0, 0], cmap="gray")
+    ax[0].set_title("input")
+    ax[1].imshow(xs[0, 0], cmap="gray")
+    ax[1].set_title(f"shifted by {dy, dx}")
+    ax[2].imshow(np.abs(oc[0, 0] - _shift(base_c, dy, dx)[0, 0]), cmap="magma", vmin=0, vmax=np.abs(base_c[0, 0]).max())
+    ax[2].set_title("|conv(shift x) - shift(conv x)|", fontsize=9)
+    ax[3].imshow(np.abs(od[0, 0] - _shift(base_d, dy, dx)[0, 0]), cmap="magma", vmin=0, vmax=np.abs(base_d[0, 0]).max())
+    ax[3].set_title("same for the dense layer", fontsize=9)
+    for a in ax:
+        a.set_xticks([])
+        a.set_yticks([])
+    fig.tight_layout()
+    return Result(verdict(ok), criterion, num, {"equivariance": fig}, notes)
