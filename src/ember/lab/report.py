@@ -83,7 +83,8 @@ def render_html(entries, out_dir, seed=0, fast=False, title="ember lab report"):
              f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1>",
              f'<p class="sub">{len(entries)} claims from the interview notes, each decided by a measured experiment. '
-             f'Mode: {"fast" if fast else "full"}, seed {_e(seed)}, generated {_e(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))}.</p>',
+             f'Mode: {"fast" if fast else "full"}, seed {_e(seed)}, '
+             f'generated {_e(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))}.</p>',
              '<p class="counts">' + "".join(f"<span>{_badge(v)} {n}</span>" for v, n in sorted(counts.items(), key=str))
              + "</p>",
              "<h2>Summary</h2><table><tr><th>claim</th><th>topic</th><th>verdict</th><th>seconds</th></tr>"]

@@ -144,7 +144,8 @@ def exploding_gradients(seed, fast):
         gn = [g for g in h_raw["grad_norm"] if math.isfinite(g)]
         per.append({
             "raw_diverged_at": h_raw["diverged"], "raw_loss": h_raw["loss"], "raw_grad_norm": h_raw["grad_norm"],
-            "grad_growth": (max(gn) / gn[0]) if gn else float("nan"), "layers_grad_over_1": float(np.mean(np.array(layer_g0) > 1)),
+            "grad_growth": (max(gn) / gn[0]) if gn else float("nan"),
+            "layers_grad_over_1": float(np.mean(np.array(layer_g0) > 1)),
             "clip_loss": h_clip["loss"], "clip_finite": finite(h_clip["loss"]), "clip_grad_norm": h_clip["grad_norm"],
             "clip_acc": acc_clip, "where": where, "kind": kind, "anomaly_step": at,
             "where_is_param": where in params,

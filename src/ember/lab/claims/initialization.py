@@ -90,7 +90,8 @@ def zero_init_symmetry(seed, fast):
               "sigmoid-like activations and He init (std sqrt(2/fan_in)) suits ReLU, keeping the activations' scale "
               "steady through depth.",
     source="note 003 (initial weights: Xavier, He); note 001 Q6",
-    method="Ten bias-free fully connected layers of width 256 fed with standard-normal inputs, weights drawn from N(0, 1), Xavier N(0, 1/fan_in) or He N(0, 2/fan_in), followed by tanh or ReLU. "
+    method="Ten bias-free fully connected layers of width 256 fed with standard-normal inputs, weights drawn from "
+           "N(0, 1), Xavier N(0, 1/fan_in) or He N(0, 2/fan_in), followed by tanh or ReLU. "
            "We measure the std of every layer's activations and the fraction of saturated tanh units (|a| > 0.99).",
 )
 def init_scale(seed, fast):
@@ -150,7 +151,8 @@ def init_scale(seed, fast):
              f"{ratio[('relu', 'normal')]:.1e}x over 10 layers. He keeps ReLU's std within {ratio[('relu', 'he')]:.2f}x of "
              f"layer 1, while Xavier under ReLU halves the variance per layer (x{ratio[('relu', 'xavier')]:.3f}). Xavier under "
              f"tanh is 'stable' only in the sense of no exponential trend: its std still decays slowly "
-             f"({tx[0]:.2f} -> {tx[-1]:.2f}, ~1/sqrt(depth)), because tanh's slope is below 1 away from 0. In fact He init under tanh kept the std closer to "
+             f"({tx[0]:.2f} -> {tx[-1]:.2f}, ~1/sqrt(depth)), because tanh's slope is below 1 away from 0. "
+             f"In fact He init under tanh kept the std closer to "
              f"layer 1's (x{ratio[('tanh', 'he')]:.2f}, {sat_last[('tanh', 'he')]:.1%} saturated) than Xavier did: the "
              f"pairing matters much more for ReLU than for tanh.")
     return Result(verdict(ok),
