@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from sklearn import ensemble as sk_ens
+from sklearn import tree as sk_tree
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_classification, make_regression
 
@@ -173,3 +174,39 @@ def test_bad_parameters(est, name):
     X, y = make_classification(n_samples=40, n_features=4, random_state=0)
     with pytest.raises(ValueError, match=name):
         est.fit(X, y)
+
+
+def test_adaboost_sample_weight_matches_sklearn():
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3,
+                               random_state=11)
+    sw = np.random.RandomState(0).uniform(0.2, 2.0, size=300)
+    ours = AdaBoostClassifier(n_estimators=10, random_state=0).fit(X, y, sample_weight=sw)
+    ref = sk_ens.AdaBoostClassifier(n_estimators=10, random_state=0).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.estimator_weights_, ref.estimator_weights_, rtol=1e-10)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-10)
+
+
+def test_adaboost_with_deeper_trees_and_string_labels():
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, random_state=12)
+    labels = np.array(["neg", "pos"])[y]
+    ours = AdaBoostClassifier(DecisionTreeClassifier(max_depth=2), n_estimators=8,
+                              learning_rate=0.5, random_state=0).fit(X, labels)
+    ref = sk_ens.AdaBoostClassifier(sk_tree.DecisionTreeClassifier(max_depth=2), n_estimators=8,
+                                    learning_rate=0.5, random_state=0).fit(X, labels)
+    assert set(ours.predict(X)) <= {"neg", "pos"}
+    assert abs(ours.score(X, labels) - ref.score(X, labels)) <= 0.03
+    np.testing.assert_allclose(ours.estimator_weights_[:2], ref.estimator_weights_[:2], rtol=1e-8)
+
+
+def test_forest_max_samples_and_entropy(clf_data):
+    X, y, Xt, yt = clf_data
+    rf = RandomForestClassifier(n_estimators=20, criterion="entropy", max_samples=0.5,
+                                oob_score=True, random_state=0).fit(X, y)
+    ref = sk_ens.RandomForestClassifier(n_estimators=20, criterion="entropy", max_samples=0.5,
+                                        random_state=0).fit(X, y)
+    assert abs(rf.score(Xt, yt) - ref.score(Xt, yt)) <= 0.06
+    # half-size bootstrap: about exp(-0.5) of the samples are out of bag for each tree
+    frac = np.mean([m.mean() for m in rf._oob_masks(len(y))])
+    assert abs(frac - np.exp(-0.5)) < 0.05
+    with pytest.raises(ValueError, match="max_samples"):
+        RandomForestClassifier(max_samples=0).fit(X, y)
