@@ -53,9 +53,10 @@ def run_roc_pr(seed=0, fast=True):
                 b = roc_curve_fast(y, sc, drop_intermediate=drop)
                 identical &= all(np.array_equal(u, v) for u, v in zip(a, b))
             fpr, tpr, _ = roc_curve(y, sc)
+            ffpr, ftpr, _ = roc_curve_fast(y, sc)
             prec, rec, _ = precision_recall_curve(y, sc)
             res[name] = dict(auc=float(roc_auc_score(y, sc)), ap=float(average_precision_score(y, sc)),
-                             fpr=fpr, tpr=tpr, prec=prec, rec=rec)
+                             fpr=fpr, tpr=tpr, ffpr=ffpr, ftpr=ftpr, prec=prec, rec=rec)
         # exact replication of every negative 10 times: ROC is provably unchanged
         y_rep = np.concatenate([np.ones(n_pos, int), np.zeros(10 * n_neg, int)])
         sc_rep = np.concatenate([pos, np.tile(neg[:n_neg], 10)])
@@ -91,7 +92,9 @@ def run_roc_pr(seed=0, fast=True):
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     for name, c in (("balanced", "tab:blue"), ("neg_x10", "tab:red")):
         r = curves[name]
-        ax[0].plot(r["fpr"], r["tpr"], color=c, label=f"{name}: AUC {r['auc']:.3f}")
+        ax[0].plot(r["fpr"], r["tpr"], color=c, label=f"{name}: AUC {r['auc']:.3f} (threshold sweep)")
+        ax[0].plot(r["ffpr"], r["ftpr"], "o", color=c, ms=2.5, mfc="none", alpha=0.6,
+                   label=f"{name}: fast step walk")
         ax[1].plot(r["rec"], r["prec"], color=c, label=f"{name}: AP {r['ap']:.3f}")
     ax[0].plot([0, 1], [0, 1], "k:", lw=0.8)
     ax[0].set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
