@@ -1149,6 +1149,11 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
             yk = np.where(y_enc == k, 1.0, -1.0)
             if dual:
                 w, it = _dual_cd(Xa, yk, Cv, self.loss, float(self.tol), int(self.max_iter), rng)
+            elif Xa.shape[1] <= 256:
+                # few features: the Newton products are small, and threaded BLAS on small
+                # products only adds synchronisation (badly so on a shared machine)
+                with threadpool_limits(limits=1, user_api="blas"):
+                    w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))
             else:
                 w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))
             W.append(w)
