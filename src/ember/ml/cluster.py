@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 __all__ = ["KMeans", "kmeans_plusplus"]
 
@@ -256,7 +257,15 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         best = None
         for _ in range(n_init):
             c0 = self._init_centroids(Xc, x_sq, init, rng, sample_weight)
-            labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0, self.max_iter, tol, x_sq)
+            if self.n_clusters * X.shape[1] <= 4096:
+                # the per-chunk products are small: threaded BLAS only adds synchronisation
+                # (scikit-learn's Lloyd also limits BLAS to one thread)
+                with threadpool_limits(limits=1, user_api="blas"):
+                    labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0,
+                                                              self.max_iter, tol, x_sq)
+            else:
+                labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0, self.max_iter,
+                                                          tol, x_sq)
             if best is None or (inertia < best[1] and not _same_clustering(labels, best[0])):
                 best = (labels, inertia, centers, n_iter)
         labels, inertia, centers, n_iter = best
