@@ -271,7 +271,7 @@ def run_dropout(seed=0, fast=True):
 def run_l1_l2(seed=0, fast=True):
     from ember.optim.regularization import l1_penalty, l1_prox_
     seeds = [seed] if fast else [seed + k for k in range(3)]
-    epochs, lr, lam1, lam2 = (15, 0.1, 3e-3, 1e-2) if fast else (60, 0.1, 3e-3, 1e-2)
+    epochs, lr, lam1, lam2 = (15, 0.1, 3e-3, 2e-2) if fast else (60, 0.1, 3e-3, 2e-2)
     Xa, ya, Xta, yta = digits_arrays()
     X, y, Xt, yt = T(Xa), T(ya), T(Xta), T(yta)
     kinds = ("none", "l1_prox", "l1_subgradient", "l2")
