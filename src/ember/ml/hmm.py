@@ -21,7 +21,8 @@ All recursions run in log space, so long sequences do not underflow.  With
   ``transmat_`` that are exactly 0 stay 0, as in hmmlearn.
 
 ``logsumexp`` over the previous states is evaluated as ``m + log(exp(v - m) @ A)`` with
-``m = max(v)``, which is the same quantity computed with one matrix-vector product.
+``m = max(v)``, which is the same quantity computed with one matrix product.  Several
+sequences run through the time loop together (padded batches of similar lengths).
 
 ``X`` is an ``(n_samples, 1)`` array of non-negative integer symbols; several sequences are
 concatenated and described by ``lengths`` (a float array of whole numbers is accepted and cast;
