@@ -6,7 +6,6 @@ import time
 import numpy as np
 
 import ember
-from ember import nn
 import ember.nn.functional as F
 from ember.lab.core import Result, claim, verdict
 from ember.lab.claims.regularization import (T, _fig, digits_arrays, evaluate, mean_std, mlp,

@@ -5,7 +5,6 @@ hundred training samples or fewer, so that a wide MLP can memorise them.
 """
 import functools
 import math
-import time
 
 import numpy as np
 
