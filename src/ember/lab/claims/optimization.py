@@ -9,7 +9,7 @@ import ember
 import ember.nn.functional as F
 from ember.lab.core import Result, claim, verdict
 from ember.lab.claims.regularization import (T, _fig, digits_arrays, evaluate, mean_std, mlp,
-                                             one_thread, stratified_subset)
+                                             one_thread, stratified_subset, train_epochs)
 
 
 # -------------------------------------------------------------------------------------------
@@ -293,7 +293,6 @@ def run_batch_size(seed=0, fast=True):
     N = len(idx)
     # a realistic point: the net after one epoch of SGD
     model = mlp((64, 32, 10), ember.Generator().manual_seed(seed))
-    from ember.lab.claims.regularization import train_epochs
     train_epochs(model, ember.optim.SGD(model.parameters(), lr=0.1), Xn, yn, 1, 32, np.random.default_rng(seed))
     model.train()
     per_sample = []
