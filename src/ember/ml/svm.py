@@ -262,6 +262,8 @@ def _smo(rows, y, Cv, tol, max_iter, shrinking=False):
         return full, (full if act is None else full[act])
 
     def select():
+        if v.shape[0] == 0:       # everything shrunk: let the caller reconstruct
+            return None
         vu = np.where(up, v, -inf)
         i = int(vu.argmax())
         Gmax = vu[i]
