@@ -224,3 +224,11 @@ def test_interpolate_errors():
         interpolate(ember.ones(4, 4), size=2)
     with pytest.raises(ValueError, match="Upsample: exactly one of size and scale_factor"):
         Upsample()
+
+
+@pytest.mark.parametrize("name", ["ember.nn.pooling", "ember.nn.modules.pooling", "ember.nn.modules.spatial"])
+def test_doctests(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(name), verbose=False)
+    assert result.attempted > 0 and result.failed == 0

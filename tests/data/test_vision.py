@@ -257,3 +257,10 @@ def test_compose_pipeline_is_reproducible_under_the_default_seed():
     assert a.shape == x.shape and a.dtype == np.float32
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
+
+
+def test_doctests():
+    import doctest
+    from ember.data import vision
+    result = doctest.testmod(vision, verbose=False)
+    assert result.attempted > 0 and result.failed == 0

@@ -734,6 +734,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
     dropout, so evaluation is the identity). Neighbouring activations of a feature map are
     strongly correlated, so dropping single pixels regularises little; dropping channels
     does (Tompson et al., 2015). A 3-D input is read as (N, C, L), as torch does.
+    ``inplace`` is accepted for torch compatibility; the result is always a new tensor.
 
         >>> import ember
         >>> y = dropout2d(ember.ones(1, 4, 2, 2), 0.5, generator=ember.Generator().manual_seed(0))
@@ -811,7 +812,7 @@ def _linear_matrix(in_size, out_size, scale, align_corners, dtype):
     t = dtype.type
     dst = np.arange(out_size).astype(dtype)
     if align_corners:
-        s = t((in_size - 1) / (out_size - 1)) if out_size > 1 else t(0)
+        s = t(in_size - 1) / t(out_size - 1) if out_size > 1 else t(0)
         src = s * dst
     else:
         s = t(1.0 / scale) if scale is not None and scale > 0 else t(in_size) / t(out_size)

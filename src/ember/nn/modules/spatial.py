@@ -15,6 +15,7 @@ from .module import Module
 class Dropout2d(Module):
     """Zero whole channels with probability ``p`` in training and scale the rest by
     ``1 / (1 - p)``; identity in eval (see :func:`ember.nn.pooling.dropout2d`).
+    ``inplace`` is kept for torch compatibility (shown in the repr); the output is a new tensor.
 
         >>> import ember
         >>> Dropout2d(0.5).eval()(ember.ones(1, 2, 2, 2)).sum().item()
