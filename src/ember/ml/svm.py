@@ -272,16 +272,16 @@ def _smo(rows, y, Cv, tol, max_iter, shrinking=False):
         if Gmax + Gmax2 < tol:
             return None
         Ki_full, Ki = row(i)
-        gd = Gmax - vl                      # b_it; -inf outside I_low
         quad = Kd + Kd[i]
         quad -= Ki
         quad -= Ki
-        quad = np.where(quad > 0, quad, _TAU)
-        score = gd * gd
-        score /= quad
-        score = np.where(gd > 0, score, -inf)   # maximise b^2/a == minimise -b^2/a
+        np.maximum(quad, _TAU, out=quad)    # a_it (libsvm: TAU when a_it <= 0)
+        score = np.subtract(Gmax, vl)       # b_it; -inf outside I_low
+        np.maximum(score, 0.0, out=score)   # only b_it > 0 are candidates
+        score *= score
+        score /= quad                       # maximise b^2/a == minimise -b^2/a
         j = int(score.argmax())
-        if score[j] == -inf:
+        if not score[j] > 0:
             return None
         return i, j, Ki_full, Ki
 
