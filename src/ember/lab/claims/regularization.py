@@ -431,6 +431,13 @@ def run_early_stopping(seed=0, fast=True):
              f"restored {num['test_loss_restored_mean']:.3f} vs last weights {num['test_loss_last_weights_mean']:.3f} "
              f"vs end of {long_epochs} epochs {num['test_loss_end_of_long_run_mean']:.3f}; test accuracy restored "
              f"{num['test_acc_restored_mean']:.3f} vs end of long run {num['test_acc_end_of_long_run_mean']:.3f}.")
+    worse_acc = sum(r["test_acc_restored"] < r["test_acc_end_of_long_run"] for r in rows)
+    num["seeds_where_restored_has_lower_test_accuracy"] = int(worse_acc)
+    if worse_acc:
+        notes += (f" Caveat, measured: in {worse_acc} of {len(rows)} seeds the restored weights have the LOWER test "
+                  "accuracy. The validation cross-entropy turns up (the net grows over-confident on the digits it "
+                  "gets wrong) while the accuracy is still creeping up, so stopping on the loss is right for the "
+                  "loss but early for the accuracy; the verdict here is about the loss.")
     plt = _fig()
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ep = np.arange(1, len(curves["train"]) + 1)
