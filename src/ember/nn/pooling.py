@@ -3,17 +3,18 @@
 Everything follows ``torch.nn.functional``: names, argument order, defaults, output sizes
 (including the ``ceil_mode`` rule) and the index conventions of ``return_indices``.
 
-Implementation: vectorised NumPy. A pooling window is visited one kernel offset
-``(kh, kw)`` at a time: for each offset the strided view
-``xp[:, :, kh*d : : s, kw*d : : s]`` of the padded input holds that element of every
-window at once, so the only Python loop runs over the ``kH * kW`` offsets, never over
-the batch, channels or output pixels. The backward passes are fused nodes:
+Implementation: vectorised NumPy. The padded input is split once into stride phases
+(space-to-depth: padded row ``a + s i`` goes to phase ``a``, row ``i``), and each phase plane
+is flattened; then element ``(kh, kw)`` of every window, across the whole batch, is one
+contiguous 1-D slice of one phase plane (an "extended" output grid whose surplus entries
+are ignored). The only Python loop runs over the ``kH * kW`` kernel offsets, never over the
+batch, channels or output pixels, and each step is a single SIMD-friendly NumPy call. The
+backward passes are fused nodes:
 
-* max pooling remembers which offset won in each window (a small int array) and
-  scatters the output gradient back with one masked copy (non-overlapping windows) or
-  add (overlapping windows) per offset. That scatter is itself a node whose gradient is
-  the matching gather, and the other way round, so max pooling is differentiable to any
-  order (``create_graph=True``).
+* max pooling remembers which offset won in each window (a uint8 array) and scatters the
+  output gradient back with one masked add per offset (windows may overlap). That
+  scatter is itself a node whose gradient is the matching gather, and the other way
+  round, so max pooling is differentiable to any order (``create_graph=True``).
 * average pooling's backward spreads ``g / divisor`` over each window: the transpose of
   a linear map, again a node pair (window-sum <-> window-spread).
 * adaptive average pooling and bilinear interpolation are linear and separable:
@@ -144,40 +145,97 @@ class _Geometry:
         self.rpad = tuple(max(0, need[a] - (H, W)[a] - p[a]) for a in range(2))
         self.padded = (H + p[0] + self.rpad[0], W + p[1] + self.rpad[1])
         self.needs_pad = any(p) or any(self.rpad)
-        # each padded position is read by at most one (output, offset) pair
-        self.disjoint = all(s[a] >= d[a] * (k[a] - 1) + 1 or k[a] == 1 for a in range(2))
         self.offsets = [(kh, kw) for kh in range(k[0]) for kw in range(k[1])]
 
+        # phase (space-to-depth) layout: padded row hp = a + s * i lives in phase a at row i,
+        # so every offset's view is a unit-stride slice of one phase plane
+        self.phase_len = tuple(-(-self.padded[a] // s[a]) for a in range(2))
+        self.trivial = s == (1, 1) and not self.needs_pad
+        self._rows = [self._phase_rows(a) for a in range(2)]
+        self.layout(N, C)
+
+    def _phase_rows(self, axis):
+        """For each phase: (first phase row, end phase row, first input row) of input rows."""
+        s, p, L = self.s[axis], self.p[axis], self.in_shape[2 + axis]
+        out = []
+        for a in range(s):
+            i0 = max(0, -((a - p) // s))
+            i1 = -((a - p - L) // s)
+            out.append((i0, i1, a + s * i0 - p))
+        return out
+
+    def buffer(self, N, C, dtype, fill=None):
+        """A phase-layout array (sH, sW, N, C, Hq, Wq), filled with ``fill`` unless None."""
+        shape = self.s + (N, C) + self.phase_len
+        if fill is None:
+            return np.empty(shape, dtype=dtype)
+        return np.full(shape, fill, dtype=dtype) if fill != 0 else np.zeros(shape, dtype=dtype)
+
     def pad(self, x, value):
-        if not self.needs_pad:
-            return x
-        N, C, H, W = x.shape
-        xp = np.empty(x.shape[:2] + self.padded, dtype=x.dtype)
-        ph, pw = self.p
-        if ph or self.rpad[0]:
-            xp[:, :, :ph] = value
-            xp[:, :, ph + H:] = value
-        if pw or self.rpad[1]:
-            xp[:, :, ph:ph + H, :pw] = value
-            xp[:, :, ph:ph + H, pw + W:] = value
-        xp[:, :, ph:ph + H, pw:pw + W] = x
-        return xp
+        """The input, padded with ``value`` and split into stride phases (one pass)."""
+        if self.trivial:
+            return np.ascontiguousarray(x)[None, None]
+        N, C = x.shape[:2]
+        sh, sw = self.s
+        full = all(self.phase_len[a] * self.s[a] == self.in_shape[2 + a] for a in range(2)) \
+            and not any(self.p)
+        q = self.buffer(N, C, x.dtype, None if full else value)
+        for a, (i0, i1, h0) in enumerate(self._rows[0]):
+            if i1 <= i0:
+                continue
+            for b, (j0, j1, w0) in enumerate(self._rows[1]):
+                if j1 <= j0:
+                    continue
+                q[a, b, :, :, i0:i1, j0:j1] = x[:, :, h0::sh, w0::sw]
+        return q
 
-    def crop(self, xp):
-        if not self.needs_pad:
-            return xp
-        H, W = self.in_shape[2:]
-        ph, pw = self.p
-        return np.ascontiguousarray(xp[:, :, ph:ph + H, pw:pw + W])
+    def crop(self, q):
+        """Back from the phase layout to an input-shaped array (dropping the padding)."""
+        if self.trivial:
+            return q[0, 0]
+        N, C = q.shape[2:4]
+        sh, sw = self.s
+        out = np.empty((N, C) + tuple(self.in_shape[2:]), dtype=q.dtype)
+        for a, (i0, i1, h0) in enumerate(self._rows[0]):
+            if i1 <= i0:
+                continue
+            for b, (j0, j1, w0) in enumerate(self._rows[1]):
+                if j1 <= j0:
+                    continue
+                out[:, :, h0::sh, w0::sw] = q[a, b, :, :, i0:i1, j0:j1]
+        return out
 
-    def view(self, xp, kh, kw):
-        (sh, sw), (dh, dw), (oh, ow) = self.s, self.d, self.out
-        h0, w0 = kh * dh, kw * dw
-        return xp[:, :, h0:h0 + (oh - 1) * sh + 1:sh, w0:w0 + (ow - 1) * sw + 1:sw]
+    # The kernels work on each phase plane flattened to 1-D: output (i, j) of plane n sits
+    # at t = n Hq Wq + i Wq + j of an "extended" grid (Hq x Wq per plane, the rows and columns
+    # beyond (oh, ow) are don't-care), and window element (kh, kw) of output t is element
+    # t + shift of its phase plane. So every offset is ONE contiguous 1-D slice: fast,
+    # SIMD-friendly NumPy loops instead of short strided rows.
+    def layout(self, N, C):
+        Hq, Wq = self.phase_len
+        self.total = N * C * Hq * Wq
+        self.shifts = []
+        for kh, kw in self.offsets:
+            qh, ah = divmod(kh * self.d[0], self.s[0])
+            qw, aw = divmod(kw * self.d[1], self.s[1])
+            self.shifts.append((ah, aw, qh * Wq + qw))
+        self.n = self.total - max(sh for _, _, sh in self.shifts)
+        self.NC = (N, C)
 
+    def flat(self, q, o):
+        """Window element ``o`` of every (extended) output, as a contiguous 1-D view."""
+        a, b, sft = self.shifts[o]
+        return q[a, b].reshape(-1)[sft:sft + self.n]
 
-def _batch_shape(g, shape):
-    return shape if shape[0] == g.shape[0] else (g.shape[0],) + tuple(shape[1:])
+    def to_out(self, ext):
+        """Extended 1-D grid -> (N, C, oh, ow) view of the real outputs."""
+        Hq, Wq = self.phase_len
+        return ext.reshape(self.NC + (Hq, Wq))[:, :, :self.out[0], :self.out[1]]
+
+    def to_ext(self, y):
+        """(N, C, oh, ow) -> extended 1-D grid (zeros at the don't-care places)."""
+        ext = np.zeros(self.total, dtype=y.dtype)
+        self.to_out(ext)[...] = y
+        return ext
 
 
 # =========================================================================================
@@ -208,28 +266,36 @@ def _set_where(kidx, o, mask, tmp):
 
 
 def _max_forward(x, geo, need_index):
-    xp = geo.pad(x, -np.inf)
-    offs = geo.offsets
-    out = np.array(geo.view(xp, *offs[0]))
-    for kh, kw in offs[1:]:
-        np.maximum(out, geo.view(xp, kh, kw), out=out)
+    """Window maxima (N, C, oh, ow) and, if asked, the winning offset of each window
+    (uint8/int32, extended layout)."""
+    q = geo.pad(x, -np.inf)
+    K, n = len(geo.offsets), geo.n
+    ext = np.empty(geo.total, dtype=x.dtype)
+    ext[n:] = 0
+    best = ext[:n]
+    np.copyto(best, geo.flat(q, 0))
+    for o in range(1, K):
+        np.maximum(best, geo.flat(q, o), out=best)
+    out = np.ascontiguousarray(geo.to_out(ext))
     if not need_index:
         return out, None
-    kidx = np.zeros(out.shape, dtype=_index_dtype(len(offs)))
-    if len(offs) > 1:
-        mask = np.empty(out.shape, dtype=bool)
-        tmp = np.empty_like(kidx)
-        for o in range(len(offs) - 1, -1, -1):      # reversed: the first maximum wins
-            np.equal(geo.view(xp, *offs[o]), out, out=mask)
-            _set_where(kidx, o, mask, tmp)
+    kidx = np.zeros(geo.total, dtype=_index_dtype(K))
+    if K > 1:
+        ke = kidx[:n]
+        mask = np.empty(n, dtype=bool)
+        tmp = np.empty(n, dtype=kidx.dtype)
+        for o in range(K - 1, -1, -1):              # reversed: the first maximum wins
+            np.equal(geo.flat(q, o), best, out=mask)
+            _set_where(ke, o, mask, tmp)
         if np.isnan(out).any():                     # torch: the last NaN in scan order
-            for o, (kh, kw) in enumerate(offs):
-                np.isnan(geo.view(xp, kh, kw), out=mask)
-                _set_where(kidx, o, mask, tmp)
+            for o in range(K):
+                np.isnan(geo.flat(q, o), out=mask)
+                _set_where(ke, o, mask, tmp)
         if geo.needs_pad:
             neg = np.isneginf(out)
             if neg.any():                           # all -inf: first in-bounds element
-                np.copyto(kidx, np.broadcast_to(_first_valid_offsets(geo), out.shape).astype(kidx.dtype),
+                np.copyto(geo.to_out(kidx),
+                          np.broadcast_to(_first_valid_offsets(geo), out.shape).astype(kidx.dtype),
                           where=neg)
     return out, kidx
 
@@ -239,7 +305,7 @@ def _flat_indices(kidx, geo):
     (sh, sw), (ph, pw), (dh, dw) = geo.s, geo.p, geo.d
     oh, ow = geo.out
     W = geo.in_shape[3]
-    kh, kw = np.divmod(kidx.astype(np.int64), geo.k[1])
+    kh, kw = np.divmod(geo.to_out(kidx).astype(np.int64), geo.k[1])
     h = (np.arange(oh) * sh - ph)[:, None] + kh * dh
     w = (np.arange(ow) * sw - pw)[None, :] + kw * dw
     return h * W + w
@@ -256,25 +322,24 @@ class _MaxGatherBackward(Node):
 
 
 def _max_scatter(g, geo, kidx):
-    """Input-shaped gradient: ``g`` sent to the winning element of each window."""
+    """Input-shaped gradient: ``g`` sent to the winning element of each window (added where
+    windows overlap)."""
     gd = g.data
     N, C = gd.shape[:2]
-    gp = np.zeros((N, C) + geo.padded, dtype=gd.dtype)
-    offs = geo.offsets
-    if len(offs) == 1:
-        geo.view(gp, 0, 0)[...] = gd
+    ge = geo.to_ext(gd)[:geo.n]
+    qg = geo.buffer(N, C, gd.dtype, 0)
+    K = len(geo.offsets)
+    if K == 1:
+        geo.flat(qg, 0)[...] = ge
     else:
-        mask = np.empty(gd.shape, dtype=bool)
-        tmp = None if geo.disjoint else np.empty(gd.shape, dtype=gd.dtype)
-        for o, (kh, kw) in enumerate(offs):
-            np.equal(kidx, o, out=mask)
-            v = geo.view(gp, kh, kw)
-            if geo.disjoint:      # every position is written by this offset only: g or 0
-                np.multiply(gd, mask, out=v)
-            else:
-                np.multiply(gd, mask, out=tmp)
-                v += tmp
-    out = geo.crop(gp)
+        ke = kidx[:geo.n]
+        mask = np.empty(geo.n, dtype=bool)
+        tmp = np.empty(geo.n, dtype=gd.dtype)
+        for o in range(K):
+            np.equal(ke, o, out=mask)
+            np.multiply(ge, mask, out=tmp)
+            geo.flat(qg, o)[...] += tmp
+    out = geo.crop(qg)
     if state.enabled and g.requires_grad:
         node = _MaxScatterBackward(g)
         node.geo, node.kidx = geo, kidx
@@ -284,18 +349,21 @@ def _max_scatter(g, geo, kidx):
 
 def _max_gather(x, geo, kidx):
     """Output-shaped: the element of ``x`` at each window's winning position."""
-    xp = geo.pad(x.data, 0)
-    offs = geo.offsets
-    if len(offs) == 1:
-        out = np.array(geo.view(xp, 0, 0))
+    q = geo.pad(x.data, 0)
+    K, n = len(geo.offsets), geo.n
+    ext = np.zeros(geo.total, dtype=q.dtype)
+    acc = ext[:n]
+    if K == 1:
+        acc[...] = geo.flat(q, 0)
     else:
-        out = np.zeros(kidx.shape, dtype=xp.dtype)
-        mask = np.empty(out.shape, dtype=bool)
-        tmp = np.empty(out.shape, dtype=xp.dtype)
-        for o in range(len(offs)):
-            np.equal(kidx, o, out=mask)
-            np.multiply(geo.view(xp, *offs[o]), mask, out=tmp)
-            out += tmp
+        ke = kidx[:n]
+        mask = np.empty(n, dtype=bool)
+        tmp = np.empty(n, dtype=q.dtype)
+        for o in range(K):
+            np.equal(ke, o, out=mask)
+            np.multiply(geo.flat(q, o), mask, out=tmp)
+            acc += tmp
+    out = np.ascontiguousarray(geo.to_out(ext))
     if state.enabled and x.requires_grad:
         node = _MaxGatherBackward(x)
         node.geo, node.kidx = geo, kidx
@@ -397,12 +465,14 @@ class _AvgGatherBackward(Node):
 
 def _avg_gather(x, geo, inv):
     """Window sums times 1/divisor (the forward of average pooling)."""
-    xp = geo.pad(x.data, 0)
-    offs = geo.offsets
-    out = np.array(geo.view(xp, *offs[0]))
-    for kh, kw in offs[1:]:
-        out += geo.view(xp, kh, kw)
-    out *= inv
+    q = geo.pad(x.data, 0)
+    ext = np.empty(geo.total, dtype=q.dtype)
+    ext[geo.n:] = 0
+    acc = ext[:geo.n]
+    np.copyto(acc, geo.flat(q, 0))
+    for o in range(1, len(geo.offsets)):
+        acc += geo.flat(q, o)
+    out = geo.to_out(ext) * inv
     if state.enabled and x.requires_grad:
         node = _AvgGatherBackward(x)
         node.geo, node.inv = geo, inv
@@ -414,18 +484,11 @@ def _avg_scatter(g, geo, inv):
     """The transpose: each window's ``g / divisor`` spread over its elements."""
     gd = g.data
     N, C = gd.shape[:2]
-    scaled = gd * inv
-    offs = geo.offsets
-    exact = (not geo.needs_pad and geo.s == geo.k
-             and all(geo.out[a] * geo.s[a] == geo.padded[a] for a in range(2)))
-    gp = (np.empty if exact else np.zeros)((N, C) + geo.padded, dtype=gd.dtype)
-    for kh, kw in offs:
-        v = geo.view(gp, kh, kw)
-        if geo.disjoint:
-            v[...] = scaled
-        else:
-            v += scaled
-    out = geo.crop(gp)
+    ge = geo.to_ext(gd * inv)[:geo.n]
+    qg = geo.buffer(N, C, gd.dtype, 0)
+    for o in range(len(geo.offsets)):
+        geo.flat(qg, o)[...] += ge
+    out = geo.crop(qg)
     if state.enabled and g.requires_grad:
         node = _AvgScatterBackward(g)
         node.geo, node.inv = geo, inv
