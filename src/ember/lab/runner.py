@@ -260,8 +260,15 @@ def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
         ctx = multiprocessing.get_context("spawn")
-        t_start = {}
+        t_start, broken = {}, []
+
+        def failed(cid, exc):
+            text = "".join(traceback.format_exception_only(type(exc), exc))
+            return _error_entry(cid, f"{text}(the worker process running this claim failed)\n",
+                                time.perf_counter() - t_start[cid], seed, fast, out)
+
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, max_tasks_per_child=1) as pool:
             futures = {}
             for cid in ids:
@@ -271,9 +278,22 @@ def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
                 cid = futures[fut]
                 try:
                     entry = fut.result()
-                except BaseException:            # noqa: BLE001  (e.g. the worker process died)
-                    entry = _error_entry(cid, traceback.format_exc(), time.perf_counter() - t_start[cid], seed, fast, out)
+                except BrokenProcessPool:        # a worker died: which claim did it is unknown yet
+                    broken.append(cid)
+                    continue
+                except BaseException as exc:     # noqa: BLE001
+                    entry = failed(cid, exc)
                 done(entry)
+        for cid in ids:                          # rerun the casualties of a dead worker, each alone
+            if cid not in broken:
+                continue
+            t_start[cid] = time.perf_counter()
+            with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+                try:
+                    entry = pool.submit(_worker, cid, seed, fast, out).result()
+                except BaseException as exc:     # noqa: BLE001
+                    entry = failed(cid, exc)
+            done(entry)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     _record({cid: {"verdict": e["verdict"], "seconds": e["seconds"], "seed": seed, "fast": fast, "when": stamp}
              for cid, e in results.items()})
