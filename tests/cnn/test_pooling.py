@@ -105,6 +105,12 @@ def test_max_pool_ties_nan_and_neg_inf_follow_torch():
         t = TF.max_pool2d(torch.tensor(x), return_indices=True, **cfg)
         np.testing.assert_array_equal(e[0].numpy(), t[0].numpy())
         np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
+    x[0, 0, 4, 0] = np.nan                          # two NaNs: torch reports the last one
+    for size in (1, 2, 3, (1, 5)):                  # global, equal bins, overlapping bins
+        e = adaptive_max_pool2d(ember.tensor(x), size, return_indices=True)
+        t = TF.adaptive_max_pool2d(torch.tensor(x), size, return_indices=True)
+        np.testing.assert_array_equal(e[0].numpy(), t[0].numpy())
+        np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
     xt = np.ones((1, 1, 4, 4))
     e = ember.tensor(xt, requires_grad=True)
     max_pool2d(e, 2).sum().backward()

@@ -667,6 +667,27 @@ class AdaptiveMaxPoolBackward(Node):
 def _adaptive_max(x4, oh, ow, return_indices):
     xd = x4.data
     N, C, H, W = xd.shape
+    if H % oh == 0 and W % ow == 0 and (H // oh) * (W // ow) <= 4:
+        # equal, disjoint bins: exactly max pooling with kernel = stride = bin size
+        k = (H // oh, W // ow)
+        return _max_pool(x4, "adaptive_max_pool2d", k, k, 0, 1, False, return_indices)
+    if oh == 1 and ow == 1:
+        # global maximum: one argmax per plane (first maximum, NaN propagates)
+        x3 = xd.reshape(N, C, H * W)
+        idx = x3.argmax(-1)
+        out = np.take_along_axis(x3, idx[..., None], axis=-1)
+        nan = np.isnan(out[..., 0])
+        if nan.any():                               # torch keeps the last NaN
+            last = H * W - 1 - np.isnan(x3[..., ::-1]).argmax(-1)
+            idx = np.where(nan, last, idx)
+        out, flat = out.reshape(N, C, 1, 1), idx.reshape(N, C, 1, 1).astype(np.int64)
+        if state.enabled and x4.requires_grad:
+            node = AdaptiveMaxPoolBackward(x4)
+            node.flat, node.in_shape, node.unique = flat, (N, C, H, W), True
+            y = _wrap(out, node)
+        else:
+            y = _wrap(out)
+        return (y, _wrap(flat)) if return_indices else y
     (hs, he), (ws, we) = _bins(H, oh), _bins(W, ow)
     kh, kw = int((he - hs).max()), int((we - ws).max())
     out = mask = flat = nanmask = itmp = None
