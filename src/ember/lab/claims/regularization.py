@@ -232,8 +232,8 @@ def run_dropout(seed=0, fast=True):
              f"{num['gap_acc_dropout_mean']:.3f}. ")
     if num["acc_gap_change"] > -0.01:
         notes += (f"The accuracy gap does NOT shrink ({num['acc_gap_change']:+.3f}): on clean digits dropout "
-                  "mostly makes the net less over-confident on test data (lower test cross-entropy) rather "
-                  "than fixing test predictions, so the claim holds for the loss gap only. ")
+                  "lowers the test cross-entropy rather than fixing test predictions, so the claim holds for "
+                  "the loss gap only. ")
     notes += (f"Inverted vs classic scaling: exact after the W/(1-p) mapping (max diff "
               f"{max(r['map_max_abs_diff_eval'] for r in rows):.1e}); trained independently they agree "
               f"on {100 * num['agree_inv_classic_mean']:.1f}% of test predictions, test accuracy "
@@ -450,10 +450,10 @@ def run_early_stopping(seed=0, fast=True):
     worse_acc = sum(r["test_acc_restored"] < r["test_acc_end_of_long_run"] for r in rows)
     num["seeds_where_restored_has_lower_test_accuracy"] = int(worse_acc)
     if worse_acc:
-        notes += (f" Caveat, measured: in {worse_acc} of {len(rows)} seeds the restored weights have the LOWER test "
-                  "accuracy. The validation cross-entropy turns up (the net grows over-confident on the digits it "
-                  "gets wrong) while the accuracy is still creeping up, so stopping on the loss is right for the "
-                  "loss but early for the accuracy; the verdict here is about the loss.")
+        notes += (f" Caveat, measured: in {worse_acc} of {len(rows)} seeds the restored weights have a LOWER test "
+                  "accuracy than the weights at the end of the long run: the validation cross-entropy turns up while "
+                  "the accuracy is still creeping up, so stopping on the loss is right for the loss but early for "
+                  "the accuracy; the verdict here is about the loss.")
     plt = _fig()
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ep = np.arange(1, len(curves["train"]) + 1)
