@@ -383,8 +383,18 @@ class _BaseBagging(BaseEstimator):
             if "random_state" in est.get_params():
                 est.set_params(random_state=seed)
             rows, cols = self._draw(np.random.RandomState(seed), n, F)
-            fit_kw = {} if sw is None else {"sample_weight": sw[rows]}
-            est.fit(X[rows][:, cols], y[rows], **fit_kw)
+            if self.bootstrap and supports_sw:
+                # as scikit-learn: a bootstrap sample is the distinct rows weighted by
+                # their multiplicity (same fit as repeating them, less work)
+                counts = np.bincount(rows, minlength=n)
+                uniq = np.flatnonzero(counts)
+                w = counts[uniq].astype(np.float64)
+                if sw is not None:
+                    w = w * sw[uniq]
+                est.fit(X[uniq][:, cols], y[uniq], sample_weight=w)
+            else:
+                fit_kw = {} if sw is None else {"sample_weight": sw[rows]}
+                est.fit(X[rows][:, cols], y[rows], **fit_kw)
             self.estimators_.append(est)
             self.estimators_samples_.append(rows)
             self.estimators_features_.append(cols)
