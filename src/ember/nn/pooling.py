@@ -419,7 +419,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling over (N, C, L) (or (C, L)): ``out[n, c, i] = max_a x_pad[n, c, i s + a d]``.
-    Indices (``return_indices=True``) are positions along L."""
+    Indices (``return_indices=True``) are positions along L.
+
+        >>> import ember
+        >>> max_pool1d(ember.tensor([[[1.0, 3.0, 2.0, 5.0, 4.0]]]), 2, ceil_mode=True).tolist()
+        [[[3.0, 5.0, 4.0]]]
+    """
     x = _tensor(input, "max_pool1d")
     x4, back = _as_4d(x, "max_pool1d", one_d=True)
     k = _tuple(kernel_size, 1, "kernel_size", "max_pool1d", 1)[0]
@@ -528,7 +533,12 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """1-D average pooling over (N, C, L) (or (C, L)); the rules of :func:`avg_pool2d`."""
+    """1-D average pooling over (N, C, L) (or (C, L)); the rules of :func:`avg_pool2d`.
+
+        >>> import ember
+        >>> avg_pool1d(ember.tensor([[[1.0, 3.0, 2.0, 6.0]]]), 2).tolist()
+        [[[2.0, 4.0]]]
+    """
     x = _tensor(input, "avg_pool1d")
     x4, back = _as_4d(x, "avg_pool1d", one_d=True)
     k = _tuple(kernel_size, 1, "kernel_size", "avg_pool1d", 1)[0]
@@ -602,7 +612,12 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    """1-D adaptive average pooling over (N, C, L) (or (C, L))."""
+    """1-D adaptive average pooling over (N, C, L) (or (C, L)), torch's bins.
+
+        >>> import ember
+        >>> adaptive_avg_pool1d(ember.tensor([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).tolist()
+        [[[2.0, 4.0]]]
+    """
     x = _tensor(input, "adaptive_avg_pool1d")
     if x.ndim not in (2, 3):
         raise ValueError(f"adaptive_avg_pool1d: expected a 2-D (C, L) or 3-D (N, C, L) input, got "
@@ -744,7 +759,12 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    """1-D adaptive max pooling over (N, C, L) (or (C, L)); indices are positions along L."""
+    """1-D adaptive max pooling over (N, C, L) (or (C, L)); indices are positions along L.
+
+        >>> import ember
+        >>> adaptive_max_pool1d(ember.tensor([[[1.0, 5.0, 3.0, 4.0, 2.0]]]), 2).tolist()
+        [[[5.0, 4.0]]]
+    """
     x = _tensor(input, "adaptive_max_pool1d")
     x4, back = _as_4d(x, "adaptive_max_pool1d", one_d=True)
     _check_plane(x4, "adaptive_max_pool1d", True)
