@@ -235,6 +235,10 @@ def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
     runs in its own spawned process (``ProcessPoolExecutor``, one task per child); ``jobs=1``
     runs them one after another in this process. ``on_done(entry)`` is called as each claim
     finishes (e.g. to advance a progress bar). Verdicts are recorded for ``ember lab list``.
+    Workers are spawned, so a script calling this with ``jobs > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard (code piped to ``python -`` cannot be re-imported:
+    every claim then comes back as an error entry). If a worker dies, the claims it took
+    down are rerun one at a time so only the culprit ends up as an error.
     """
     from .core import load_all
     reg = load_all()
