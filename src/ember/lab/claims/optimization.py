@@ -48,7 +48,7 @@ def _quadratic_run(h, w0, lr, momentum, nesterov, max_steps, tol, keep_path=Fals
               "the floor of a valley) the steps grow, where they alternate (across the valley) they "
               "cancel, so the iterate heads along the right direction instead of zig-zagging; "
               "Nesterov's look-ahead variant does the same.",
-    source="note 000 Q1.12 (momentum), note 000 Q1.12 (first-order methods SGD -> SGDM -> NAG)",
+    source="note 000 Q1.12 (the notes number two questions 1.12: first-order methods SGD -> SGDM -> NAG, and why momentum speeds up training)",
     method="Minimise the 2-D quadratic 0.5(x^2 + 100 y^2) (condition number 100) from (-9, 0.9) with "
            "ember.optim.SGD: plain, with momentum, and Nesterov; each gets its best learning rate (and "
            "momentum) from a grid; count the steps until the distance to the optimum is below 1e-3.",
