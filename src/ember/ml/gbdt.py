@@ -167,6 +167,7 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
             GR *= GR
             GR /= HR
             score += GR
+        ok &= np.isfinite(score)   # 0/0 for empty children when lambda = 0
         score[~ok] = -np.inf
         score = score.reshape(cj.size, -1)
         smax = score.max(axis=1, keepdims=True)

@@ -245,6 +245,7 @@ def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, con
             # highest threshold within that feature.
             score = (score - Tn[1] ** 2 / (Tn[2] + reg_lambda)).astype(np.float32)
     del R
+    valid &= np.isfinite(score)
     score[~valid] = -np.inf
     FJ = np.maximum.reduceat(score, cur_st, axis=1)               # (F, J)
     M = FJ.max(axis=0)
