@@ -189,7 +189,8 @@ def _draw_nonconstant(XT, members, st, cnt, forder, mf, tol):
         lens = cnt[bj]
         seg = np.cumsum(lens) - lens
         inner = np.arange(int(lens.sum())) - np.repeat(seg, lens)
-        xv = XT[np.repeat(bf, lens), members[np.repeat(st[bj], lens) + inner]]
+        xv = np.take(XT.ravel(), np.repeat(bf.astype(np.int64) * XT.shape[1], lens)
+                     + np.take(members, np.repeat(st[bj], lens) + inner))
         const = np.maximum.reduceat(xv, seg) <= np.minimum.reduceat(xv, seg) + tol
         good = ~const
         out_j.append(bj[good])
@@ -221,7 +222,7 @@ def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, con
     segnode = np.repeat(np.arange(J), cur_cnt)
     ar = np.arange(m)
     in_seg = ar - cur_st[segnode]
-    valid = allowed.T[:, segnode]                                  # (F, m)
+    valid = np.take(allowed.T, segnode, axis=1)                    # (F, m)
     valid &= ((in_seg >= msl - 1) & (in_seg < (cur_cnt - msl)[segnode]))[None, :]
     valid[:, :-1] &= xsorted[:, 1:] > xsorted[:, :-1] + tol
     valid[:, -1] = False
@@ -229,11 +230,11 @@ def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, con
         return None
     Lf = np.empty((C, F, m))
     Lf[0] = 0.0                                                    # row 0 (count) unused
-    np.cumsum(ST[:, orders], axis=2, out=Lf[1:])
-    before = Lf[1:, :, np.maximum(cur_st - 1, 0)]
+    np.cumsum(np.take(ST, orders, axis=1), axis=2, out=Lf[1:])
+    before = np.take(Lf[1:], np.maximum(cur_st - 1, 0), axis=2)
     before[:, :, cur_st == 0] = 0.0
-    Lf[1:] -= before[:, :, segnode]
-    Tn = cur_T[:, segnode][:, None, :]
+    Lf[1:] -= np.take(before, segnode, axis=2)
+    Tn = np.take(cur_T, segnode, axis=1)[:, None, :]
     R = Tn - Lf
     if xgb:
         valid &= (Lf[2] >= min_child_weight) & (R[2] >= min_child_weight)
@@ -261,7 +262,7 @@ def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, con
     has &= can
     if not has.any():
         return None
-    sc = score[bf_j[segnode], ar]
+    sc = np.take(score.ravel(), np.take(bf_j, segnode) * m + ar)
     Mj = M[segnode]
     if xgb:
         p_j = np.maximum.reduceat(np.where(sc == Mj, ar, -1), cur_st)
@@ -293,14 +294,16 @@ def _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all, 
     seg_start = np.cumsum(lens) - lens
     tot = int(seg_start[-1] + lens[-1])
     in_seg = np.arange(tot) - np.repeat(seg_start, lens)
-    sids = members[in_seg + np.repeat(st[pj], lens)]
+    # (np.take is several times faster than fancy indexing on these sizes)
+    fbase = np.repeat(pf.astype(np.int64) * n_all, lens)
+    flat = np.take(members, in_seg + np.repeat(st[pj], lens)) + fbase
     key = np.repeat(np.arange(pj.size, dtype=np.int64) * n_all, lens)
-    fr = np.repeat(pf, lens)
-    key += rank[fr, sids]
-    o = np.argsort(key)
-    sids = sids[o]
-    xv = XT[fr, sids]
-    del key, fr, o
+    key += np.take(rank.ravel(), flat)
+    flat = np.take(flat, np.argsort(key))
+    del key
+    xv = np.take(XT.ravel(), flat)
+    sids = flat - fbase
+    del flat, fbase
     valid = in_seg >= msl - 1
     valid &= in_seg < np.repeat(lens - msl, lens)
     valid[:-1] &= xv[1:] > xv[:-1] + tol
@@ -309,15 +312,15 @@ def _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all, 
     del valid
     if vidx.size == 0:
         return None
-    cum = np.cumsum(ST[:, sids], axis=1)
+    cum = np.cumsum(np.take(ST, sids, axis=1), axis=1)
     del sids
     seg_v = np.searchsorted(seg_start, vidx, side="right") - 1
-    before = np.where(seg_start > 0, cum[:, np.maximum(seg_start - 1, 0)], 0.0)
+    before = np.where(seg_start > 0, np.take(cum, np.maximum(seg_start - 1, 0), axis=1), 0.0)
     L = np.empty((C, vidx.size))
-    L[0] = in_seg[vidx] + 1
-    L[1:] = cum[:, vidx] - before[:, seg_v]
+    L[0] = np.take(in_seg, vidx) + 1
+    L[1:] = np.take(cum, vidx, axis=1) - np.take(before, seg_v, axis=1)
     del cum
-    R = cur_T[:, cj[pj[seg_v]]] - L
+    R = np.take(cur_T, np.take(cj[pj], seg_v), axis=1) - L
     score = _proxy(L, R, crit, reg_lambda)
     nodes_v = pj[seg_v]
     un, gstart = np.unique(nodes_v, return_index=True)
