@@ -679,6 +679,34 @@ class AdaptiveMaxPoolBackward(Node):
         return (_flat_scatter(g, self.flat, self.in_shape, self.unique),)
 
 
+def _bin_max(x, axis, starts, ends):
+    """Maximum of x over bins [starts[i], ends[i]) along ``axis`` and its position: the first
+    maximum, or the last NaN (torch's scan rule)."""
+    k = int((ends - starts).max())
+    itype = np.int16 if x.shape[axis] < 2 ** 15 else np.int64
+    best = idx = None
+    for b in range(k):
+        pos = np.minimum(starts + b, ends - 1)       # clipped: repeats a bin's last element
+        v = x.take(pos, axis=axis)
+        shape = [1] * v.ndim
+        shape[axis] = -1
+        p = pos.reshape(shape).astype(itype)
+        if best is None:
+            best, idx = v, np.broadcast_to(p, v.shape).copy()
+            mask = np.empty(v.shape, dtype=bool)
+            nan = np.empty(v.shape, dtype=bool)
+            tmp = np.empty(v.shape, dtype=itype)
+            continue
+        np.greater(v, best, out=mask)
+        np.isnan(v, out=nan)
+        mask |= nan
+        np.maximum(best, v, out=best)                # NaN propagates, as in torch
+        np.subtract(p, idx, out=tmp)                 # idx = where(mask, p, idx)
+        np.multiply(tmp, mask, out=tmp)
+        idx += tmp
+    return best, idx
+
+
 def _adaptive_max(x4, oh, ow, return_indices):
     xd = x4.data
     N, C, H, W = xd.shape
@@ -703,30 +731,15 @@ def _adaptive_max(x4, oh, ow, return_indices):
         else:
             y = _wrap(out)
         return (y, _wrap(flat)) if return_indices else y
-    (hs, he), (ws, we) = _bins(H, oh), _bins(W, ow)
-    kh, kw = int((he - hs).max()), int((we - ws).max())
-    out = mask = flat = nanmask = itmp = None
-    for a in range(kh):
-        hi = np.minimum(hs + a, he - 1)            # clipped: repeats the bin's last row
-        rows = xd.take(hi, axis=2)
-        for b in range(kw):
-            wi = np.minimum(ws + b, we - 1)
-            v = rows.take(wi, axis=3)
-            pos = hi[:, None] * W + wi[None, :]
-            if out is None:
-                out = v
-                flat = np.broadcast_to(pos, v.shape).copy()
-                mask = np.empty(v.shape, dtype=bool)
-                nanmask = np.empty(v.shape, dtype=bool)
-                itmp = np.empty(v.shape, dtype=np.int64)
-                continue
-            np.greater(v, out, out=mask)
-            np.isnan(v, out=nanmask)
-            mask |= nanmask
-            np.maximum(out, v, out=out)                 # NaN propagates, as in torch
-            np.subtract(pos, flat, out=itmp)
-            np.multiply(itmp, mask, out=itmp)
-            flat += itmp
+    # separable: the maximum over a rectangle is the maximum over its rows of each row's
+    # maximum; first-maximum-in-row-major-order and last-NaN (torch's scan) survive this
+    # (bins are taken along an outer axis, where each take copies whole contiguous rows)
+    xt = np.ascontiguousarray(xd.transpose(0, 1, 3, 2))          # (N, C, W, H)
+    vals, w_idx = _bin_max(xt, 2, *_bins(W, ow))                  # (N, C, ow, H)
+    vals = np.ascontiguousarray(vals.transpose(0, 1, 3, 2))       # (N, C, H, ow)
+    w_idx = w_idx.transpose(0, 1, 3, 2)
+    out, h_idx = _bin_max(vals, 2, *_bins(H, oh))                 # (N, C, oh, ow)
+    flat = h_idx.astype(np.int64) * W + np.take_along_axis(w_idx, h_idx.astype(np.intp), axis=2)
     unique = H % oh == 0 and W % ow == 0
     if state.enabled and x4.requires_grad:
         node = AdaptiveMaxPoolBackward(x4)
