@@ -478,7 +478,7 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         keep = r >= 0
         act_k = act[keep]
         rk = r[keep]
-        xs = XT[bf[rk], act_k]
+        xs = np.take(XT.ravel(), np.take(bf.astype(np.int64) * n_all, rk) + act_k)
         go_left = xs < thr[rk] if strict else xs <= thr[rk]
         big = 2 * k
         dtype = np.int16 if big < np.iinfo(np.int16).max else np.int32
@@ -488,9 +488,11 @@ def grow_tree(XT, orders, S, crit, *, max_depth=None, min_samples_split=2, min_s
         if sparse:
             members = members[np.argsort(newkey[members], kind="stable")[:m]]
         else:
-            perm = np.argsort(newkey[orders], axis=1, kind="stable")[:, :m]
-            orders = np.take_along_axis(orders, perm, axis=1)
-            xsorted = np.take_along_axis(xsorted, perm, axis=1)
+            m_old = orders.shape[1]
+            perm = np.argsort(np.take(newkey, orders), axis=1, kind="stable")[:, :m]
+            perm += (np.arange(F) * m_old)[:, None]
+            orders = np.take(orders.ravel(), perm)
+            xsorted = np.take(xsorted.ravel(), perm)
         cur_T = child_T
         cur_cnt = np.rint(child_T[0]).astype(np.intp)
         cur_st = np.cumsum(cur_cnt) - cur_cnt
