@@ -121,18 +121,20 @@ def _resolve_class_sample_C(est, C, classes, y_enc, sample_weight, X, weighted_b
 # --------------------------------------------------------------------------------------------
 # kernel matrix rows for the SMO solver
 # --------------------------------------------------------------------------------------------
-def _kernel_matrix_f32(kernel_fn, X, block_bytes=16 * 2 ** 20):
-    """``K(X, X)`` computed in float64 by row blocks (cache friendly) and stored as float32,
-    as libsvm stores its kernel cache (``Qfloat``).  Only the blocks on and above the
-    diagonal are evaluated; the lower triangle is their mirror image (exactly symmetric)."""
+def _kernel_matrix_f32(kernel_fn, X, block_bytes=4 * 2 ** 20):
+    """``K(X, X)`` computed in float64 by row blocks (cache sized, one BLAS thread each) and
+    stored as float32, as libsvm stores its kernel cache (``Qfloat``).  Only the blocks on
+    and above the diagonal are evaluated; the lower triangle is their mirror image (exactly
+    symmetric)."""
     n = X.shape[0]
     K = np.empty((n, n), dtype=np.float32)
     step = max(1, block_bytes // (8 * max(n, 1)))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        B = kernel_fn(X[start:stop], X[start:])
-        K[start:stop, start:] = B
-        K[stop:, start:stop] = K[start:stop, stop:].T
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            B = kernel_fn(X[start:stop], X[start:])
+            K[start:stop, start:] = B
+            K[stop:, start:stop] = K[start:stop, stop:].T
     return K
 
 
