@@ -353,3 +353,16 @@ def test_output_size_and_errors_agree_with_torch(h, w, k):
             max_pool2d(ember.zeros(1, 1, h, w), k, 1, 0, 1, True)
         return
     assert max_pool2d(ember.zeros(1, 1, h, w), k, 1, 0, 1, True).shape == tuple(ts)
+
+
+def test_empty_batch():
+    x = ember.zeros(0, 3, 8, 8, requires_grad=True)
+    for f in (lambda t: max_pool2d(t, 2), lambda t: avg_pool2d(t, 3, 2, 1), lambda t: adaptive_avg_pool2d(t, 3),
+              lambda t: adaptive_max_pool2d(t, 3), lambda t: adaptive_max_pool2d(t, 1),
+              lambda t: spatial_pyramid_pool(t)):
+        y = f(x)
+        assert y.shape[0] == 0
+        y.sum().backward()
+        assert x.grad.shape == (0, 3, 8, 8)
+        x.grad = None
+    assert spatial_pyramid_pool(x).shape == (0, 63)

@@ -218,7 +218,7 @@ class _Geometry:
             qh, ah = divmod(kh * self.d[0], self.s[0])
             qw, aw = divmod(kw * self.d[1], self.s[1])
             self.shifts.append((ah, aw, qh * Wq + qw))
-        self.n = self.total - max(sh for _, _, sh in self.shifts)
+        self.n = max(0, self.total - max(sh for _, _, sh in self.shifts)) if self.total else 0
         self.NC = (N, C)
 
     def flat(self, q, o):
@@ -645,6 +645,9 @@ def _flat_scatter(g, flat, in_shape, unique):
     gd = g.data
     N, C, H, W = in_shape
     rows = N * C
+    if rows == 0:
+        out = np.zeros(in_shape, dtype=gd.dtype)
+        return _wrap(out)
     g2 = gd.reshape(rows, -1)
     f2 = flat.reshape(rows, -1)
     if unique:
@@ -665,6 +668,8 @@ def _flat_gather(x, flat, in_shape):
     xd = x.data
     N, C, H, W = in_shape
     rows = N * C
+    if rows == 0:
+        return _wrap(np.zeros(flat.shape, dtype=xd.dtype))
     out = np.take_along_axis(xd.reshape(rows, H * W), flat.reshape(rows, -1), axis=1).reshape(flat.shape)
     if state.enabled and x.requires_grad:
         node = _FlatGatherBackward(x)
@@ -828,7 +833,8 @@ def spatial_pyramid_pool(x, levels=(1, 2, 4), mode="max"):
                          f"positive ints")
     pool = adaptive_max_pool2d if mode == "max" else adaptive_avg_pool2d
     N = int(x.shape[0])
-    parts = [pool(x, int(l)).reshape(N, -1) for l in levels]
+    C = int(x.shape[1])
+    parts = [pool(x, int(l)).reshape(N, C * int(l) * int(l)) for l in levels]
     return parts[0] if len(parts) == 1 else ops.cat(parts, 1)
 
 
