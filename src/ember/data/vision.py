@@ -257,8 +257,9 @@ class RandomHorizontalFlip(RandomTransform):
 
 
 # ---- RandomAffine --------------------------------------------------------------------------
-def _sample(x, ys, xs, fill):
-    """Values of x (N, C, H, W) at integer coordinates (N, H', W') with ``fill`` outside."""
+def _sample(x, ys, xs):
+    """Values of x (N, C, H, W) at integer coordinates (N, H', W') (clipped into the image)
+    and the mask of coordinates that were inside it."""
     N, C, H, W = (int(s) for s in x.shape)
     valid = (ys >= 0) & (ys < H) & (xs >= 0) & (xs < W)
     yc, xc = np.clip(ys, 0, H - 1), np.clip(xs, 0, W - 1)
@@ -336,8 +337,7 @@ class RandomAffine(RandomTransform):
         sy = sin * dx + cos * dy + cy
         is_tensor = isinstance(xb, Tensor)
         if self.interpolation == "nearest":
-            got, valid = _sample(xb, np.floor(sy + 0.5).astype(np.int64), np.floor(sx + 0.5).astype(np.int64),
-                                 self.fill)
+            got, valid = _sample(xb, np.floor(sy + 0.5).astype(np.int64), np.floor(sx + 0.5).astype(np.int64))
             out = _where(valid, got, _full_like(got, self.fill))
         else:
             x0, y0 = np.floor(sx), np.floor(sy)
@@ -348,7 +348,7 @@ class RandomAffine(RandomTransform):
             out = None
             for oy, ox, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
                                 (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):
-                got, valid = _sample(work, y0 + oy, x0 + ox, self.fill)
+                got, valid = _sample(work, y0 + oy, x0 + ox)
                 val = _where(valid, got, _full_like(got, self.fill))
                 w_ = wgt[:, None].astype(dt)
                 term = val * (_wrap(w_) if is_tensor else w_)
