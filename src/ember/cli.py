@@ -110,6 +110,7 @@ def make_optimizer(name, params, lr, weight_decay=0.0, momentum=0.9):
 
 
 def _build_model(name, input_shape, num_classes, args_cfg):
+    import inspect
     import numpy as np
     import ember.models as models
     cfg = dict(args_cfg)
@@ -117,7 +118,12 @@ def _build_model(name, input_shape, num_classes, args_cfg):
         cfg.setdefault("in_features", int(np.prod(input_shape)))
         cfg["num_classes"] = num_classes
     else:
-        cfg = {"num_classes": num_classes, **{k: v for k, v in cfg.items() if k == "in_channels"}}
+        if name not in models.available_models():
+            raise SystemExit(f"ember: unknown model {name!r}; valid models: {', '.join(models.available_models())}")
+        accepted = inspect.signature(models._REGISTRY[name]).parameters
+        offered = {"num_classes": num_classes, "in_channels": input_shape[0] if len(input_shape) == 3 else 1,
+                   "input_size": input_shape[-1]}
+        cfg = {k: v for k, v in {**offered, **cfg}.items() if k in accepted}
     try:
         return models.get_model(name, **cfg), cfg
     except ValueError as e:
@@ -136,6 +142,12 @@ def _train(args):
     ember.manual_seed(args.seed)
     images = args.model != "mlp"
     train, test, input_shape, num_classes = load_data(args.data, args.data_dir, args.seed, images=images)
+    mean = std = None
+    if not args.no_standardize:   # one mean and std from the training split, applied to both
+        X = train.tensors[0]
+        mean, std = float(X.mean()), float(X.std())
+        train = _standardized(train, mean, std)
+        test = _standardized(test, mean, std)
     model_cfg = {"hidden": [int(h) for h in args.hidden.split(",") if h]} if args.model == "mlp" else {}
     if args.model == "mlp" and args.dropout:
         model_cfg["dropout"] = args.dropout
@@ -146,11 +158,14 @@ def _train(args):
     test_loader = DataLoader(test, batch_size=512)
     out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
     out.mkdir(parents=True, exist_ok=True)
+    if args.augment:
+        train = _Augmented(train, args.seed) if images else train
     callbacks = []
     if args.patience:
         callbacks.append(ember.train.EarlyStopping("val_loss", patience=args.patience))
     progress = None if not args.no_progress else False
-    trainer = ember.train.Trainer(model, opt, callbacks=callbacks, progress=progress,
+    sched = ember.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs) if args.schedule == "cosine" else None
+    trainer = ember.train.Trainer(model, opt, scheduler=sched, callbacks=callbacks, progress=progress,
                                   clip_grad_norm=args.clip_grad_norm, detect_anomaly=args.detect_anomaly)
     print(f"training {args.model} on {args.data}: {len(train)} train / {len(test)} test samples, "
           f"{sum(p.numel() for p in model.parameters()):,} parameters")
@@ -160,7 +175,9 @@ def _train(args):
     final = trainer.evaluate(test_loader)
     config = {"model": args.model, "model_config": model_cfg, "data": args.data, "input_shape": list(input_shape),
               "num_classes": num_classes, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
-              "epochs": args.epochs, "seed": args.seed, "weight_decay": args.weight_decay}
+              "epochs": args.epochs, "seed": args.seed, "weight_decay": args.weight_decay,
+              "schedule": args.schedule, "standardize": None if mean is None else [mean, std],
+              "augment": bool(args.augment)}
     metrics = {"test_accuracy": final.get("accuracy"), "test_loss": final["loss"],
                "train_loss": hist.last("loss"), "epochs_run": len(hist), "train_seconds": round(elapsed, 3)}
     ember.serialization.save_checkpoint(str(out / "model.safetensors"), model.state_dict(), config=config)
@@ -187,6 +204,8 @@ def _eval(args):
     data = args.data or cfg.get("data", "digits")
     images = cfg["model"] != "mlp"
     _, test, input_shape, num_classes = load_data(data, args.data_dir, cfg.get("seed", 0), images=images)
+    if cfg.get("standardize"):
+        test = _standardized(test, *cfg["standardize"])
     model, _ = _build_model(cfg["model"], input_shape, num_classes, cfg.get("model_config", {}))
     try:
         model.load_state_dict(ckpt["model"])
@@ -195,6 +214,32 @@ def _eval(args):
     res = ember.train.Trainer(model, _NoOpt(), progress=False).evaluate(DataLoader(test, batch_size=512))
     print(json.dumps({"data": data, "test_accuracy": res.get("accuracy"), "test_loss": res["loss"]}))
     return 0
+
+
+def _standardized(ds, mean, std):
+    from ember.data import TensorDataset
+    X, y = ds.tensors
+    return TensorDataset((X - mean) / std, y)
+
+
+class _Augmented:
+    """Training images with random shifts (crop after 1-pixel padding per 8 pixels of size)
+    and horizontal-flip-free jitter; a Dataset whose loader still batches fast."""
+
+    def __init__(self, ds, seed):
+        from ember.data.vision import RandomCrop
+        import ember
+        self.ds = ds
+        self.tensors = ds.tensors
+        side = ds.tensors[0].shape[-1]
+        self.crop = RandomCrop(side, padding=max(1, side // 8), generator=ember.Generator().manual_seed(seed))
+
+    def __len__(self):
+        return len(self.ds)
+
+    def __getitem__(self, i):
+        x, y = self.ds[i]
+        return self.crop(x), y
 
 
 class _NoOpt:
@@ -225,8 +270,14 @@ def build_parser():
     t.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
     t.add_argument("--optimizer", default="adam", help=f"optimizer (default adam): {', '.join(OPTIMIZERS)}")
     t.add_argument("--lr", type=float, default=3e-3, help="learning rate (default 3e-3)")
+    t.add_argument("--augment", action="store_true",
+                   help="random crops (padding 2) and small affine jitter of image inputs during training")
     t.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default 0)")
     t.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
+    t.add_argument("--schedule", default="cosine", choices=("cosine", "none"),
+                   help="learning-rate schedule (default cosine annealing to 0 over the epochs)")
+    t.add_argument("--no-standardize", action="store_true",
+                   help="do not standardise inputs with the training split's mean and std")
     t.add_argument("--hidden", default="256", help="MLP hidden sizes, comma-separated (default 256)")
     t.add_argument("--dropout", type=float, default=0.0, help="MLP dropout probability (default 0)")
     t.add_argument("--patience", type=int, default=0, help="early-stopping patience on val loss (0: off)")

@@ -1,7 +1,13 @@
 """The architecture zoo, with torchvision-like constructors, and a name registry for the CLI."""
 from .mlp import mlp, MLP  # noqa: F401
+from .lenet import lenet5, LeNet5  # noqa: F401
+from .alexnet import alexnet, alexnet_small, AlexNet  # noqa: F401
+from .vgg import (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,  # noqa: F401
+                  vgg_small, VGG)
 
-_REGISTRY = {"mlp": mlp}
+_REGISTRY = {"mlp": mlp, "lenet5": lenet5, "alexnet": alexnet, "alexnet_small": alexnet_small,
+             "vgg11": vgg11, "vgg11_bn": vgg11_bn, "vgg13": vgg13, "vgg13_bn": vgg13_bn, "vgg16": vgg16,
+             "vgg16_bn": vgg16_bn, "vgg19": vgg19, "vgg19_bn": vgg19_bn, "vgg_small": vgg_small}
 
 
 def register(name, constructor):

@@ -1,0 +1,98 @@
+"""VGG (Simonyan & Zisserman 2014): stacks of 3x3 convolutions and 2x2 max pools, in
+torchvision's configurations (VGG-16: 138,357,544 parameters), with or without batch norm,
+and ``vgg_small`` for 32x32 inputs (the benchmark network)."""
+from .. import nn
+from ..nn.modules.pooling import MaxPool2d, AdaptiveAvgPool2d
+
+CFGS = {
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M",
+          512, 512, 512, 512, "M"],
+}
+
+
+def make_layers(cfg, batch_norm=False, in_channels=3):
+    layers = []
+    for v in cfg:
+        if v == "M":
+            layers.append(MaxPool2d(2, 2))
+        else:
+            layers.append(nn.Conv2d(in_channels, v, 3, padding=1))
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(v))
+            layers.append(nn.ReLU())
+            in_channels = v
+    return nn.Sequential(*layers)
+
+
+class VGG(nn.Module):
+    def __init__(self, features, num_classes=1000, dropout=0.5, pool=7, hidden=4096):
+        super().__init__()
+        self.features = features
+        self.avgpool = AdaptiveAvgPool2d((pool, pool))
+        last = [m for m in features.modules() if isinstance(m, nn.Conv2d)][-1].out_channels
+        self.classifier = nn.Sequential(
+            nn.Linear(last * pool * pool, hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.avgpool(self.features(x)).flatten(1))
+
+
+def _vgg(cfg, batch_norm, num_classes, dropout, in_channels):
+    return VGG(make_layers(CFGS[cfg], batch_norm, in_channels), num_classes, dropout)
+
+
+def vgg11(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("A", False, num_classes, dropout, in_channels)
+
+
+def vgg11_bn(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("A", True, num_classes, dropout, in_channels)
+
+
+def vgg13(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("B", False, num_classes, dropout, in_channels)
+
+
+def vgg13_bn(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("B", True, num_classes, dropout, in_channels)
+
+
+def vgg16(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("D", False, num_classes, dropout, in_channels)
+
+
+def vgg16_bn(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("D", True, num_classes, dropout, in_channels)
+
+
+def vgg19(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("E", False, num_classes, dropout, in_channels)
+
+
+def vgg19_bn(num_classes=1000, dropout=0.5, in_channels=3):
+    return _vgg("E", True, num_classes, dropout, in_channels)
+
+
+class VGGSmall(nn.Module):
+    """conv3x3 32 x2 -> pool -> conv3x3 64 x2 -> pool -> fc 256 -> fc num_classes
+    (the VGG recipe for 28x28 / 32x32 inputs; the network of the speed benchmark)."""
+
+    def __init__(self, num_classes=10, in_channels=3, input_size=32, batch_norm=False):
+        super().__init__()
+        self.features = make_layers([32, 32, "M", 64, 64, "M"], batch_norm, in_channels)
+        side = input_size // 4
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(64 * side * side, 256), nn.ReLU(),
+                                        nn.Linear(256, num_classes))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def vgg_small(num_classes=10, in_channels=3, input_size=32, batch_norm=False):
+    if input_size < 4:
+        raise ValueError(f"vgg_small: input_size={input_size} must be at least 4")
+    return VGGSmall(num_classes, in_channels, input_size, batch_norm)
