@@ -107,7 +107,7 @@ def _bin(X, cuts):
 
 def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda,
                min_child_weight, eta, feats):
-    """Depth-wise growth on gradient histograms. ``BF[i, f] = f * NB + bin`` (int32)."""
+    """Depth-wise growth on gradient histograms. ``BF[i, f] = f * NB + bin`` (intp)."""
     F = BF.shape[1]
     lam = reg_lambda
     stride = F * NB
@@ -120,9 +120,14 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
     bin_ok = valid_bin & fmask[:, None]              # (F, NB) usable split bins
 
     def hist(sel, slot, nslots):
-        idx = (slot[:, None] * stride + BFr[sel]).ravel()
-        hg = np.bincount(idx, weights=np.repeat(gr[sel], F), minlength=nslots * stride)
-        hh = np.bincount(idx, weights=np.repeat(hr[sel], F), minlength=nslots * stride)
+        # one bincount over (row, feature) pairs per statistic; np.take beats fancy indexing
+        idx = np.take(BFr, sel, axis=0)
+        if nslots > 1:
+            idx = idx + (slot * stride)[:, None]
+        idx = idx.ravel()
+        size = nslots * stride
+        hg = np.bincount(idx, weights=np.repeat(np.take(gr, sel), F), minlength=size)
+        hh = np.bincount(idx, weights=np.repeat(np.take(hr, sel), F), minlength=size)
         return hg.reshape(nslots, F, NB), hh.reshape(nslots, F, NB)
 
     HG, HH = hist(np.arange(n_r), np.zeros(n_r, dtype=np.intp), 1)
@@ -196,7 +201,8 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
         r = np.where(nid >= 0, rank[np.maximum(nid, 0)], -1)
         act = r >= 0
         ra = r[act]
-        go_right = BFr[np.flatnonzero(act), bf[ra]] > (bf[ra] * NB + bb[ra])
+        go_right = (np.take(BFr.ravel(), np.flatnonzero(act) * F + np.take(bf, ra))
+                    > np.take(bf * NB + bb, ra))
         new_nid = np.full(n_r, -1)
         new_nid[act] = 2 * ra + go_right
         cG = np.empty(2 * k)
@@ -374,7 +380,7 @@ class _BaseGradientBoosting(BaseEstimator):
             for f, c in enumerate(cuts):
                 cuts_pad[f, :c.size] = c
                 valid_bin[f, :c.size] = True
-            BF = B.astype(np.int32) + (np.arange(F, dtype=np.int32) * NB)[None, :]
+            BF = B.astype(np.intp) + (np.arange(F, dtype=np.intp) * NB)[None, :]
         n_sub = max(1, int(round(self.subsample * n_act)))
         n_col = max(1, int(self.colsample_bytree * F))
         self.trees_ = []
