@@ -1,11 +1,17 @@
 """CART decision trees (classification and regression) written on NumPy.
 
-The builder grows the tree level by level (breadth first). All nodes of one level are
-split at once: every feature is sorted once for the whole training set, the per-feature
-orders are kept grouped by node (a stable radix sort on the node ids after each level),
-and for every candidate (node, feature) pair the cumulative class counts / sums are
-computed with a single ``cumsum`` over the concatenated segments, so that every
-threshold of every feature of every node is scored at once.
+The builder grows the tree level by level (breadth first) and splits all nodes of a level
+at once, scoring every threshold of every candidate feature of every node with a single
+``cumsum`` of the per-sample statistics (weighted class counts, or weighted target sums)
+taken in feature order:
+
+* dense layout (plain trees, boosting): every feature is sorted once for the whole
+  training set, the per-feature orders are kept grouped by node (a stable radix sort on
+  the node ids after each level), and the cumulative statistics of the whole
+  (n_features, n_samples) matrix are computed per level;
+* sparse layout (random forests, where a node draws few features): a single node-grouped
+  sample list is kept, and each drawn (node, feature) segment is sorted on the fly by the
+  sample's precomputed rank in that feature.
 
 For a node with weighted class counts ``c_k`` and weight ``w`` the impurities are
 
