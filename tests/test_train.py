@@ -125,7 +125,7 @@ def test_cli_train_and_eval_end_to_end(tmp_path, capsys):
     assert main(["eval", "--checkpoint", str(out / "model.safetensors")]) == 0
     res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert res["test_accuracy"] == pytest.approx(metrics["test_accuracy"])
-    with pytest.raises(SystemExit, match="valid models: mlp"):
+    with pytest.raises(SystemExit, match="valid models: alexnet, .*lenet5, mlp, .*vgg_small"):
         main(["train", "--model", "nope"])
     with pytest.raises(SystemExit, match="valid datasets"):
         main(["train", "--data", "nope"])

@@ -19,6 +19,8 @@ from .dataloader import (  # noqa: F401
 from . import datasets, transforms, idx  # noqa: F401
 from .datasets import load_digits, make_xor, make_spirals, make_moons, make_circles  # noqa: F401
 from .idx import read_idx, write_idx, MNIST, FashionMNIST, download_url, ChecksumError  # noqa: F401
+from . import cifar, vision  # noqa: F401
+from .cifar import CIFAR10  # noqa: F401
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
@@ -26,5 +28,5 @@ __all__ = [
     "WeightedRandomSampler", "BatchSampler", "default_collate", "default_convert",
     "datasets", "transforms", "idx", "load_digits", "make_xor", "make_spirals", "make_moons",
     "make_circles", "read_idx", "write_idx", "MNIST", "FashionMNIST", "download_url",
-    "ChecksumError",
+    "ChecksumError", "cifar", "vision", "CIFAR10",
 ]

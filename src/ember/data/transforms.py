@@ -284,3 +284,7 @@ class MinMaxScale(_Fitted):
 
 
 Scale01 = MinMaxScale
+
+
+# image augmentation lives in ember.data.vision; exported here with the other transforms
+from .vision import Normalize, RandomCrop, RandomHorizontalFlip, RandomAffine, RandomErasing  # noqa: E402,F401

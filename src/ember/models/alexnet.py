@@ -1,7 +1,7 @@
 """AlexNet (Krizhevsky et al. 2012) in torchvision's configuration: 5 convolutions, 3 max
 pools, 3 fully connected layers, ReLU and dropout. 61,100,840 parameters for 1000 classes."""
 from .. import nn
-from ..nn.modules.pooling import MaxPool2d, AdaptiveAvgPool2d
+from ..nn import MaxPool2d, AdaptiveAvgPool2d
 
 
 class AlexNet(nn.Module):

@@ -1,6 +1,6 @@
 """LeNet-5 (LeCun et al. 1998), with variants for 8x8 digits, 28x28 MNIST and 32x32 inputs."""
 from .. import nn
-from ..nn.modules.pooling import MaxPool2d
+from ..nn import MaxPool2d
 
 
 class LeNet5(nn.Module):

@@ -2,7 +2,7 @@
 torchvision's configurations (VGG-16: 138,357,544 parameters), with or without batch norm,
 and ``vgg_small`` for 32x32 inputs (the benchmark network)."""
 from .. import nn
-from ..nn.modules.pooling import MaxPool2d, AdaptiveAvgPool2d
+from ..nn import MaxPool2d, AdaptiveAvgPool2d
 
 CFGS = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],

@@ -9,3 +9,12 @@ from .loss import (  # noqa: F401
     KLDivLoss, MultiMarginLoss, FocalLoss, LargeMarginSoftmaxLoss, CenterLoss,
 )
 from .convolution import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d  # noqa: F401
+from .pooling import (  # noqa: F401
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d, GlobalAvgPool2d, SpatialPyramidPooling,
+)
+from .spatial import Dropout2d, ChannelShuffle, Upsample  # noqa: F401
+
+# Only the classes: without __all__, `from .modules import *` would also bring the
+# submodule names (modules.pooling, ...) and shadow ember.nn.pooling / ember.nn.conv.
+__all__ = [name for name, obj in dict(globals()).items() if isinstance(obj, type)]
