@@ -31,8 +31,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_is_fitted, has_fit_parameter,
                                       validate_data)
 
-from .tree import (DecisionTreeClassifier, DecisionTreeRegressor, _resolve_max_features,
-                   grow_tree, presort)
+from .tree import DecisionTreeClassifier, DecisionTreeRegressor, grow_tree, presort
 
 __all__ = ["RandomForestClassifier", "RandomForestRegressor", "BaggingClassifier",
            "BaggingRegressor", "AdaBoostClassifier"]

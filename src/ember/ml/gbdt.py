@@ -135,7 +135,6 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
     H = np.array([hr.sum()])
     cnt = np.array([n_r])
     nodes = dict(left=[], right=[], feat=[], thr=[], gain=[], G=[], H=[], cnt=[], depth=[])
-    cur_ids = np.array([0])
     n_nodes = 1
 
     def add(Gv, Hv, cv, d):
@@ -359,7 +358,6 @@ class _BaseGradientBoosting(BaseEstimator):
     def _boost(self, X, y, sw, loss, eval_set):
         n, F = X.shape
         rs = check_random_state(self.random_state)
-        K = loss.n_outputs
         self.base_margin_ = loss.init_margin(y, sw, self.base_score)
         margin = np.tile(self.base_margin_, (n, 1)).astype(np.float64)
         evals = [(np.tile(self.base_margin_, (Xe.shape[0], 1)).astype(np.float64), Xe, ye)
