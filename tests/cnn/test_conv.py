@@ -152,3 +152,15 @@ def test_conv_bad_input_names_argument_and_shapes():
         C.conv2d(ember.randn(1, 1, 4, 4), ember.randn(1, 1, 3, 3), stride=2, padding="same")
     with pytest.raises(ValueError, match="output_padding"):
         C.conv_transpose2d(ember.randn(1, 2, 3, 3), ember.randn(2, 1, 3, 3), stride=1, output_padding=1)
+
+
+@pytest.mark.parametrize("cfg", [
+    dict(s=1, p=1, d=1, g=1), dict(s=2, p=1, d=1, g=1), dict(s=1, p=2, d=2, g=3), dict(s=2, p=3, d=1, g=1),
+    dict(s=(2, 1), p=(0, 2), d=(1, 2), g=2), dict(s=1, p="same", d=1, g=12),
+])
+def test_wide_layers_use_the_full_convolution_path(cfg):
+    """C > 8 input channels take the 'full convolution' input gradient (C <= 8 the scatter)."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 12, 7, 6)), rng.standard_normal((6 if cfg["g"] != 12 else 12, 12 // cfg["g"], 3, 3))
+    check(lambda m, a, ww: (C.conv2d if m is ember else TF.conv2d)(a, ww, None, cfg["s"], cfg["p"], cfg["d"], cfg["g"]),
+          [x, w], atol=1e-8)

