@@ -140,3 +140,22 @@ def test_cli_train_on_a_synthetic_set(tmp_path):
     assert main(["train", "--data", "moons", "--epochs", "15", "--hidden", "32,32", "--out", str(tmp_path),
                  "--no-progress"]) == 0
     assert json.loads((tmp_path / "metrics.json").read_text())["test_accuracy"] > 0.9
+
+
+def test_train_transform_is_applied_to_training_batches_only(tmp_path):
+    ember.manual_seed(0)
+    model = ember.models.mlp(64, (32,), 10)
+    tr, te = digits_loaders()
+    seen = []
+
+    def blank(x):          # erase every training input: nothing can be learned
+        seen.append(x.shape[0])
+        return x * 0
+    trainer = Trainer(model, ember.optim.Adam(model.parameters(), lr=1e-2), progress=False, train_transform=blank)
+    hist = trainer.fit(tr, te, epochs=2)
+    assert sum(seen) == 2 * 1347
+    assert hist["val_accuracy"][-1] < 0.2
+    from ember.cli import main
+    assert main(["train", "--model", "lenet5", "--augment", "--epochs", "2", "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert json.loads((tmp_path / "config.json").read_text())["augment"] is True

@@ -43,11 +43,13 @@ class Trainer:
         detect_anomaly: stop at the first NaN/inf loss, activation or gradient, or a
             gradient norm above ``max_grad_norm``, naming the module or parameter.
         progress: show a tqdm bar (default: only when stderr is a terminal).
-        metrics: compute accuracy for classification outputs (``accuracy=True``).
+        accuracy: compute accuracy for classification outputs.
+        train_transform: applied to each training batch's inputs (data augmentation, e.g.
+            ``ember.data.transforms.RandomCrop``, which transforms a whole batch at once).
     """
 
     def __init__(self, model, optimizer, loss_fn=None, scheduler=None, callbacks=(), clip_grad_norm=None,
-                 detect_anomaly=False, max_grad_norm=1e6, progress=None, accuracy=True):
+                 detect_anomaly=False, max_grad_norm=1e6, progress=None, accuracy=True, train_transform=None):
         if not isinstance(model, nn.Module):
             raise TypeError(f"Trainer: model must be an ember.nn.Module, got {type(model).__name__}")
         self.model, self.optimizer = model, optimizer
@@ -58,6 +60,7 @@ class Trainer:
         self.clip_grad_norm, self.detect_anomaly, self.max_grad_norm = clip_grad_norm, detect_anomaly, max_grad_norm
         self.progress = sys.stderr.isatty() if progress is None else progress
         self.accuracy = accuracy
+        self.train_transform = train_transform
         self.history = History()
         self.stop_training = False
         self.best_epoch = None
@@ -107,6 +110,8 @@ class Trainer:
                 bar = tqdm(train_loader, desc=f"epoch {epoch}", leave=False, disable=not self.progress,
                            dynamic_ncols=True)
                 for x, y in bar:
+                    if self.train_transform is not None:
+                        x = self.train_transform(x)
                     loss, out, gnorm = self.train_step(x, y)
                     b = x.shape[0]
                     total += float(loss.data) * b
