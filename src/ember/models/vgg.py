@@ -41,40 +41,19 @@ class VGG(nn.Module):
         return self.classifier(self.avgpool(self.features(x)).flatten(1))
 
 
-def _vgg(cfg, batch_norm, num_classes, dropout, in_channels):
-    return VGG(make_layers(CFGS[cfg], batch_norm, in_channels), num_classes, dropout)
+def _constructor(name, cfg, batch_norm):
+    def build(num_classes=1000, dropout=0.5, in_channels=3):
+        return VGG(make_layers(CFGS[cfg], batch_norm, in_channels), num_classes, dropout)
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = (f"VGG configuration {cfg} ({name}){' with batch norm' if batch_norm else ''}, "
+                     f"torchvision's layout and parameter count.")
+    return build
 
 
-def vgg11(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("A", False, num_classes, dropout, in_channels)
-
-
-def vgg11_bn(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("A", True, num_classes, dropout, in_channels)
-
-
-def vgg13(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("B", False, num_classes, dropout, in_channels)
-
-
-def vgg13_bn(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("B", True, num_classes, dropout, in_channels)
-
-
-def vgg16(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("D", False, num_classes, dropout, in_channels)
-
-
-def vgg16_bn(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("D", True, num_classes, dropout, in_channels)
-
-
-def vgg19(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("E", False, num_classes, dropout, in_channels)
-
-
-def vgg19_bn(num_classes=1000, dropout=0.5, in_channels=3):
-    return _vgg("E", True, num_classes, dropout, in_channels)
+vgg11, vgg11_bn = _constructor("vgg11", "A", False), _constructor("vgg11_bn", "A", True)
+vgg13, vgg13_bn = _constructor("vgg13", "B", False), _constructor("vgg13_bn", "B", True)
+vgg16, vgg16_bn = _constructor("vgg16", "D", False), _constructor("vgg16_bn", "D", True)
+vgg19, vgg19_bn = _constructor("vgg19", "E", False), _constructor("vgg19_bn", "E", True)
 
 
 class VGGSmall(nn.Module):
