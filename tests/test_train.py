@@ -159,3 +159,23 @@ def test_train_transform_is_applied_to_training_batches_only(tmp_path):
     assert main(["train", "--model", "lenet5", "--augment", "--epochs", "2", "--out", str(tmp_path),
                  "--no-progress"]) == 0
     assert json.loads((tmp_path / "config.json").read_text())["augment"] is True
+
+
+def test_cli_trains_on_mnist_files_in_a_local_folder(tmp_path):
+    """`--data mnist --data-dir DIR` reads the official IDX files (here small generated ones)."""
+    from ember.cli import main
+    from ember.data import write_idx
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 200), ("t10k", 100)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = np.zeros((n, 28, 28), dtype=np.uint8)
+        for i, c in enumerate(labels):          # class c lights up a 3x3 block at a class-specific place
+            images[i, 2 * c + 2:2 * c + 5, 2 * c + 2:2 * c + 5] = 255
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz", images)
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte", labels)
+    out = tmp_path / "run"
+    assert main(["train", "--data", "mnist", "--data-dir", str(tmp_path), "--epochs", "5", "--out", str(out),
+                 "--no-progress"]) == 0
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] > 0.9
+    with pytest.raises(SystemExit, match="--data-dir"):
+        main(["train", "--data", "mnist"])
