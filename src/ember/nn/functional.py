@@ -66,6 +66,20 @@ class LinearBackward(Node):
     def backward(self, g):
         x, w, b = self.unpack()
         ex, ew, eb = self.next_edges
+        if not state.enabled:
+            # not recorded: the same products straight on the arrays (no per-op dispatch)
+            gd = g.data
+            gx = _wrap(np.matmul(gd, w.data)) if ex is not None else None
+            if ew is None and eb is None:
+                return gx, None, None
+            g2 = gd if gd.ndim == 2 else gd.reshape(-1, gd.shape[-1])
+            gw = gb = None
+            if ew is not None:
+                xd = x.data
+                gw = _wrap(np.matmul(g2.T, xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])))
+            if eb is not None:
+                gb = _wrap(g2.sum(axis=0))
+            return gx, gw, gb
         gx = ops.matmul(g, w) if ex is not None else None
         if ew is None and eb is None:
             return gx, None, None
