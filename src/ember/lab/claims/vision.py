@@ -372,8 +372,8 @@ def run_cnn_vs_mlp(seed=0, fast=True):
                          " an MLP of the same size on clean 8x8 digits")
         if not robust:
             cmp1 = "less than" if num["cnn_drop1_mean"] < num["mlp_drop1_mean"] else "as much as or more than"
-            parts.append(f"the CNN loses {num['cnn_drop1_mean']:.0%} of accuracy under 1-pixel shifts too "
-                         f"({cmp1} the MLP's {num['mlp_drop1_mean']:.0%}, not 'much less'); at 2 pixels, a "
+            parts.append(f"the CNN's accuracy drops by {num['cnn_drop1_mean']:.2f} under 1-pixel shifts too "
+                         f"({cmp1} the MLP's {num['mlp_drop1_mean']:.2f}, not 'much less'); at 2 pixels, a "
                          f"quarter of an 8x8 image, both fall to {num['cnn_shift2_mean']:.2f} / "
                          f"{num['mlp_shift2_mean']:.2f}, near chance (0.10)")
         notes += ("The claim FAILS here: " + "; ".join(parts) + ". Weight sharing makes the convolutions "
