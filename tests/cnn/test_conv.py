@@ -164,3 +164,44 @@ def test_wide_layers_use_the_full_convolution_path(cfg):
     x, w = rng.standard_normal((2, 12, 7, 6)), rng.standard_normal((6 if cfg["g"] != 12 else 12, 12 // cfg["g"], 3, 3))
     check(lambda m, a, ww: (C.conv2d if m is ember else TF.conv2d)(a, ww, None, cfg["s"], cfg["p"], cfg["d"], cfg["g"]),
           [x, w], atol=1e-8)
+
+
+@pytest.mark.parametrize("cin,k,s,p,d,W", [
+    (1, 5, 1, 2, 1, 28), (3, 3, 1, 1, 1, 20), (2, (3, 2), (2, 1), (1, 0), (1, 2), 17), (1, 4, 1, "same", 1, 13),
+    (2, 3, 3, 0, 2, 25), (6, 5, 1, 0, 1, 14), (4, 3, 2, 1, 1, 9),
+])
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
+def test_both_im2col_layouts_match_torch_through_plain_backward(cin, k, s, p, d, W):
+    """Few channels on wide maps take the channels-first im2col (NCHW output, per-image
+    matmuls); the rest channels-last. Both, through the NumPy-kernel backward that reuses
+    the forward's cols, with gradients arriving NCHW-contiguous and channels-last."""
+    rng = np.random.default_rng(cin * 100 + W)
+    kk = (k, k) if isinstance(k, int) else k
+    w_np, x_np = rng.standard_normal((5, cin) + kk), rng.standard_normal((3, cin, W - 2, W))
+    b_np = rng.standard_normal(5)
+    xe, we, be = (ember.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x_np, w_np, b_np))
+    ye, yt = C.conv2d(xe, we, be, s, p, d), TF.conv2d(xt, wt, bt, s, p, d)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    geom = C._geom("conv2d", x_np.shape, w_np.shape, s, p, d, 1)
+    out_hw = geom.out_size(x_np.shape[2:], kk)
+    assert C._channels_first(cin, kk, out_hw, 1) == (cin * kk[1] < out_hw[1])
+    for layout in ("nchw", "nhwc"):
+        g = rng.standard_normal(yt.shape)
+        ge = g if layout == "nchw" else np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        for t in (xe, we, be, xt, wt, bt):
+            t.grad = None
+        ye, yt = C.conv2d(xe, we, be, s, p, d), TF.conv2d(xt, wt, bt, s, p, d)
+        ye.backward(ember.tensor(ge))
+        yt.backward(torch.tensor(g))
+        for e, t, name in ((xe, xt, "input"), (we, wt, "weight"), (be, bt, "bias")):
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), atol=1e-9, err_msg=f"{layout} {name}")
+
+
+def test_channels_first_choice_on_lenet_layers():
+    # 1 -> 6 on 28x28 (kw*C = 5 < 28): channels first; 6 -> 16 on 14x14 (30 > 10): channels last
+    assert C._channels_first(1, (5, 5), (28, 28), 1)
+    assert not C._channels_first(6, (5, 5), (10, 10), 1)
+    assert not C._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
+    y = C.conv2d(ember.randn(2, 1, 28, 28), ember.randn(6, 1, 5, 5), padding=2)
+    assert y.data.flags.c_contiguous                          # NCHW output feeds pooling without a transpose

@@ -160,16 +160,54 @@ def _from_rows(r, N, out_hw):
     return r.reshape(G, N, OH, OW, Og).transpose(1, 0, 4, 2, 3).reshape(N, G * Og, OH, OW)
 
 
+def _channels_first(C, k_hw, out_hw, G):
+    """Whether the channels-first im2col (inner copy runs of OW values) beats the
+    channels-last one (inner runs of kw*C values): true for few input channels on wide
+    maps. Measured (one thread, batch 64): LeNet's 1 -> 6 5x5 layer on 28x28, forward
+    0.63 vs 2.10 ms and weight gradient 0.27 vs 1.04 ms; a 3 -> 32 3x3 layer on 32x32,
+    2.0 vs 3.0 ms and 1.7 vs 3.6 ms; the 6 -> 16 5x5 layer on 14x14 (OW = 10 < kw*C = 30)
+    is faster channels-last (0.74 vs 0.89 ms)."""
+    return G == 1 and C * k_hw[1] < out_hw[1]
+
+
+def _im2col_cf(x, k_hw, geom, out_hw):
+    """(N, C*kh*kw, OH*OW) receptive fields of x (N, C, H, W), channels first: one strided
+    view of the zero-padded NCHW input copied once; the rows are ordered like the weight's
+    (C, kh, kw), so ``W.reshape(O, -1) @ cols[n]`` is image n's output in NCHW order."""
+    (a, b), (c, d) = geom.pads
+    N, C, H, W = x.shape
+    if a or b or c or d:
+        xp = np.zeros((N, C, H + a + b, W + c + d), dtype=x.dtype)
+        xp[:, :, a:a + H, c:c + W] = x
+    else:
+        xp = x
+    kh, kw = k_hw
+    OH, OW = out_hw
+    sN, sC, sH, sW = xp.strides
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    view = np.lib.stride_tricks.as_strided(
+        xp, (N, C, kh, kw, OH, OW), (sN, sC, sH * d_h, sW * d_w, sH * s_h, sW * s_w), writeable=False)
+    return np.ascontiguousarray(view).reshape(N, C * kh * kw, OH * OW)
+
+
 def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     """The convolution; ``out_hw`` (at most the natural size) keeps only the first output
     rows/columns, which a transposed convolution's gradient needs when output_padding
-    reaches past the last full stride."""
+    reaches past the last full stride. Returns the output and ``cols`` as
+    ``(channels_first, array)`` for the weight gradient. Channels first, the output is a
+    contiguous NCHW array (one matmul per image); channels last, it is a channels-last view
+    of one big matmul's rows."""
     k = w.shape[2:]
     if out_hw is None:
         out_hw = geom.out_size(x.shape[2:], k)
+    cf = _channels_first(x.shape[1], k, out_hw, geom.groups)
     if cols is None:
-        cols = _im2col(x, k, geom, out_hw)
-    r = np.matmul(cols, _w3(w, geom.groups).transpose(0, 2, 1))
+        cols = (cf, _im2col_cf(x, k, geom, out_hw) if cf else _im2col(x, k, geom, out_hw))
+    if cols[0]:
+        N = x.shape[0]
+        r = np.matmul(w.reshape(w.shape[0], -1), cols[1])                 # (N, O, OH*OW)
+        return r.reshape((N, w.shape[0]) + tuple(out_hw)), cols
+    r = np.matmul(cols[1], _w3(w, geom.groups).transpose(0, 2, 1))
     return _from_rows(r, x.shape[0], out_hw), cols
 
 
@@ -229,11 +267,25 @@ def _conv_input_grad(g, w, x_shape, geom):
 
 
 def _conv_weight_grad(x, g, w_shape, geom, cols=None):
-    """conv_W: the gradient of conv with respect to its weight."""
+    """conv_W: the gradient of conv with respect to its weight, sum over images and output
+    pixels of g (x) receptive field. With an NCHW-contiguous g it is one small matmul per
+    image, then a sum over the batch (LeNet's 6 -> 16 layer: 0.36 vs 0.55 ms for one big
+    matmul, which needs g channels-last)."""
     if cols is None:
-        cols = _im2col(x, w_shape[2:], geom, g.shape[2:])
-    dw = np.matmul(cols.transpose(0, 2, 1), _rows(g, geom.groups))     # (G, kh*kw*Cg, Og)
+        out_hw = g.shape[2:]
+        cf = _channels_first(x.shape[1], w_shape[2:], out_hw, geom.groups)
+        cols = (cf, _im2col_cf(x, w_shape[2:], geom, out_hw) if cf else _im2col(x, w_shape[2:], geom, out_hw))
+    cf, c = cols
+    N, O = g.shape[:2]
     O, Cg, kh, kw = w_shape
+    G = geom.groups
+    if cf:
+        g3 = g.reshape(N, O, -1)
+        return np.matmul(g3, c.transpose(0, 2, 1)).sum(0).reshape(w_shape)
+    if G == 1 and g.flags.c_contiguous:
+        dw = np.matmul(g.reshape(N, O, -1), c.reshape(N, -1, c.shape[-1])).sum(0)     # (O, kh*kw*C)
+        return np.ascontiguousarray(dw.reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
+    dw = np.matmul(c.transpose(0, 2, 1), _rows(g, G))     # (G, kh*kw*Cg, Og)
     return np.ascontiguousarray(dw.transpose(0, 2, 1).reshape(O, kh, kw, Cg).transpose(0, 3, 1, 2))
 
 
@@ -266,7 +318,11 @@ def _conv(x, w, b, geom, out_hw=None):
         raise TypeError(f"conv2d: input dtype {xd.dtype} and weight dtype {wd.dtype} differ")
     out, cols = _conv_fwd(xd, wd, geom, out_hw=out_hw)
     if b is not None:
-        out = out + b.data.reshape(1, -1, 1, 1)
+        bd = b.data.reshape(1, -1, 1, 1)
+        if bd.dtype == out.dtype:
+            np.add(out, bd, out=out)          # out is a fresh array (or a view of one): no copy
+        else:
+            out = out + bd
     if state.enabled and (x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)):
         node = ConvBackward(x, w, b)
         node.save(x, w, b)
