@@ -314,6 +314,51 @@ class Adam(Optimizer):
         denom *= -step_size
         d += denom
 
+    def _fused_state_names(self, group):
+        if group["amsgrad"]:
+            return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+        return ("exp_avg", "exp_avg_sq")
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        step = fused.step
+        g, t = fused.grad, fused.tmp
+        decay = None
+        if wd != 0 and group["decoupled_weight_decay"]:
+            decay = 1 - lr * wd
+            if group["maximize"]:
+                np.negative(g, out=g)
+        elif wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        m, v = fused.state["exp_avg"], fused.state["exp_avg_sq"]
+        _lerp_(m, g, 1 - beta1, t)
+        v *= beta2
+        _addcmul_(v, g, g, 1 - beta2, t)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = math.sqrt(bias_correction2)
+        if group["amsgrad"]:
+            vmax = fused.state["max_exp_avg_sq"]
+            np.maximum(vmax, v, out=vmax)
+            v = vmax
+        np.sqrt(v, out=t)
+        t /= bias_correction2_sqrt
+        t += eps
+        np.divide(m, t, out=t)
+        t *= -step_size
+        return t, decay
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter): before the Adam step,

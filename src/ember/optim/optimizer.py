@@ -23,6 +23,14 @@ Subclasses implement three hooks:
 * ``_update(p, grad, state, group)``: the update rule on arrays (``grad`` is ``p.grad``'s
   array, never to be written).
 
+Optionally, for speed on models with many small parameters, a subclass may also give
+``_fused_state_names(group)`` and ``_fused_update(fused, group)``: then the small
+parameters of a group whose state is created on the same step share one flat array per
+state buffer (each parameter's state tensor is a view into it), and a step runs the
+update rule once on the concatenation instead of once per parameter; the arithmetic is
+the same element by element, so the result is identical. A parameter leaves the fused
+set for good (back to the per-parameter path) as soon as the set stops stepping together.
+
 ``state_dict()`` uses torch's layout (``{"state": {index: {...}}, "param_groups": [{...,
 "params": [index, ...]}]}``) with the state arrays as ember Tensors and ``"step"`` as an
 int, so a torch optimizer's state dict loads into the matching ember optimizer and the
@@ -30,6 +38,7 @@ other way round after converting the tensors.
 """
 import math
 import numbers
+import operator
 import warnings
 from collections import defaultdict
 from itertools import chain
@@ -102,6 +111,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._scratch = {}
+        self._fused = {}
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{type(self).__name__}: params should be an iterable of Tensors or dicts, "
@@ -126,6 +136,22 @@ class Optimizer:
         """Fill the empty ``state`` of parameter ``p`` before its first update."""
 
     def _update(self, p, grad, state, group):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    #: parameters with at most this many elements may share flat state arrays (above it
+    #: the extra copy of the gradient costs more than the per-parameter calls it saves)
+    _fuse_max_numel = 4096
+
+    def _fused_state_names(self, group):
+        """Names of the state arrays of the fused path for ``group`` (``None``: no fused
+        path; the default)."""
+        return None
+
+    def _fused_update(self, fused, group):  # pragma: no cover - abstract
+        """The update rule on the flat arrays of ``fused`` (a :class:`_Fused`: ``grad``,
+        ``state[name]``, ``tmp``, ``param_data()``; ``fused.step`` is the new step count).
+        Returns ``(update, decay)``: each parameter becomes ``d * decay + update`` (its
+        slice; ``decay`` None for no decay), applied in that order."""
         raise NotImplementedError
 
     # ---- param groups ------------------------------------------------------------------------
@@ -226,7 +252,12 @@ class Optimizer:
         self._opt_called = True
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
+                params = group["params"]
+                if self._fused_state_names(group) is not None:
+                    rest = self._fused_step(group)
+                    if rest is not None:
+                        params = rest
+                for p in params:
                     g = p.grad
                     if g is None:
                         continue
@@ -243,6 +274,66 @@ class Optimizer:
                     if vc is not None:  # a graph that saved the old value must not reuse it
                         vc[0] += 1
         return loss
+
+    # ---- the fused path for small parameters ---------------------------------------------------
+    def _fused_step(self, group):
+        """Update the fused parameters of ``group``; return the others (to update one by
+        one), or ``None`` when there is no valid fused set (then all go one by one)."""
+        key = id(group)
+        fused = self._fused.get(key)
+        if fused is not None:
+            if fused.group is group and fused.names == self._fused_state_names(group):
+                datas = fused.gather(self.state, group["params"])
+                if datas is not None:
+                    fused.step += 1
+                    update, decay = self._fused_update(fused, group)
+                    fused.scatter(datas, update, decay)
+                    return fused.rest
+            # the set stopped stepping together (or the group changed): its members keep their
+            # state (views into the old flat arrays) and go one by one from now on
+            del self._fused[key]
+        fused = self._fused_build(group)
+        if fused is None:
+            return None
+        self._fused[key] = fused
+        return self._fused_step(group)
+
+    def _fused_build(self, group):
+        """A fused set from the small parameters of ``group`` that have a gradient and no
+        state yet (their state is created here, as views into new flat arrays)."""
+        params = group["params"]
+        state = self.state
+        if len({id(p) for p in params}) != len(params):
+            return None
+        members, dtype, limit = [], None, self._fuse_max_numel
+        for p in params:
+            g, d = p.grad, p.data
+            if (g is None or type(d) is not np.ndarray or d.size > limit or state.get(p)
+                    or type(g.data) is not np.ndarray or g.data.shape != d.shape
+                    or g.data.dtype != d.dtype or d.dtype.kind != "f"):
+                continue
+            if dtype is None:
+                dtype = d.dtype
+            if d.dtype == dtype:
+                members.append(p)
+        if len(members) < 2:
+            return None
+        names = self._fused_state_names(group)
+        fused = _Fused(group, members, dtype, names)
+        for p, (_, st, _, _, checks) in zip(members, fused.members):
+            fresh = {}
+            self._init_state(p, fresh, group)
+            if set(fresh) != {"step", *names} or fresh["step"] != 0:
+                return None     # the subclass's state is not what the fused rule expects
+            for name, t, view in checks:
+                view[...] = fresh[name].data
+                st[name] = t
+            st["step"] = 0
+        for p, (_, st, _, _, _) in zip(members, fused.members):
+            state[p] = st
+        ids = {id(p) for p in members}
+        fused.rest = [p for p in params if id(p) not in ids]
+        return fused
 
     def _buffer(self, like, slot):
         """A scratch array shaped like ``like`` (contents undefined), from a pool shared by
@@ -344,6 +435,7 @@ class Optimizer:
             new_groups.append(ng)
         self.state = new_state
         self.param_groups = new_groups
+        self._fused = {}
 
     def _load_value(self, p, key, value):
         if key in self._scalar_state:
@@ -379,6 +471,83 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._scratch = {}
+        self._fused = {}
+
+
+class _Fused:
+    """The fused parameters of one group: for each state name one flat array whose slices
+    (reshaped) are the parameters' state arrays, plus flat scratch for the gradient."""
+
+    def __init__(self, group, params, dtype, names):
+        self.group, self.names, self.dtype, self.step = group, names, dtype, 0
+        self.params = tuple(group["params"])
+        sizes = [p.data.size for p in params]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        self.shapes = [p.data.shape for p in params]
+        n = self.offsets[-1]
+        self.state = {name: np.zeros(n, dtype=dtype) for name in names}
+        self.grad = np.empty(n, dtype=dtype)
+        self.tmp = np.empty(n, dtype=dtype)
+        self._data = self._datas = None
+        self.members = []
+        gviews, tviews = self.views(self.grad), self.views(self.tmp)
+        state_views = {name: self.views(arr) for name, arr in self.state.items()}
+        for i, p in enumerate(params):
+            checks = tuple((name, _wrap(state_views[name][i]), state_views[name][i]) for name in names)
+            self.members.append((p, {}, self.shapes[i], gviews[i], checks))
+        self.tviews = tviews
+        self.rest = []
+
+    def views(self, flat):
+        o = self.offsets
+        return [flat[a:b].reshape(s) for a, b, s in zip(o, o[1:], self.shapes)]
+
+    def gather(self, state, params):
+        """Check that every member still steps with this set (same parameter list, a
+        gradient of the right shape and dtype, untouched state) and copy the gradients into
+        ``grad``; return the members' data arrays, or ``None`` if the set is no longer valid."""
+        if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
+            return None
+        dtype, step, datas = self.dtype, self.step, []
+        for p, st, shape, gview, checks in self.members:
+            g = p.grad
+            if g is None:
+                return None
+            gd, d = g.data, p.data
+            if (type(d) is not np.ndarray or type(gd) is not np.ndarray or d.shape != shape
+                    or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
+                    or state.get(p) is not st or st.get("step") != step):
+                return None
+            for name, t, view in checks:
+                if st.get(name) is not t or t.data is not view:
+                    return None
+            np.copyto(gview, gd)
+            datas.append(d)
+        self._datas = datas
+        return datas
+
+    def param_data(self):
+        """The members' current values, gathered into one flat array (valid during a step)."""
+        if self._data is None:
+            self._data = np.empty_like(self.grad)
+            self._data_views = self.views(self._data)
+        for view, d in zip(self._data_views, self._datas):
+            np.copyto(view, d)
+        return self._data
+
+    def scatter(self, datas, update, decay):
+        """``d = d * decay + update`` for every member, and the step bookkeeping."""
+        step = self.step
+        for (p, st, _, _, _), d, u in zip(self.members, datas, self.views(update) if update is not self.tmp
+                                         else self.tviews):
+            if decay is not None:
+                d *= decay
+            d += u
+            st["step"] = step
+            vc = getattr(p, "_vc", None)
+            if vc is not None:
+                vc[0] += 1
+        self._datas = None
 
 
 def _snapshot(v):
