@@ -412,11 +412,18 @@ def _from_rows(rows, shape):
 
 
 class CrossEntropyBackward(Node):
+    simple = False
+
     def backward(self, g):
         (x, w) = self.unpack()
         if state.enabled:
             return _composite_grads(lambda x_, w_: _cross_entropy_composite(
                 x_, self.target, w_, self.ignore_index, self.reduction, self.eps), (x, w), g)[0], None
+        if self.simple:     # the common case below with w_i = 1, eps = 0: p - onehot(y)
+            grad = self.p.copy()
+            grad[np.arange(grad.shape[0]), self.t] -= 1
+            grad *= g.data.reshape(()) / self.denom
+            return _wrap(grad), None
         # d loss_i / d z_ic = (1 - eps) w_i (p_ic - [c = y_i]) + eps / C (W p_ic - weight_c)
         p, rows_w, t, C = self.p, self.rows_w, self.t, self.C
         coef = rows_w * (1 - self.eps)
@@ -476,6 +483,10 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     x = _t(input, "input", "cross_entropy")
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         return _soft_cross_entropy(x, target, weight, reduction, label_smoothing)
+    if weight is None and not label_smoothing and reduction != "none":
+        out = _cross_entropy_simple(x, target, ignore_index, reduction)
+        if out is not None:
+            return out
     x, t, C = _class_target(x, target, "cross_entropy", ignore_index)
     if weight is not None and tuple(weight.shape) != (C,):
         raise ValueError(f"cross_entropy: weight shape {tuple(weight.shape)} must be ({C},)")
@@ -508,6 +519,42 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         node.p, node.rows_w, node.t, node.C, node.valid = e, rows_w, safe, C, valid
         node.class_w, node.eps, node.reduction, node.denom = class_w, label_smoothing, reduction, denom
         node.in_shape, node.target, node.ignore_index = x.shape, t, ignore_index
+        return _wrap(out, node)
+    return _wrap(out)
+
+
+def _cross_entropy_simple(x, target, ignore_index, reduction):
+    """``cross_entropy``'s most common case with fewer array passes: (N, C) float logits,
+    (N,) integer targets all in [0, C) (none equal to ``ignore_index``), no class weights,
+    no label smoothing, mean or sum. The same arithmetic as the general path, element by
+    element. Returns None when the case does not apply (the general path then checks and
+    reports bad input)."""
+    rows = x.data
+    t = target.data if isinstance(target, Tensor) else None
+    if (t is None or rows.ndim != 2 or rows.dtype.kind != "f" or rows.dtype.itemsize < 4
+            or t.dtype.kind not in "iu" or t.shape != rows.shape[:1] or not t.size):
+        return None
+    n, C = rows.shape
+    if 0 <= ignore_index < C or t.min() < 0 or t.max() >= C:
+        return None
+    m = rows.max(1, keepdims=True)
+    z = rows - m
+    e = np.exp(z)
+    s = e.sum(1, keepdims=True)
+    idx = np.arange(n)
+    # loss_i = -logp_i,y_i = log s_i - z_i,y_i (negating a difference is exact)
+    total = (np.log(s).reshape(n) - z[idx, t]).sum()
+    if reduction == "sum":
+        out, denom = np.asarray(total, dtype=rows.dtype), 1.0
+    else:
+        denom = rows.dtype.type(n)
+        out = np.asarray(total / denom, dtype=rows.dtype)
+    if state.enabled and x.requires_grad:
+        node = CrossEntropyBackward(x, None)
+        node.save(x, None)
+        e /= s
+        node.simple, node.p, node.t, node.denom = True, e, t, denom
+        node.reduction, node.eps, node.target, node.ignore_index = reduction, 0.0, t, ignore_index
         return _wrap(out, node)
     return _wrap(out)
 
