@@ -168,7 +168,7 @@ def test_wide_layers_use_the_full_convolution_path(cfg):
 
 @pytest.mark.parametrize("cin,k,s,p,d,W", [
     (1, 5, 1, 2, 1, 28), (3, 3, 1, 1, 1, 20), (2, (3, 2), (2, 1), (1, 0), (1, 2), 17), (1, 4, 1, "same", 1, 13),
-    (2, 3, 3, 0, 2, 25), (6, 5, 1, 0, 1, 14), (4, 3, 2, 1, 1, 9),
+    (2, 3, 3, 0, 2, 25), (6, 5, 1, 0, 1, 14), (4, 3, 2, 1, 1, 9), (5, (2, 3), 1, (2, 1), (2, 3), 12),
 ])
 @pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")
 def test_both_im2col_layouts_match_torch_through_plain_backward(cin, k, s, p, d, W):
