@@ -29,7 +29,9 @@ def _root_grads(outputs, grad_outputs):
                     f"grad can be implicitly created only for scalar outputs, but output {i} "
                     f"has shape {tuple(out.shape)}; pass gradient= (backward) or grad_outputs= "
                     f"(autograd.grad) with a tensor of that shape, e.g. ember.ones_like(out)")
-            g = _wrap(np.ones_like(out.data))
+            d = out.data
+            g = _wrap(np.array(1, dtype=d.dtype) if d.ndim == 0 and type(d) is np.ndarray
+                      else np.ones_like(d))
         elif not isinstance(g, Tensor):
             g = _wrap(np.asarray(g, dtype=out.data.dtype))
         if tuple(g.shape) != tuple(out.shape):
@@ -50,6 +52,14 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
                 f"nothing to differentiate. Did you create it under no_grad, or forget "
                 f"requires_grad=True on the inputs?")
     grads = _root_grads(outputs, grad_outputs)
+    if targets is None and not create_graph:
+        prev = state.enabled
+        state.enabled = False
+        try:
+            _accumulate(outputs, grads, retain_graph)
+        finally:
+            state.enabled = prev
+        return None
 
     capture = None
     if targets is not None:
@@ -153,6 +163,92 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
     finally:
         state.enabled = prev
     return capture
+
+
+def _accumulate(outputs, grads, retain_graph):
+    """``_run`` for the common case, ``backward()`` without ``create_graph`` or
+    ``inputs``: the same walk in the same order, with the leaf delivery inlined."""
+    buffers = {}        # node -> gradient of its output (summed over consumers)
+    owned = set()       # ids of buffer arrays we allocated ourselves (safe to add into)
+    given = set()       # ids of arrays already stored in some leaf's .grad in this pass
+    for g in grads:     # never hand the caller's own gradient array to a leaf
+        arr = g.data
+        given.add(id(arr if arr.base is None else arr.base))
+    roots = []
+    for out, g in zip(outputs, grads):
+        node = out.grad_fn
+        if node is None:
+            _deliver(out, _wrap(g.data.copy()), given)
+            continue
+        if node in buffers:
+            buffers[node] = buffers[node] + g
+            owned.add(id(buffers[node].data))
+        else:
+            buffers[node] = g
+            roots.append(node)
+
+    deps, _ = _dependencies(roots, None)
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    pop_buffer = buffers.pop
+    while ready:
+        node = ready.pop()
+        g = pop_buffer(node, None)
+        edges = node.next_edges
+        if g is None:           # nothing arrived: pass "no gradient" down
+            in_grads = (None,) * len(edges)
+        else:
+            if node._hooks:
+                for hook in node._hooks:
+                    r = hook(g)
+                    if r is not None:
+                        g = r
+            in_grads = node.backward(g)
+            if not retain_graph:
+                node.release()
+        for edge, gi in zip(edges, in_grads):
+            if edge is None:
+                continue
+            if edge.__class__ is Tensor:
+                if gi is not None:
+                    _deliver(edge, gi, given)
+                continue
+            if gi is not None:
+                cur = buffers.get(edge)
+                if cur is None:
+                    buffers[edge] = gi
+                elif id(cur.data) in owned:
+                    cur.data += gi.data
+                else:
+                    s = cur + gi
+                    buffers[edge] = s
+                    owned.add(id(s.data))
+            left = deps[edge] - 1
+            deps[edge] = left
+            if left == 0:
+                ready.append(edge)
+
+
+def _deliver(leaf, g, given):
+    """Accumulate ``g`` into ``leaf.grad`` (no graph recorded): after the leaf's hooks, a
+    leaf's ``.grad`` must be its own writable array (users zero_() it in place)."""
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+    arr = g.data
+    base = arr.base
+    owner = id(arr if base is None else base)
+    if owner in given or not arr.flags.writeable:
+        g = _wrap(arr.copy())
+        owner = id(g.data)
+    given.add(owner)
+    if g.grad_fn is not None:
+        g = g.detach()
+    if leaf.grad is None:
+        leaf.grad = g
+    else:
+        leaf.grad = _wrap(leaf.grad.data + g.data)
 
 
 def _dependencies(roots, capture):
