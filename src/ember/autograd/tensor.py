@@ -194,8 +194,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see :func:`ember.autograd.backward`)."""
-        from .engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _engine_backward()(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ---- device / dtype --------------------------------------------------------------------
     def to(self, *args, dtype=None, device=None, copy=False):
@@ -400,6 +399,18 @@ def _untensor(data):
     if isinstance(data, (list, tuple)):
         return [_untensor(d) for d in data]
     return data
+
+
+def _engine_backward():
+    """``engine.backward`` (imported on first use: the engine imports this module)."""
+    global _backward
+    if _backward is None:
+        from .engine import backward
+        _backward = backward
+    return _backward
+
+
+_backward = None
 
 
 def _wrap(data, node=None):

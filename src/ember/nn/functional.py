@@ -98,18 +98,19 @@ def linear(input, weight, bias=None):
     Backward: dx = dy W, dW = dy^T x, db = sum of dy over the batch."""
     x = _t(input, "input", "linear")
     w = _t(weight, "weight", "linear")
-    if x.ndim < 1 or x.shape[-1] != w.shape[-1]:
+    xd, wd = x.data, w.data
+    if xd.ndim < 1 or xd.shape[-1] != wd.shape[-1]:
         raise ValueError(f"linear: input shape {tuple(x.shape)} does not match weight shape "
                          f"{tuple(w.shape)}: the last dimension of input must be in_features={w.shape[-1]}")
-    xd, wd = x.data, w.data
     if xd.dtype != wd.dtype:
         xd = xd.astype(wd.dtype)
         x = _wrap(xd) if not x.requires_grad else ops.cast(x, wd.dtype)
     out = np.matmul(xd, wd.T)
     if bias is not None:
-        if bias.shape != (w.shape[0],):
+        bd = bias.data
+        if bd.shape != wd.shape[:1]:
             raise ValueError(f"linear: bias shape {tuple(bias.shape)} must be ({w.shape[0]},)")
-        out += bias.data
+        out += bd
     if state.enabled and (x.requires_grad or w.requires_grad or (bias is not None and bias.requires_grad)):
         node = LinearBackward(x, w, bias)
         node.save(x, w, bias)

@@ -113,9 +113,25 @@ tanh = _unary("tanh", np.tanh, lambda g, x, out: g * (1 - out * out), saves_outp
               doc="tanh(z) = (e^z - e^-z)/(e^z + e^-z); derivative 1 - tanh(z)^2 (the notes' f' = 1 - f^2).")
 sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, out: g * (out * (1 - out)), saves_output=True,
                  doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).")
-relu = _unary("relu", lambda a: np.maximum(a, 0),
-              lambda g, x, out: g * _const((out.data > 0).astype(g.data.dtype)), saves_output=True,
-              doc="max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0).")
+
+
+class ReluBackward(Node):
+    def backward(self, g):
+        out = self.output()
+        if not state.enabled:   # not recorded: multiply by the 0/1 mask on the arrays
+            return (_wrap(np.multiply(g.data, out.data > 0)),)
+        return (g * _const((out.data > 0).astype(g.data.dtype)),)
+
+
+def relu(input):
+    """max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0)."""
+    x = input if input.__class__ is Tensor else as_tensor_arg(input, "input", "relu")
+    out = np.maximum(x.data, 0)
+    if state.enabled and x.requires_grad:
+        res = _wrap(out, ReluBackward(x))
+        res.grad_fn.save_output(res)
+        return res
+    return _wrap(out)
 
 
 class SignBackward(Node):
