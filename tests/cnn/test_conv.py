@@ -205,3 +205,38 @@ def test_channels_first_choice_on_lenet_layers():
     assert not C._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
     y = C.conv2d(ember.randn(2, 1, 28, 28), ember.randn(6, 1, 5, 5), padding=2)
     assert y.data.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
+
+
+@pytest.mark.parametrize("k,shape", [(2, (3, 4, 8, 8)), (2, (2, 3, 9, 7)), ((3, 2), (2, 5, 9, 8)), (1, (2, 3, 4, 4))])
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_max_pool_non_overlapping_fast_path_matches_torch_in_both_layouts(k, shape, layout):
+    """stride = kernel, no padding: the layout-preserving fast path (output and input
+    gradient keep the input's memory layout, e.g. a conv's channels-last output)."""
+    from ember.nn.pooling import max_pool2d
+    rng = np.random.default_rng(sum(shape))
+    x = np.round(rng.standard_normal(shape), 1)           # rounding makes ties inside windows
+    g = rng.standard_normal(TF.max_pool2d(torch.tensor(x), k).shape)
+    xa = x if layout == "nchw" else np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    xe, xt = ember.tensor(xa, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ye, yt = max_pool2d(xe, k), TF.max_pool2d(xt, k)
+    assert type(ye.grad_fn).__name__ == "_FastMaxPoolBackward"
+    np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
+    assert np.argsort(ye.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())     # ties: first maximum, like torch
+    assert np.argsort(xe.grad.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    # second order (create_graph) goes through the general differentiable scatter
+    check(lambda m, a: (max_pool2d if m is ember else TF.max_pool2d)(a, k), [x + rng.standard_normal(shape) * 1e-3])
+
+
+def test_max_pool_fast_path_nan_and_infinities_like_torch():
+    from ember.nn.pooling import max_pool2d
+    x = np.array([[[[1.0, np.nan, 2.0, 3.0], [0.0, 5.0, -np.inf, -np.inf],
+                    [-np.inf, -np.inf, 4.0, 4.0], [-np.inf, -np.inf, 4.0, 1.0]]]])
+    xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ye, yt = max_pool2d(xe, 2), TF.max_pool2d(xt, 2)
+    np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
+    ye.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())

@@ -311,18 +311,32 @@ def _conv_weight_grad(x, g, w_shape, geom, cols=None):
 # ---------------------------------------------------------------------------------------
 # the three differentiable primitives
 # ---------------------------------------------------------------------------------------
+def _like(a, ref):
+    """``a`` in the memory layout of ``ref`` (one copy if they differ), so that the input
+    gradient meets the element-wise backward before the conv (e.g. ReLU's) in the layout of
+    its saved output: mixed layouts cost 8.4 ms instead of 1.5 ms for ReLU's backward on
+    64x32x32x32."""
+    if np.argsort(a.strides, kind="stable").tolist() == np.argsort(ref.strides, kind="stable").tolist():
+        return a
+    out = np.empty_like(ref, dtype=a.dtype)
+    np.copyto(out, a)
+    return out
+
+
 class ConvBackward(Node):
     def backward(self, g):
         x, w, b = self.unpack()
         ex, ew, eb = self.next_edges
         geom = self.geom
-        gb = g.sum((0, 2, 3)) if eb is not None else None
         if state.enabled:
+            gb = g.sum((0, 2, 3)) if eb is not None else None
             gx = _conv_T(g, w, x.shape, geom) if ex is not None else None
             gw = _conv_W(x, g, w.shape, geom) if ew is not None else None
             return gx, gw, gb
         gd = g.data
-        gx = _wrap(_conv_input_grad(gd, w.data, x.shape, geom)) if ex is not None else None
+        # einsum: fast in any layout (a channels-last g.sum((0, 2, 3)) is 3x slower)
+        gb = _wrap(np.einsum("nchw->c", gd)) if eb is not None else None
+        gx = _wrap(_like(_conv_input_grad(gd, w.data, x.shape, geom), x.data)) if ex is not None else None
         gw = _wrap(_conv_weight_grad(x.data, gd, w.shape, geom, self.cols)) if ew is not None else None
         return gx, gw, gb
 

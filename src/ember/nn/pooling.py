@@ -376,10 +376,79 @@ class MaxPool2dBackward(Node):
         return (_max_scatter(g, self.geo, self.kidx),)
 
 
+# -----------------------------------------------------------------------------------------
+# fast path: non-overlapping windows (stride = kernel, no padding, no dilation), the
+# pooling of LeNet, VGG and most CNNs. Each kernel offset is a strided view of the input
+# in whatever memory layout it has (NCHW, or the channels-last views that convolutions
+# return), and output and input gradient keep that layout: no transposing copy, and the
+# element-wise ops before and after (ReLU and its backward) see matching layouts
+# (measured: ReLU's backward on 64x32x32x32 is 1.5 ms with matching layouts, 8.4 ms mixed).
+# -----------------------------------------------------------------------------------------
+def _tiles(a, k):
+    """(N, C, oh, kh, ow, kw) view of the non-overlapping k-windows of a (N, C, H, W)."""
+    N, C, H, W = a.shape
+    sN, sC, sH, sW = a.strides
+    return np.lib.stride_tricks.as_strided(a, (N, C, H // k[0], k[0], W // k[1], k[1]),
+                                           (sN, sC, sH * k[0], sH, sW * k[1], sW), writeable=True)
+
+
+def _fast_max_forward(x, k):
+    """Window maxima and winning offsets (uint8, first maximum in scan order), both in the
+    memory layout of x. (A NaN maximum is left to the general path, which follows torch's
+    NaN index rule.)"""
+    t = _tiles(x, k)
+    views = [t[:, :, :, i, :, j] for i in range(k[0]) for j in range(k[1])]
+    out = np.empty_like(views[0])                      # order 'K': the layout of x
+    np.copyto(out, views[0])
+    for v in views[1:]:
+        np.maximum(out, v, out=out)
+    kidx = np.zeros_like(out, dtype=np.uint8)
+    mask = np.empty_like(out, dtype=bool)
+    tmp = np.empty_like(kidx)
+    for o in range(len(views) - 1, -1, -1):            # reversed: the first maximum wins
+        np.equal(views[o], out, out=mask)
+        _set_where(kidx, o, mask, tmp)
+    return out, kidx
+
+
+class _FastMaxPoolBackward(Node):
+    def backward(self, g):
+        x, = self.unpack()
+        if state.enabled:                   # create_graph: the general, differentiable scatter
+            geo = self.geo
+            _, kidx = _max_forward(x.data, geo, True)
+            return (_max_scatter(g, geo, kidx),)
+        k, kidx = self.geo.k, self.kidx
+        xd = x.data
+        dx = np.zeros_like(xd)                             # order 'K': the layout of x
+        t = _tiles(dx, k)
+        gd = g.data
+        if [st // gd.itemsize for st in gd.strides] != list(kidx.strides):   # one copy into kidx's layout
+            g2 = np.empty_like(kidx, dtype=gd.dtype)
+            np.copyto(g2, gd)
+            gd = g2
+        mask = np.empty_like(kidx, dtype=bool)
+        for o in range(k[0] * k[1]):
+            np.equal(kidx, o, out=mask)
+            np.multiply(gd, mask, out=t[:, :, :, o // k[1], :, o % k[1]])
+        return (_wrap(dx),)
+
+
 def _max_pool(x4, op, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     geo = _Geometry(op, _shape(x4.shape), kernel_size, stride, padding, dilation, ceil_mode,
                     max_pad_rule=True)
     needs_grad = state.enabled and x4.requires_grad
+    if (not return_indices and geo.s == geo.k and geo.p == (0, 0) and geo.d == (1, 1)
+            and geo.out[0] * geo.k[0] <= geo.in_shape[2] and geo.out[1] * geo.k[1] <= geo.in_shape[3]
+            and x4.data.size and geo.k[0] * geo.k[1] <= 256):
+        out, kidx = _fast_max_forward(x4.data, geo.k)
+        if not np.isnan(out).any():
+            if needs_grad:
+                node = _FastMaxPoolBackward(x4)
+                node.save(x4)
+                node.geo, node.kidx = geo, kidx
+                return _wrap(out, node)
+            return _wrap(out)
     out, kidx = _max_forward(x4.data, geo, needs_grad or return_indices)
     if needs_grad:
         node = MaxPool2dBackward(x4)
