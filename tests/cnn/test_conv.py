@@ -240,3 +240,22 @@ def test_max_pool_fast_path_nan_and_infinities_like_torch():
     ye.sum().backward()
     yt.sum().backward()
     np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("cin,W", [(1, 16), (4, 6)])      # channels-first and channels-last cols
+def test_conv_backward_twice_with_retain_graph(cin, W):
+    """The forward's cols are dropped after the first weight gradient; a second backward
+    (retain_graph=True) recomputes them and accumulates the same gradient again."""
+    rng = np.random.default_rng(cin)
+    x = ember.tensor(rng.standard_normal((2, cin, W, W)), requires_grad=True)
+    w = ember.tensor(rng.standard_normal((3, cin, 3, 3)), requires_grad=True)
+    y = (C.conv2d(x, w, padding=1) ** 2).sum()
+    y.backward(retain_graph=True)
+    gx, gw = x.grad.numpy().copy(), w.grad.numpy().copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * gx, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), 2 * gw, rtol=1e-12)
+    xt, wt = torch.tensor(x.detach().numpy(), requires_grad=True), torch.tensor(w.detach().numpy(), requires_grad=True)
+    (TF.conv2d(xt, wt, padding=1) ** 2).sum().backward()
+    np.testing.assert_allclose(gw, wt.grad.numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-9, atol=1e-9)

@@ -336,8 +336,12 @@ class ConvBackward(Node):
         gd = g.data
         # einsum: fast in any layout (a channels-last g.sum((0, 2, 3)) is 3x slower)
         gb = _wrap(np.einsum("nchw->c", gd)) if eb is not None else None
-        gx = _wrap(_like(_conv_input_grad(gd, w.data, x.shape, geom), x.data)) if ex is not None else None
+        # the weight gradient first, then the forward's cols are dropped before the input
+        # gradient allocates its own (VGG-small's 32x32x32 layer: 75 MiB less at the peak);
+        # a second backward (retain_graph=True) recomputes them
         gw = _wrap(_conv_weight_grad(x.data, gd, w.shape, geom, self.cols)) if ew is not None else None
+        self.cols = None
+        gx = _wrap(_like(_conv_input_grad(gd, w.data, x.shape, geom), x.data)) if ex is not None else None
         return gx, gw, gb
 
     def release(self):
