@@ -78,7 +78,7 @@ class LinearBackward(Node):
                 xd = x.data
                 gw = _wrap(np.matmul(g2.T, xd if xd.ndim == 2 else xd.reshape(-1, xd.shape[-1])))
             if eb is not None:
-                gb = _wrap(g2.sum(axis=0))
+                gb = _wrap(np.add.reduce(g2, axis=0))
             return gx, gw, gb
         gx = ops.matmul(g, w) if ex is not None else None
         if ew is None and eb is None:
@@ -422,7 +422,7 @@ class CrossEntropyBackward(Node):
                 x_, self.target, w_, self.ignore_index, self.reduction, self.eps), (x, w), g)[0], None
         if self.simple:     # the common case below with w_i = 1, eps = 0: p - onehot(y)
             grad = self.p.copy()
-            grad[np.arange(grad.shape[0]), self.t] -= 1
+            grad[self.idx, self.t] -= 1
             grad *= g.data.reshape(()) / self.denom
             return _wrap(grad), None
         # d loss_i / d z_ic = (1 - eps) w_i (p_ic - [c = y_i]) + eps / C (W p_ic - weight_c)
@@ -524,6 +524,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return _wrap(out)
 
 
+_UNSIGNED = {np.dtype(f"i{k}"): np.dtype(f"u{k}") for k in (1, 2, 4, 8)}
+
+
 def _cross_entropy_simple(x, target, ignore_index, reduction):
     """``cross_entropy``'s most common case with fewer array passes: (N, C) float logits,
     (N,) integer targets all in [0, C) (none equal to ``ignore_index``), no class weights,
@@ -536,15 +539,20 @@ def _cross_entropy_simple(x, target, ignore_index, reduction):
             or t.dtype.kind not in "iu" or t.shape != rows.shape[:1] or not t.size):
         return None
     n, C = rows.shape
-    if 0 <= ignore_index < C or t.min() < 0 or t.max() >= C:
+    if 0 <= ignore_index < C:
         return None
-    m = rows.max(1, keepdims=True)
+    # all targets in [0, C): one max over the targets read as unsigned (negatives wrap high)
+    if np.maximum.reduce(t.view(_UNSIGNED[t.dtype]) if t.dtype.kind == "i" else t) >= C:
+        return None
+    # (ufunc reductions called directly: the same sums as ndarray.max/sum, without the
+    # Python-level wrappers)
+    m = np.maximum.reduce(rows, axis=1, keepdims=True)
     z = rows - m
     e = np.exp(z)
-    s = e.sum(1, keepdims=True)
+    s = np.add.reduce(e, axis=1, keepdims=True)
     idx = np.arange(n)
     # loss_i = -logp_i,y_i = log s_i - z_i,y_i (negating a difference is exact)
-    total = (np.log(s).reshape(n) - z[idx, t]).sum()
+    total = np.add.reduce(np.log(s).reshape(n) - z[idx, t])
     if reduction == "sum":
         out, denom = np.asarray(total, dtype=rows.dtype), 1.0
     else:
@@ -554,7 +562,7 @@ def _cross_entropy_simple(x, target, ignore_index, reduction):
         node = CrossEntropyBackward(x, None)
         node.save(x, None)
         e /= s
-        node.simple, node.p, node.t, node.denom = True, e, t, denom
+        node.simple, node.p, node.t, node.denom, node.idx = True, e, t, denom, idx
         node.reduction, node.eps, node.target, node.ignore_index = reduction, 0.0, t, ignore_index
         return _wrap(out, node)
     return _wrap(out)
