@@ -55,14 +55,19 @@ def sum_to(x, shape):
 # ---------------------------------------------------------------------------------------
 # unary element-wise ops
 # ---------------------------------------------------------------------------------------
-def _unary(name, forward, grad, saves_input=False, saves_output=False, doc=""):
+def _unary(name, forward, grad, saves_input=False, saves_output=False, doc="", array_grad=None):
     """Build a differentiable element-wise op from ``forward(array)`` and
-    ``grad(g, x, out) -> tensor`` (x and out are tensors, present if saved)."""
+    ``grad(g, x, out) -> tensor`` (x and out are tensors, present if saved).
+    ``array_grad(g, x, out) -> array``, if given, is the same formula on the arrays, used
+    when the backward is not recorded (it skips the per-op dispatch of ``grad``)."""
     cls = type(name.capitalize() + "Backward", (Node,), {})
 
     def backward(self, g):
         x = self.unpack()[0] if saves_input else None
         out = self.output() if saves_output else None
+        if array_grad is not None and not state.enabled:
+            return (_wrap(array_grad(g.data, x.data if saves_input else None,
+                                     out.data if saves_output else None)),)
         return (grad(g, x, out),)
     cls.backward = backward
 
@@ -97,22 +102,26 @@ def _sigmoid_array(a):
     return 0.5 * (np.tanh(0.5 * a) + 1)
 
 
-neg = _unary("neg", np.negative, lambda g, x, out: -g)
+neg = _unary("neg", np.negative, lambda g, x, out: -g, array_grad=lambda g, x, out: -g)
 abs = _unary("abs", np.abs, lambda g, x, out: g * _const(np.sign(x.data)), saves_input=True)
 exp = _unary("exp", np.exp, lambda g, x, out: g * out, saves_output=True,
-             doc="Element-wise e^x; d/dx = e^x.")
+             doc="Element-wise e^x; d/dx = e^x.", array_grad=lambda g, x, out: g * out)
 log = _unary("log", np.log, lambda g, x, out: g / x, saves_input=True,
-             doc="Natural logarithm; d/dx = 1/x.")
-log1p = _unary("log1p", np.log1p, lambda g, x, out: g / (x + 1), saves_input=True)
-sqrt = _unary("sqrt", np.sqrt, lambda g, x, out: g / (out * 2), saves_output=True)
+             doc="Natural logarithm; d/dx = 1/x.", array_grad=lambda g, x, out: g / x)
+log1p = _unary("log1p", np.log1p, lambda g, x, out: g / (x + 1), saves_input=True,
+               array_grad=lambda g, x, out: g / (x + 1))
+sqrt = _unary("sqrt", np.sqrt, lambda g, x, out: g / (out * 2), saves_output=True,
+              array_grad=lambda g, x, out: g / (out * 2))
 rsqrt = _unary("rsqrt", lambda a: 1 / np.sqrt(a), lambda g, x, out: g * (out * out * out) * -0.5,
                saves_output=True, doc="1/sqrt(x); d/dx = -x^(-3/2)/2.")
 sin = _unary("sin", np.sin, lambda g, x, out: g * cos(x), saves_input=True)
 cos = _unary("cos", np.cos, lambda g, x, out: -(g * sin(x)), saves_input=True)
 tanh = _unary("tanh", np.tanh, lambda g, x, out: g * (1 - out * out), saves_output=True,
-              doc="tanh(z) = (e^z - e^-z)/(e^z + e^-z); derivative 1 - tanh(z)^2 (the notes' f' = 1 - f^2).")
+              doc="tanh(z) = (e^z - e^-z)/(e^z + e^-z); derivative 1 - tanh(z)^2 (the notes' f' = 1 - f^2).",
+              array_grad=lambda g, x, out: g * (1 - out * out))
 sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, x, out: g * (out * (1 - out)), saves_output=True,
-                 doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).")
+                 doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).",
+                 array_grad=lambda g, x, out: g * (out * (1 - out)))
 
 
 class ReluBackward(Node):
@@ -207,13 +216,22 @@ class SubBackward(Node):
     def backward(self, g):
         ea, eb = self.next_edges
         return (sum_to(g, self.sa) if ea is not None else None,
-                sum_to(-g, self.sb) if eb is not None else None)
+                sum_to(-g if state.enabled else _wrap(np.negative(g.data)), self.sb)
+                if eb is not None else None)
+
+
+def _data(x):
+    return x.data if x.__class__ is Tensor else x
 
 
 class MulBackward(Node):
     def backward(self, g):
         a, b = self.unpack()
         ea, eb = self.next_edges
+        if not state.enabled:   # not recorded: the same products on the arrays
+            gd = g.data
+            return (sum_to(_wrap(gd * _data(b)), self.sa) if ea is not None else None,
+                    sum_to(_wrap(gd * _data(a)), self.sb) if eb is not None else None)
         return (sum_to(g * b, self.sa) if ea is not None else None,
                 sum_to(g * a, self.sb) if eb is not None else None)
 
@@ -222,6 +240,10 @@ class DivBackward(Node):
     def backward(self, g):
         a, b = self.unpack()
         ea, eb = self.next_edges
+        if not state.enabled:
+            gd, bd = g.data, _data(b)
+            return (sum_to(_wrap(gd / bd), self.sa) if ea is not None else None,
+                    sum_to(_wrap(-(gd * _data(a)) / (bd * bd)), self.sb) if eb is not None else None)
         return (sum_to(g / b, self.sa) if ea is not None else None,
                 sum_to(-(g * a) / (b * b), self.sb) if eb is not None else None)
 
