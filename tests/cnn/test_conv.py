@@ -259,3 +259,25 @@ def test_conv_backward_twice_with_retain_graph(cin, W):
     (TF.conv2d(xt, wt, padding=1) ** 2).sum().backward()
     np.testing.assert_allclose(gw, wt.grad.numpy(), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("chunk_images", [1, 2, 5])
+def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chunk_images):
+    """Ungrouped channels-last convolutions build cols a few images at a time (forward,
+    weight gradient, and the input gradient's full convolution); chunks of 1, 2 (with a
+    remainder) or all 5 images give torch's values and gradients."""
+    N, cin, H, W, k = 5, 6, 7, 6, (3, 2)
+    per_image = H * (W + 1) * k[0] * k[1] * cin * 8              # float64 cols bytes of one image (7x7 outputs)
+    monkeypatch.setattr(C, "_CHUNK_BYTES", per_image * chunk_images)
+    rng = np.random.default_rng(chunk_images)
+    x, w, b = rng.standard_normal((N, cin, H, W)), rng.standard_normal((10, cin) + k), rng.standard_normal(10)
+    assert not C._channels_first(cin, k, (H, W), 1)
+    check(lambda m, a, ww, bb: (C.conv2d if m is ember else TF.conv2d)(a, ww, bb, 1, (1, 1), 1), [x, w, b], atol=1e-9)
+    xe, we = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    yt = TF.conv2d(xt, wt, None, 1, (1, 0), (1, 2))
+    g = rng.standard_normal(yt.shape)
+    C.conv2d(xe, we, None, 1, (1, 0), (1, 2)).backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), atol=1e-10)

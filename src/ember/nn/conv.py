@@ -138,6 +138,73 @@ def _im2col(x, k_hw, geom, out_hw):
     return np.ascontiguousarray(view.transpose(5, 0, 1, 2, 3, 4, 6)).reshape(G, N * OH * OW, kh * kw * (C // G))
 
 
+# Channels-last, ungrouped convolutions never materialise the whole cols matrix: it is
+# built a few images at a time into one small buffer (about _CHUNK_BYTES, so it stays in
+# cache) and multiplied at once, and the weight gradient rebuilds it the same way instead
+# of keeping it from the forward. Measured (one thread, batch 64): the 32 -> 32 3x3 layer
+# on 32x32, forward 29.5 -> 18 ms (the 75 MiB cols was memory-bound to write and read
+# back); 64 -> 64 on 16x16, 15.4 -> 12.6 ms; and ~130 MiB less kept for VGG-small's backward.
+_CHUNK_BYTES = 1 << 20
+
+
+def _cl_view(x, k_hw, geom, out_hw):
+    """(N, OH, OW, kh, kw, C) strided view of the zero-padded channels-last input."""
+    xp = _padded_nhwc(x, geom.pads)
+    N, C = x.shape[:2]
+    sN, sH, sW, sC = xp.strides
+    (s_h, s_w), (d_h, d_w) = geom.stride, geom.dilation
+    return np.lib.stride_tricks.as_strided(
+        xp, (N, out_hw[0], out_hw[1]) + tuple(k_hw) + (C,),
+        (sN, sH * s_h, sW * s_w, sH * d_h, sW * d_w, sC), writeable=False)
+
+
+def _chunks(view):
+    """(start, stop, buffer) over the batch: each chunk of images' cols copied into one
+    reused buffer of about _CHUNK_BYTES."""
+    N = view.shape[0]
+    per_image = int(np.prod(view.shape[1:])) * view.itemsize
+    B = int(max(1, min(N, _CHUNK_BYTES // max(per_image, 1))))
+    buf = np.empty((B,) + view.shape[1:], dtype=view.dtype)
+    for s in range(0, N, B):
+        e = min(N, s + B)
+        cb = buf[:e - s]
+        np.copyto(cb, view[s:e])
+        yield s, e, cb.reshape((e - s) * view.shape[1] * view.shape[2], -1)
+
+
+def _conv_fwd_chunked(x, w, geom, out_hw):
+    """Ungrouped channels-last convolution, cols built chunk by chunk (see _CHUNK_BYTES);
+    returns a channels-last view (N, O, OH, OW)."""
+    N, O = x.shape[0], w.shape[0]
+    w2 = np.ascontiguousarray(_w3(w, 1)[0].T)                           # (kh*kw*C, O)
+    out = np.empty((N,) + tuple(out_hw) + (O,), dtype=np.result_type(x.dtype, w.dtype))
+    rows = out.reshape(-1, O)
+    L = out_hw[0] * out_hw[1]
+    for s, e, cb in _chunks(_cl_view(x, w.shape[2:], geom, out_hw)):
+        np.matmul(cb, w2, out=rows[s * L:e * L])
+    return out.transpose(0, 3, 1, 2)
+
+
+def _conv_weight_grad_chunked(x, g, w_shape, geom):
+    """Weight gradient of an ungrouped channels-last convolution, cols rebuilt chunk by
+    chunk: dW = sum over chunks of g_chunk^T cols_chunk, with g used in its own layout
+    (channels-last rows, or one matmul per NCHW image)."""
+    O, C, kh, kw = w_shape
+    N = x.shape[0]
+    out_hw = g.shape[2:]
+    L = out_hw[0] * out_hw[1]
+    dw = np.zeros((O, kh * kw * C), dtype=np.result_type(x.dtype, g.dtype))
+    gt = g.transpose(0, 2, 3, 1)
+    cl = gt.flags.c_contiguous
+    g2 = gt.reshape(N * L, O) if cl else g.reshape(N, O, L)
+    for s, e, cb in _chunks(_cl_view(x, (kh, kw), geom, out_hw)):
+        if cl:
+            dw += g2[s * L:e * L].T @ cb
+        else:
+            dw += np.matmul(g2[s:e], cb.reshape(e - s, L, -1)).sum(0)
+    return np.ascontiguousarray(dw.reshape(O, kh, kw, C).transpose(0, 3, 1, 2))
+
+
 def _w3(w, G):
     """Weight (O, Cg, kh, kw) as (G, Og, kh*kw*Cg), matching the column order of _im2col."""
     return w.transpose(0, 2, 3, 1).reshape(G, w.shape[0] // G, -1)
@@ -194,14 +261,16 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     """The convolution; ``out_hw`` (at most the natural size) keeps only the first output
     rows/columns, which a transposed convolution's gradient needs when output_padding
     reaches past the last full stride. Returns the output and ``cols`` as
-    ``(channels_first, array)`` for the weight gradient. Channels first, the output is a
-    contiguous NCHW array (one matmul per image); channels last, it is a channels-last view
-    of one big matmul's rows."""
+    ``(channels_first, array)`` for the weight gradient, or None where it is rebuilt there
+    (the chunked channels-last path). Channels first, the output is a contiguous NCHW array
+    (one matmul per image); channels last, it is a channels-last view of the matmul's rows."""
     k = w.shape[2:]
     if out_hw is None:
         out_hw = geom.out_size(x.shape[2:], k)
     cf = _channels_first(x.shape[1], k, out_hw, geom.groups)
     if cols is None:
+        if not cf and geom.groups == 1:
+            return _conv_fwd_chunked(x, w, geom, out_hw), None
         cols = (cf, _im2col_cf(x, k, geom, out_hw) if cf else _im2col(x, k, geom, out_hw))
     if cols[0]:
         N = x.shape[0]
@@ -293,6 +362,8 @@ def _conv_weight_grad(x, g, w_shape, geom, cols=None):
     if cols is None:
         out_hw = g.shape[2:]
         cf = _channels_first(x.shape[1], w_shape[2:], out_hw, geom.groups)
+        if not cf and geom.groups == 1:
+            return _conv_weight_grad_chunked(x, g, w_shape, geom)
         cols = (cf, _im2col_cf(x, w_shape[2:], geom, out_hw) if cf else _im2col(x, w_shape[2:], geom, out_hw))
     cf, c = cols
     N, O = g.shape[:2]
