@@ -167,32 +167,48 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, targets=None):
 
 def _accumulate(outputs, grads, retain_graph):
     """``_run`` for the common case, ``backward()`` without ``create_graph`` or
-    ``inputs``: the same walk in the same order, with the leaf delivery inlined."""
-    buffers = {}        # node -> gradient of its output (summed over consumers)
+    ``inputs``: the same walk in the same order, with the leaf delivery inlined and, per
+    node, one record ``[consumers still to send a gradient, gradient so far]`` instead of
+    separate dependency and buffer dicts."""
     owned = set()       # ids of buffer arrays we allocated ourselves (safe to add into)
     given = set()       # ids of arrays already stored in some leaf's .grad in this pass
     for g in grads:     # never hand the caller's own gradient array to a leaf
         arr = g.data
         given.add(id(arr if arr.base is None else arr.base))
+    records = {}
     roots = []
     for out, g in zip(outputs, grads):
         node = out.grad_fn
         if node is None:
             _deliver(out, _wrap(g.data.copy()), given)
             continue
-        if node in buffers:
-            buffers[node] = buffers[node] + g
-            owned.add(id(buffers[node].data))
+        rec = records.get(node)
+        if rec is not None:
+            rec[1] = rec[1] + g
+            owned.add(id(rec[1].data))
         else:
-            buffers[node] = g
+            records[node] = [0, g]
             roots.append(node)
 
-    deps, _ = _dependencies(roots, None)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
-    pop_buffer = buffers.pop
+    # count, for every node reachable from the roots, the consumers that will send it a
+    # gradient (as _dependencies does)
+    stack = list(roots)
+    while stack:
+        for e in stack.pop().next_edges:
+            if e is not None and e.__class__ is not Tensor:
+                rec = records.get(e)
+                if rec is None:
+                    records[e] = [1, None]
+                    stack.append(e)
+                else:
+                    rec[0] += 1
+
+    ready = [n for n in roots if records[n][0] == 0]
     while ready:
         node = ready.pop()
-        g = pop_buffer(node, None)
+        rec = records[node]
+        g = rec[1]
+        rec[1] = None
         edges = node.next_edges
         if g is None:           # nothing arrived: pass "no gradient" down
             in_grads = (None,) * len(edges)
@@ -212,18 +228,19 @@ def _accumulate(outputs, grads, retain_graph):
                 if gi is not None:
                     _deliver(edge, gi, given)
                 continue
+            rec = records[edge]
             if gi is not None:
-                cur = buffers.get(edge)
+                cur = rec[1]
                 if cur is None:
-                    buffers[edge] = gi
+                    rec[1] = gi
                 elif id(cur.data) in owned:
                     cur.data += gi.data
                 else:
                     s = cur + gi
-                    buffers[edge] = s
+                    rec[1] = s
                     owned.add(id(s.data))
-            left = deps[edge] - 1
-            deps[edge] = left
+            left = rec[0] - 1
+            rec[0] = left
             if left == 0:
                 ready.append(edge)
 

@@ -34,8 +34,10 @@ class Node:
     _out = None
 
     def __init__(self, *inputs):
-        self.next_edges = [None if t is None or t.__class__ is not _Tensor or not t.requires_grad
-                           else (t.grad_fn or t) for t in inputs]
+        edges = []      # a plain loop: cheaper than a comprehension for two or three inputs
+        for t in inputs:
+            edges.append((t.grad_fn or t) if t.__class__ is _Tensor and t.requires_grad else None)
+        self.next_edges = edges
 
     # ---- saved tensors with version checks -------------------------------------------------
     def save(self, *tensors):
@@ -48,9 +50,11 @@ class Node:
         saved = self.saved
         if saved is _FREED:
             raise RuntimeError(FREED_MESSAGE)
-        for i, (t, v) in enumerate(zip(saved, self._versions)):
+        for t, v in zip(saved, self._versions):
             if v is not None and t._vc[0] != v:
-                raise _version_error(self, i)
+                index = next(i for i, (t, v) in enumerate(zip(saved, self._versions))
+                             if v is not None and t._vc[0] != v)
+                raise _version_error(self, index)
         return saved
 
     def save_output(self, out):
