@@ -269,6 +269,7 @@ def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chun
     N, cin, H, W, k = 5, 6, 7, 6, (3, 2)
     per_image = H * (W + 1) * k[0] * k[1] * cin * 8              # float64 cols bytes of one image (7x7 outputs)
     monkeypatch.setattr(C, "_CHUNK_BYTES", per_image * chunk_images)
+    monkeypatch.setattr(C, "_WHOLE_COLS_BYTES", 0)                # chunk even these small layers
     rng = np.random.default_rng(chunk_images)
     x, w, b = rng.standard_normal((N, cin, H, W)), rng.standard_normal((10, cin) + k), rng.standard_normal(10)
     assert not C._channels_first(cin, k, (H, W), 1)
@@ -281,3 +282,4 @@ def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chun
     yt.backward(torch.tensor(g))
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), atol=1e-10)
+    check(lambda m, a, ww: (C.conv2d if m is ember else TF.conv2d)(a, ww, None, (2, 1), (0, 1), (2, 1)), [x, w])
