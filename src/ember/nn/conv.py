@@ -303,6 +303,22 @@ def _scatter_input_grad(g, w, x_shape, geom):
     kh, kw = w.shape[2:]
     (p0, p1), (q0, q1) = geom.pads
     Hp, Wp = H + p0 + p1, W + q0 + q1
+    if geom.stride == (1, 1) and G == 1:
+        # planes ordered (c, n) and each P = Hp*Wp long, so that one kernel offset's adds
+        # for the whole batch are C contiguous runs of N*P values; one matmul for the batch
+        # (LeNet's 6 -> 16 layer: 1.34 ms vs 1.64 ms with (n, c) planes)
+        d_h, d_w = geom.dilation
+        P = Hp * Wp
+        ge = np.zeros((O, N, P), dtype=g.dtype)
+        ge[:, :, :OH * Wp].reshape(O, N, OH, Wp)[..., :OW] = g.transpose(1, 0, 2, 3)
+        w3 = np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(kh * kw * C, O)   # rows (i, j, c)
+        d = (w3 @ ge.reshape(O, N * P)).reshape(kh, kw, C, N * P)
+        dx = np.zeros((C, N * P + (kh - 1) * d_h * Wp + (kw - 1) * d_w), dtype=g.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                o = i * d_h * Wp + j * d_w
+                dx[:, o:o + N * P] += d[i, j]
+        return dx[:, :N * P].reshape(C, N, Hp, Wp)[:, :, p0:p0 + H, q0:q0 + W].transpose(1, 0, 2, 3)
     w3 = w.reshape(G, O // G, -1).transpose(0, 2, 1)                       # (G, Cg*kh*kw, Og)
     if geom.stride == (1, 1):
         d_h, d_w = geom.dilation
