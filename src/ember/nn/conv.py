@@ -1,9 +1,15 @@
 """Convolution: ``conv1d``, ``conv2d``, ``conv_transpose1d``, ``conv_transpose2d``.
 
-Forward is im2col plus one matrix multiply per call: a strided view of the padded input
-gathers every receptive field into a matrix ``cols`` of shape (N*OH*OW, C*kh*kw) (one copy),
-and ``cols @ W^T`` gives all outputs at once; no Python loop runs over the batch or the
-output pixels. Groups (grouped and depthwise convolution) are a batch of such products.
+Forward is im2col plus matrix multiplies: a strided view of the padded input gathers every
+receptive field into a matrix ``cols`` (one copy), and ``cols @ W^T`` gives the outputs;
+no Python loop runs over output pixels. Groups (grouped and depthwise convolution) are a
+batch of such products. Three layouts of ``cols``, chosen by shape (timings in the helpers):
+
+* channels first, (N, C*kh*kw, OH*OW), for few channels on wide maps (C*kw < OW, e.g. the
+  first layer of LeNet or VGG): inner copy runs of OW values, output NCHW-contiguous;
+* channels last, (N*OH*OW, kh*kw*C), one copy and one matmul, kept for the weight gradient;
+* the same, built a few images at a time into one cache-sized buffer for large layers
+  (over 8 MiB of cols): memory traffic and peak memory drop, the weight gradient rebuilds it.
 
 Three primitives are closed under differentiation, so any order of derivative works:
 
@@ -14,7 +20,13 @@ Three primitives are closed under differentiation, so any order of derivative wo
                            -> V;  dx = conv_T(g, H),       dg = conv(x, H)
 
 Without ``create_graph`` the backward runs the NumPy kernels directly (reusing the
-forward's ``cols``); with it, the backward is recorded with these ember ops.
+forward's ``cols`` where kept) and returns the input gradient in the input's memory
+layout; with it, the backward is recorded with these ember ops.
+
+    >>> import ember
+    >>> from ember.nn.conv import conv2d
+    >>> conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2)).tolist()
+    [[[[4.0, 4.0], [4.0, 4.0]]]]
 """
 import numbers
 
