@@ -250,7 +250,16 @@ class DivBackward(Node):
 
 def _binary(name, ufunc, cls, saves):
     def op(input, other):
-        a, b, ad, bd = _operands(input, other, name)
+        if input.__class__ is Tensor:
+            # the common operand pairs inline (what _operands returns for them)
+            if other.__class__ is Tensor:
+                a, b, ad, bd = input, other, input.data, other.data
+            elif other.__class__ is int or (other.__class__ is float and input.data.dtype.kind in "fc"):
+                a, b, ad, bd = input, other, input.data, other
+            else:
+                a, b, ad, bd = _operands(input, other, name)
+        else:
+            a, b, ad, bd = _operands(input, other, name)
         try:
             out = ufunc(ad, bd)
         except ValueError:
