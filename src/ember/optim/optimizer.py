@@ -335,6 +335,44 @@ class Optimizer:
         fused.rest = [p for p in params if id(p) not in ids]
         return fused
 
+    def _fused_adopt(self, group):
+        """After ``load_state_dict``: a fused set from the small parameters of ``group``
+        whose loaded state has the fused layout and a common step count (the loaded values
+        are copied into new flat arrays; nothing else refers to the loaded arrays yet)."""
+        names = self._fused_state_names(group)
+        params = group["params"]
+        if names is None or len({id(p) for p in params}) != len(params):
+            return
+        keys = {"step", *names}
+        members, dtype, step, limit = [], None, None, self._fuse_max_numel
+        for p in params:
+            st, d = self.state.get(p), p.data
+            if (not st or type(d) is not np.ndarray or d.size > limit or d.dtype.kind != "f"
+                    or set(st) != keys or type(st["step"]) is not int):
+                continue
+            if not all(isinstance(st[n], Tensor) and type(st[n].data) is np.ndarray
+                       and st[n].data.shape == d.shape and st[n].data.dtype == d.dtype
+                       for n in names):
+                continue
+            if dtype is None:
+                dtype, step = d.dtype, st["step"]
+            if d.dtype == dtype and st["step"] == step:
+                members.append(p)
+        if len(members) < 2:
+            return
+        fused = _Fused(group, members, dtype, names)
+        fused.step = step
+        for p, (_, st, _, _, checks) in zip(members, fused.members):
+            loaded = self.state[p]
+            for name, t, view in checks:
+                view[...] = loaded[name].data
+                st[name] = t
+            st["step"] = step
+            self.state[p] = st
+        ids = {id(p) for p in members}
+        fused.rest = [p for p in params if id(p) not in ids]
+        self._fused[id(group)] = fused
+
     def _buffer(self, like, slot):
         """A scratch array shaped like ``like`` (contents undefined), from a pool shared by
         all parameters: one flat array per (slot, dtype, array module), grown to the
@@ -436,6 +474,8 @@ class Optimizer:
         self.state = new_state
         self.param_groups = new_groups
         self._fused = {}
+        for group in new_groups:    # the loaded arrays are new: they may become flat views
+            self._fused_adopt(group)
 
     def _load_value(self, p, key, value):
         if key in self._scalar_state:
