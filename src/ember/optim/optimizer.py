@@ -142,6 +142,11 @@ class Optimizer:
     #: the extra copy of the gradient costs more than the per-parameter calls it saves)
     _fuse_max_numel = 4096
 
+    #: the state entry counting a parameter's steps, kept equal across a fused set (None:
+    #: the rule has no step count and its state is created by the first update, as SGD's
+    #: momentum buffer; ``fused.step == 1`` then marks the first update)
+    _fused_step_key = "step"
+
     def _fused_state_names(self, group):
         """Names of the state arrays of the fused path for ``group`` (``None``: no fused
         path; the default)."""
@@ -318,17 +323,23 @@ class Optimizer:
                 members.append(p)
         if len(members) < 2:
             return None
-        names = self._fused_state_names(group)
-        fused = _Fused(group, members, dtype, names)
+        names, key = self._fused_state_names(group), self._fused_step_key
+        fused = _Fused(group, members, dtype, names, key)
         for p, (_, st, _, _, checks) in zip(members, fused.members):
             fresh = {}
             self._init_state(p, fresh, group)
-            if set(fresh) != {"step", *names} or fresh["step"] != 0:
+            if key is None:
+                if fresh:
+                    return None     # state made before the first update: not this layout
+                for name, t, view in checks:    # (zeros; the first update fills them)
+                    st[name] = t
+                continue
+            if set(fresh) != {key, *names} or fresh[key] != 0:
                 return None     # the subclass's state is not what the fused rule expects
             for name, t, view in checks:
                 view[...] = fresh[name].data
                 st[name] = t
-            st["step"] = 0
+            st[key] = 0
         for p, (_, st, _, _, _) in zip(members, fused.members):
             state[p] = st
         ids = {id(p) for p in members}
@@ -343,31 +354,34 @@ class Optimizer:
         params = group["params"]
         if names is None or len({id(p) for p in params}) != len(params):
             return
-        keys = {"step", *names}
+        key = self._fused_step_key
+        keys = {key, *names} if key is not None else set(names)
         members, dtype, step, limit = [], None, None, self._fuse_max_numel
         for p in params:
             st, d = self.state.get(p), p.data
             if (not st or type(d) is not np.ndarray or d.size > limit or d.dtype.kind != "f"
-                    or set(st) != keys or type(st["step"]) is not int):
+                    or set(st) != keys or (key is not None and type(st[key]) is not int)):
                 continue
             if not all(isinstance(st[n], Tensor) and type(st[n].data) is np.ndarray
                        and st[n].data.shape == d.shape and st[n].data.dtype == d.dtype
                        for n in names):
                 continue
+            s = st[key] if key is not None else 1   # (no step count: past the first update)
             if dtype is None:
-                dtype, step = d.dtype, st["step"]
-            if d.dtype == dtype and st["step"] == step:
+                dtype, step = d.dtype, s
+            if d.dtype == dtype and s == step:
                 members.append(p)
         if len(members) < 2:
             return
-        fused = _Fused(group, members, dtype, names)
+        fused = _Fused(group, members, dtype, names, key)
         fused.step = step
         for p, (_, st, _, _, checks) in zip(members, fused.members):
             loaded = self.state[p]
             for name, t, view in checks:
                 view[...] = loaded[name].data
                 st[name] = t
-            st["step"] = step
+            if key is not None:
+                st[key] = step
             self.state[p] = st
         ids = {id(p) for p in members}
         fused.rest = [p for p in params if id(p) not in ids]
@@ -518,8 +532,9 @@ class _Fused:
     """The fused parameters of one group: for each state name one flat array whose slices
     (reshaped) are the parameters' state arrays, plus flat scratch for the gradient."""
 
-    def __init__(self, group, params, dtype, names):
+    def __init__(self, group, params, dtype, names, step_key="step"):
         self.group, self.names, self.dtype, self.step = group, names, dtype, 0
+        self.step_key = step_key
         self.params = tuple(group["params"])
         sizes = [p.data.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
@@ -548,7 +563,7 @@ class _Fused:
         ``grad``; return the members' data arrays, or ``None`` if the set is no longer valid."""
         if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
             return None
-        dtype, step, datas = self.dtype, self.step, []
+        dtype, step, key, datas = self.dtype, self.step, self.step_key, []
         for p, st, shape, gview, checks in self.members:
             g = p.grad
             if g is None:
@@ -556,7 +571,7 @@ class _Fused:
             gd, d = g.data, p.data
             if (type(d) is not np.ndarray or type(gd) is not np.ndarray or d.shape != shape
                     or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
-                    or state.get(p) is not st or st.get("step") != step):
+                    or state.get(p) is not st or (key is not None and st.get(key) != step)):
                 return None
             for name, t, view in checks:
                 if st.get(name) is not t or t.data is not view:
@@ -577,13 +592,14 @@ class _Fused:
 
     def scatter(self, datas, update, decay):
         """``d = d * decay + update`` for every member, and the step bookkeeping."""
-        step = self.step
+        step, key = self.step, self.step_key
         for (p, st, _, _, _), d, u in zip(self.members, datas, self.views(update) if update is not self.tmp
                                          else self.tviews):
             if decay is not None:
                 d *= decay
             d += u
-            st["step"] = step
+            if key is not None:
+                st[key] = step
             vc = getattr(p, "_vc", None)
             if vc is not None:
                 vc[0] += 1

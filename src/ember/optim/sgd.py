@@ -90,3 +90,43 @@ class SGD(Optimizer):
         t = self._buffer(d, 1)
         np.multiply(g, -lr, out=t)
         np.add(d, t, out=d)
+
+    # fused path (momentum only: without a buffer there is nothing to save per parameter)
+    _fused_step_key = None
+
+    def _fused_state_names(self, group):
+        return ("momentum_buffer",) if group["momentum"] != 0 else None
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters
+        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
+        g, t = fused.grad, fused.tmp
+        if wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        b = fused.state["momentum_buffer"]
+        if fused.step == 1:     # the buffer starts as a copy of the gradient
+            b[...] = g
+        else:
+            b *= momentum
+            damp = group["dampening"]
+            if damp == 0:
+                b += g
+            else:
+                np.multiply(g, 1 - damp, out=t)
+                b += t
+        if group["nesterov"]:
+            np.multiply(b, momentum, out=t)
+            np.add(g, t, out=t)
+            g = t
+        else:
+            g = b
+        np.multiply(g, -lr, out=t)
+        return t, None
