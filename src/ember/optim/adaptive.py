@@ -231,6 +231,47 @@ class RMSprop(Optimizer):
             avg *= -lr
         d += avg
 
+    def _fused_state_names(self, group):
+        return (("square_avg",) + (("momentum_buffer",) if group["momentum"] > 0 else ())
+                + (("grad_avg",) if group["centered"] else ()))
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters
+        alpha, lr, momentum, wd = group["alpha"], group["lr"], group["momentum"], group["weight_decay"]
+        g, avg = fused.grad, fused.tmp
+        if wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        v = fused.state["square_avg"]
+        v *= alpha
+        _addcmul_(v, g, g, 1 - alpha, avg)
+        if group["centered"]:
+            ga = fused.state["grad_avg"]
+            _lerp_(ga, g, 1 - alpha, avg)
+            np.multiply(ga, ga, out=avg)
+            np.subtract(v, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(v, out=avg)
+        avg += group["eps"]
+        if momentum > 0:
+            buf = fused.state["momentum_buffer"]
+            buf *= momentum
+            np.divide(g, avg, out=avg)
+            buf += avg
+            np.multiply(buf, -lr, out=avg)
+        else:
+            np.divide(g, avg, out=avg)
+            avg *= -lr
+        return avg, None
+
 
 class Adam(Optimizer):
     r"""Adam: bias-corrected running means of the gradient and its square.
