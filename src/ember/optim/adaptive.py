@@ -154,6 +154,38 @@ class Adadelta(Optimizer):
         delta *= -group["lr"]
         d += delta
 
+    def _fused_state_names(self, group):
+        return ("square_avg", "acc_delta")
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters
+        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
+        g = fused.grad
+        if wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        v, u = fused.state["square_avg"], fused.state["acc_delta"]
+        std, delta = fused.tmp, fused.scratch()
+        v *= rho
+        _addcmul_(v, g, g, 1 - rho, std)
+        np.add(v, eps, out=std)
+        np.sqrt(std, out=std)
+        np.add(u, eps, out=delta)
+        np.sqrt(delta, out=delta)
+        delta /= std
+        delta *= g
+        u *= rho
+        _addcmul_(u, delta, delta, 1 - rho, std)
+        delta *= -group["lr"]
+        return delta, None
+
 
 class RMSprop(Optimizer):
     r"""RMSProp: divide the gradient by a running RMS of recent gradients.

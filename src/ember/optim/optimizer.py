@@ -543,7 +543,7 @@ class _Fused:
         self.state = {name: np.zeros(n, dtype=dtype) for name in names}
         self.grad = np.empty(n, dtype=dtype)
         self.tmp = np.empty(n, dtype=dtype)
-        self._data = self._datas = None
+        self._data = self._datas = self._scratch = None
         self.members = []
         gviews, tviews = self.views(self.grad), self.views(self.tmp)
         state_views = {name: self.views(arr) for name, arr in self.state.items()}
@@ -580,6 +580,12 @@ class _Fused:
             datas.append(d)
         self._datas = datas
         return datas
+
+    def scratch(self):
+        """A second flat scratch array (made on first use)."""
+        if self._scratch is None:
+            self._scratch = np.empty_like(self.grad)
+        return self._scratch
 
     def param_data(self):
         """The members' current values, gathered into one flat array (valid during a step)."""
