@@ -73,6 +73,7 @@ class Adagrad(Optimizer):
                 state = self.state[p]
                 if not state:
                     self._init_state(p, state, group)
+            self._fused_adopt(group)    # the state just made: small parameters share flat arrays
 
     def _validate(self, g, where):
         for key in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
@@ -96,6 +97,32 @@ class Adagrad(Optimizer):
         np.divide(g, std, out=std)
         std *= -clr
         d += std
+
+    def _fused_state_names(self, group):
+        return ("sum",)
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters
+        wd = group["weight_decay"]
+        g = fused.grad
+        if wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        clr = group["lr"] / (1 + (fused.step - 1) * group["lr_decay"])
+        s, std = fused.state["sum"], fused.tmp
+        _addcmul_(s, g, g, 1, std)
+        np.sqrt(s, out=std)
+        std += group["eps"]
+        np.divide(g, std, out=std)
+        std *= -clr
+        return std, None
 
 
 class Adadelta(Optimizer):
