@@ -566,3 +566,51 @@ class NAdam(Optimizer):
         np.divide(m, denom, out=t)
         t *= (-lr * mu_next) / (1.0 - mu_product_next)
         d += t
+
+    _fused_scalars = ("mu_product",)
+
+    def _fused_state_names(self, group):
+        return ("exp_avg", "exp_avg_sq")
+
+    def _fused_update(self, fused, group):
+        # _update's arithmetic, in the same order, on the concatenated small parameters; the
+        # two additions to the parameters stay two (returned as a pair)
+        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        psi = group["momentum_decay"]
+        step = fused.step
+        bias_correction2 = 1 - beta2 ** step
+        g = fused.grad
+        decay = None
+        if wd != 0 and group["decoupled_weight_decay"]:
+            decay = 1 - lr * wd
+            if group["maximize"]:
+                np.negative(g, out=g)
+        elif wd != 0:
+            out = fused.param_data()
+            np.multiply(out, wd, out=out)
+            if group["maximize"]:
+                np.subtract(out, g, out=out)
+            else:
+                np.add(out, g, out=out)
+            g = out
+        elif group["maximize"]:
+            np.negative(g, out=g)
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
+        fused.scalars["mu_product"] *= mu
+        mu_product = fused.scalars["mu_product"]
+        m, v = fused.state["exp_avg"], fused.state["exp_avg_sq"]
+        t, denom = fused.tmp, fused.scratch()
+        _lerp_(m, g, 1 - beta1, t)
+        v *= beta2
+        _addcmul_(v, g, g, 1 - beta2, t)
+        np.divide(v, bias_correction2, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += eps
+        mu_product_next = mu_product * mu_next
+        np.divide(g, denom, out=t)
+        t *= -lr * (1.0 - mu) / (1.0 - mu_product)
+        np.divide(m, denom, out=denom)
+        denom *= (-lr * mu_next) / (1.0 - mu_product_next)
+        return (t, denom), decay

@@ -147,6 +147,10 @@ class Optimizer:
     #: momentum buffer; ``fused.step == 1`` then marks the first update)
     _fused_step_key = "step"
 
+    #: scalar state entries (besides the step count) that a fused set keeps equal across its
+    #: members, in ``fused.scalars`` (e.g. NAdam's ``mu_product``)
+    _fused_scalars = ()
+
     def _fused_state_names(self, group):
         """Names of the state arrays of the fused path for ``group`` (``None``: no fused
         path; the default)."""
@@ -334,12 +338,16 @@ class Optimizer:
                 for name, t, view in checks:    # (zeros; the first update fills them)
                     st[name] = t
                 continue
-            if set(fresh) != {key, *names} or fresh[key] != 0:
+            if set(fresh) != {key, *names, *self._fused_scalars} or fresh[key] != 0:
                 return None     # the subclass's state is not what the fused rule expects
             for name, t, view in checks:
                 view[...] = fresh[name].data
                 st[name] = t
             st[key] = 0
+            for k in self._fused_scalars:
+                if fused.scalars.setdefault(k, fresh[k]) != fresh[k]:
+                    return None
+                st[k] = fresh[k]
         for p, (_, st, _, _, _) in zip(members, fused.members):
             state[p] = st
         ids = {id(p) for p in members}
@@ -355,7 +363,8 @@ class Optimizer:
         if names is None or len({id(p) for p in params}) != len(params):
             return
         key = self._fused_step_key
-        keys = {key, *names} if key is not None else set(names)
+        scalars = self._fused_scalars
+        keys = ({key, *names} if key is not None else set(names)) | set(scalars)
         members, dtype, step, limit = [], None, None, self._fuse_max_numel
         for p in params:
             st, d = self.state.get(p), p.data
@@ -366,7 +375,8 @@ class Optimizer:
                        and st[n].data.shape == d.shape and st[n].data.dtype == d.dtype
                        for n in names):
                 continue
-            s = st[key] if key is not None else 1   # (no step count: past the first update)
+            # (no step count: past the first update)
+            s = (st[key] if key is not None else 1,) + tuple(st[k] for k in scalars)
             if dtype is None:
                 dtype, step = d.dtype, s
             if d.dtype == dtype and s == step:
@@ -374,14 +384,16 @@ class Optimizer:
         if len(members) < 2:
             return
         fused = _Fused(group, members, dtype, names, key)
-        fused.step = step
+        fused.step = step[0]
+        fused.scalars = dict(zip(scalars, step[1:]))
         for p, (_, st, _, _, checks) in zip(members, fused.members):
             loaded = self.state[p]
             for name, t, view in checks:
                 view[...] = loaded[name].data
                 st[name] = t
             if key is not None:
-                st[key] = step
+                st[key] = fused.step
+            st.update(fused.scalars)
             self.state[p] = st
         ids = {id(p) for p in members}
         fused.rest = [p for p in params if id(p) not in ids]
@@ -535,6 +547,7 @@ class _Fused:
     def __init__(self, group, params, dtype, names, step_key="step"):
         self.group, self.names, self.dtype, self.step = group, names, dtype, 0
         self.step_key = step_key
+        self.scalars = {}
         self.params = tuple(group["params"])
         sizes = [p.data.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
@@ -573,6 +586,10 @@ class _Fused:
                     or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
                     or state.get(p) is not st or (key is not None and st.get(key) != step)):
                 return None
+            if self.scalars:
+                for k, v in self.scalars.items():
+                    if st.get(k) != v:
+                        return None
             for name, t, view in checks:
                 if st.get(name) is not t or t.data is not view:
                     return None
@@ -597,15 +614,26 @@ class _Fused:
         return self._data
 
     def scatter(self, datas, update, decay):
-        """``d = d * decay + update`` for every member, and the step bookkeeping."""
-        step, key = self.step, self.step_key
-        for (p, st, _, _, _), d, u in zip(self.members, datas, self.views(update) if update is not self.tmp
-                                         else self.tviews):
-            if decay is not None:
-                d *= decay
-            d += u
+        """``d = d * decay + update`` for every member (``update`` may be a tuple of flat
+        arrays, added one after the other), and the step bookkeeping."""
+        if update.__class__ is tuple:   # several additions, in order
+            slices = [self.tviews if u is self.tmp else self.views(u) for u in update]
+            for i, d in enumerate(datas):
+                if decay is not None:
+                    d *= decay
+                for views in slices:
+                    d += views[i]
+        else:
+            for d, u in zip(datas, self.tviews if update is self.tmp else self.views(update)):
+                if decay is not None:
+                    d *= decay
+                d += u
+        step, key, scalars = self.step, self.step_key, self.scalars
+        for p, st, _, _, _ in self.members:
             if key is not None:
                 st[key] = step
+            if scalars:
+                st.update(scalars)
             vc = getattr(p, "_vc", None)
             if vc is not None:
                 vc[0] += 1
