@@ -30,6 +30,9 @@ state buffer (each parameter's state tensor is a view into it), and a step runs 
 update rule once on the concatenation instead of once per parameter; the arithmetic is
 the same element by element, so the result is identical. A parameter leaves the fused
 set for good (back to the per-parameter path) as soon as the set stops stepping together.
+``_fused_step_key`` (the step-count entry, or None when the first update creates the state,
+as SGD's momentum buffer) and ``_fused_scalars`` (scalar entries kept equal across the set)
+describe the rest of the state. Every optimizer here has a fused path (SGD: with momentum).
 
 ``state_dict()`` uses torch's layout (``{"state": {index: {...}}, "param_groups": [{...,
 "params": [index, ...]}]}``) with the state arrays as ember Tensors and ``"step"`` as an
@@ -160,7 +163,8 @@ class Optimizer:
         """The update rule on the flat arrays of ``fused`` (a :class:`_Fused`: ``grad``,
         ``state[name]``, ``tmp``, ``param_data()``; ``fused.step`` is the new step count).
         Returns ``(update, decay)``: each parameter becomes ``d * decay + update`` (its
-        slice; ``decay`` None for no decay), applied in that order."""
+        slice; ``decay`` None for no decay), applied in that order; ``update`` may be a
+        tuple of flat arrays, added one after the other."""
         raise NotImplementedError
 
     # ---- param groups ------------------------------------------------------------------------
