@@ -146,7 +146,7 @@ def main():
                       ("step_mib", "vgg_small peak RSS above post-import baseline (MiB)")):
         rows.append({"benchmark": what, "ember_ms": mem["ember"][key], "torch_ms": mem["torch"][key],
                      "speed_vs_torch": mem["torch"][key] / mem["ember"][key]})
-    report(rows, "cnn", args.threads,
+    report(rows, "cnn" if args.threads == 2 else f"cnn_{args.threads}thread", args.threads,
            extra={"note": "last two rows: MiB, not ms; ratio = torch/ember memory; each library measured "
                           "in its own fresh process (VmHWM), the ember one never imports torch",
                   "memory": mem})
