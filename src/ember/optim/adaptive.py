@@ -103,18 +103,7 @@ class Adagrad(Optimizer):
 
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters
-        wd = group["weight_decay"]
-        g = fused.grad
-        if wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        g, _ = fused.effective_grad(group)
         clr = group["lr"] / (1 + (fused.step - 1) * group["lr_decay"])
         s, std = fused.state["sum"], fused.tmp
         _addcmul_(s, g, g, 1, std)
@@ -186,18 +175,8 @@ class Adadelta(Optimizer):
 
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters
-        rho, eps, wd = group["rho"], group["eps"], group["weight_decay"]
-        g = fused.grad
-        if wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        rho, eps = group["rho"], group["eps"]
+        g, _ = fused.effective_grad(group)
         v, u = fused.state["square_avg"], fused.state["acc_delta"]
         std, delta = fused.tmp, fused.scratch()
         v *= rho
@@ -296,18 +275,9 @@ class RMSprop(Optimizer):
 
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters
-        alpha, lr, momentum, wd = group["alpha"], group["lr"], group["momentum"], group["weight_decay"]
-        g, avg = fused.grad, fused.tmp
-        if wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
+        avg = fused.tmp
+        g, _ = fused.effective_grad(group)
         v = fused.state["square_avg"]
         v *= alpha
         _addcmul_(v, g, g, 1 - alpha, avg)
@@ -421,25 +391,11 @@ class Adam(Optimizer):
 
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
         step = fused.step
-        g, t = fused.grad, fused.tmp
-        decay = None
-        if wd != 0 and group["decoupled_weight_decay"]:
-            decay = 1 - lr * wd
-            if group["maximize"]:
-                np.negative(g, out=g)
-        elif wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        t = fused.tmp
+        g, decay = fused.effective_grad(group)
         m, v = fused.state["exp_avg"], fused.state["exp_avg_sq"]
         _lerp_(m, g, 1 - beta1, t)
         v *= beta2
@@ -575,27 +531,12 @@ class NAdam(Optimizer):
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters; the
         # two additions to the parameters stay two (returned as a pair)
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+        lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
         psi = group["momentum_decay"]
         step = fused.step
         bias_correction2 = 1 - beta2 ** step
-        g = fused.grad
-        decay = None
-        if wd != 0 and group["decoupled_weight_decay"]:
-            decay = 1 - lr * wd
-            if group["maximize"]:
-                np.negative(g, out=g)
-        elif wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        g, decay = fused.effective_grad(group)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
         fused.scalars["mu_product"] *= mu

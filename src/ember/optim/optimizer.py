@@ -570,6 +570,26 @@ class _Fused:
         self.tviews = tviews
         self.rest = []
 
+    def effective_grad(self, group):
+        """The gradient an update rule sees, formed as torch does: negated under
+        ``maximize`` and, with coupled weight decay, ``grad + weight_decay * param`` (in a
+        fresh array). Returns ``(g, decay)``: ``decay`` is decoupled weight decay's
+        multiplicative factor ``1 - lr * weight_decay`` (AdamW), or None."""
+        wd = group["weight_decay"]
+        g = self.grad
+        if wd != 0 and group.get("decoupled_weight_decay", False):
+            if group["maximize"]:
+                np.negative(g, out=g)
+            return g, 1 - group["lr"] * wd
+        if wd != 0:
+            out = self.param_data()
+            np.multiply(out, wd, out=out)
+            (np.subtract if group["maximize"] else np.add)(out, g, out=out)
+            return out, None
+        if group["maximize"]:
+            np.negative(g, out=g)
+        return g, None
+
     def views(self, flat):
         o = self.offsets
         return [flat[a:b].reshape(s) for a, b, s in zip(o, o[1:], self.shapes)]

@@ -99,18 +99,9 @@ class SGD(Optimizer):
 
     def _fused_update(self, fused, group):
         # _update's arithmetic, in the same order, on the concatenated small parameters
-        lr, momentum, wd = group["lr"], group["momentum"], group["weight_decay"]
-        g, t = fused.grad, fused.tmp
-        if wd != 0:
-            out = fused.param_data()
-            np.multiply(out, wd, out=out)
-            if group["maximize"]:
-                np.subtract(out, g, out=out)
-            else:
-                np.add(out, g, out=out)
-            g = out
-        elif group["maximize"]:
-            np.negative(g, out=g)
+        lr, momentum = group["lr"], group["momentum"]
+        t = fused.tmp
+        g, _ = fused.effective_grad(group)
         b = fused.state["momentum_buffer"]
         if fused.step == 1:     # the buffer starts as a copy of the gradient
             b[...] = g
