@@ -10,10 +10,10 @@
 """
 import numpy as _np
 
-from . import autograd  # noqa: F401  (binds Tensor methods)
+from . import autograd  # noqa: F401
 from .autograd import Tensor, no_grad, enable_grad, set_grad_enabled, is_grad_enabled  # noqa: F401
 from .autograd.tensor import get_default_dtype, set_default_dtype  # noqa: F401
-from .ops import *  # noqa: F401,F403
+from .ops import *  # noqa: F401,F403  (also binds the Tensor methods and operators)
 from .ops import sum, max, min, abs, pow, all, any  # noqa: F401  (shadow builtins on purpose)
 from .creation import (  # noqa: F401
     tensor, as_tensor, from_numpy, zeros, ones, empty, full, eye, arange, linspace,
@@ -30,8 +30,7 @@ if _os.environ.get("EMBER_KEEP_MEMORY", "1") != "0":
 
 # Sub-packages load on first use, so `import ember` stays quick and a package that is
 # still being written cannot break the others.
-_SUBMODULES = ("nn", "optim", "data", "train", "models", "ml", "metrics", "lab", "tune",
-               "detection", "serialization", "cli")
+_SUBMODULES = ("nn", "optim", "data", "train", "models", "ml", "metrics", "lab", "serialization", "cli")
 
 
 def __getattr__(name):
@@ -39,7 +38,8 @@ def __getattr__(name):
         return _importlib.import_module(f"ember.{name}")
     if name in ("save", "load"):
         return getattr(_importlib.import_module("ember.serialization"), name)
-    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+    raise AttributeError(f"module 'ember' has no attribute {name!r}; its sub-packages are "
+                         f"{', '.join(_SUBMODULES)}")
 
 __version__ = "0.1.0"
 

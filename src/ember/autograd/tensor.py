@@ -1,14 +1,17 @@
 """``Tensor``: an array, whether it requires a gradient, its ``.grad`` and the node that
-made it. Python operators and most methods dispatch straight to the functions in
-:mod:`ember.ops`, so ``x.exp()`` and ``ember.exp(x)`` are the same call.
+made it.
+
+This module defines what a tensor *is*; what it can *do* is bound onto the class by the
+layers above, so imports run one way: :mod:`ember.ops` binds the Python operators and
+the methods (``x.exp()`` and ``ember.exp(x)`` are the same call, as are the in-place
+methods and ``.to()``), and :mod:`ember.autograd.engine` binds ``backward``.
 """
 import numbers
+import weakref
 
 import numpy as np
 
 from .. import backend
-from . import function
-from .grad_mode import state
 
 _default_dtype = [np.dtype(np.float32)]
 
@@ -171,7 +174,6 @@ class Tensor:
         """Keep ``.grad`` for this non-leaf tensor after backward."""
         if self.grad_fn is None:
             return
-        import weakref
         ref = weakref.ref(self)
 
         def _store(grad):
@@ -190,139 +192,28 @@ class Tensor:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(hook)
-        return function._RemovableHandle(self._hooks, hook)
+        return _RemovableHandle(self._hooks, hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see :func:`ember.autograd.backward`)."""
-        _engine_backward()(self, gradient, retain_graph, create_graph, inputs=inputs)
+    def __deepcopy__(self, memo):
+        """A copy of a leaf tensor (data, requires_grad and .grad); like torch, tensors made by
+        an op (non-leaves) refuse to be deep-copied. Subclasses (``Parameter``) keep their type."""
+        if self.grad_fn is not None:
+            raise RuntimeError("only tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol; use .detach().clone() first")
+        new = object.__new__(self.__class__)
+        new.data = self.data.copy()
+        new.requires_grad = self.requires_grad
+        new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        new.grad_fn = None
+        new._vc = [0]
+        new._hooks = None
+        memo[id(self)] = new
+        return new
 
-    # ---- device / dtype --------------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, copy=False):
-        for a in args:
-            if isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = a
-        out = self
-        if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
-            from ..ops.shape import to_device
-            out = to_device(out, device)
-        if dtype is not None and np.dtype(dtype) != out.data.dtype:
-            from ..ops.math import cast
-            out = cast(out, dtype)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def cpu(self):
-        return self.to("cpu")
-
-    def cuda(self):
-        return self.to("cuda")
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def half(self):
-        return self.to(np.float16)
-
-    def long(self):
-        return self.to(np.int64)
-
-    def int(self):
-        return self.to(np.int32)
-
-    def bool(self):
-        return self.to(np.bool_)
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def contiguous(self):
-        return self
-
-    # ---- in-place ops ----------------------------------------------------------------------
-    def _inplace(self, operand, result_fn, array_fn):
-        """Run an in-place op: on the array when no graph is involved; otherwise compute the
-        out-of-place ``result_fn(old)`` from an alias of the current value and make this
-        tensor that result (the graph is rebased; the old array is left intact, so nodes
-        that saved the old value still see it)."""
-        if state.enabled and (self.requires_grad
-                              or (isinstance(operand, Tensor) and operand.requires_grad)):
-            if self.grad_fn is None and self.requires_grad:
-                raise RuntimeError(
-                    "a leaf tensor that requires grad is being used in an in-place operation; "
-                    "do it under `with ember.no_grad():` or on a .clone()")
-            old = _wrap(self.data, self.grad_fn)
-            old.requires_grad = self.requires_grad
-            out = result_fn(old)
-            self.data = out.data.astype(self.data.dtype, copy=False)
-            self.grad_fn = out.grad_fn
-            self.requires_grad = out.requires_grad
-        else:
-            array_fn()
-        self._vc[0] += 1
-        return self
-
-    def _inplace_binary(self, op, ufunc, other):
-        return self._inplace(other, lambda old: op(old, other),
-                             lambda: ufunc(self.data, _raw(other), out=self.data, casting="unsafe"))
-
-    def add_(self, other, alpha=1):
-        from ..ops.math import add
-        return self._inplace_binary(add, np.add, other * alpha if alpha != 1 else other)
-
-    def sub_(self, other, alpha=1):
-        from ..ops.math import sub
-        return self._inplace_binary(sub, np.subtract, other * alpha if alpha != 1 else other)
-
-    def mul_(self, other):
-        from ..ops.math import mul
-        return self._inplace_binary(mul, np.multiply, other)
-
-    def div_(self, other):
-        from ..ops.math import div
-        return self._inplace_binary(div, np.divide, other)
-
-    def clamp_(self, min=None, max=None):
-        from ..ops.math import clamp
-        return self._inplace(None, lambda old: clamp(old, min, max),
-                             lambda: np.clip(self.data, min, max, out=self.data))
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def fill_(self, value):
-        return self.copy_(value)
-
-    def copy_(self, src):
-        """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. src."""
-        from ..ops.shape import broadcast_to
-        from ..ops.math import cast, clone
-        src_t = src if isinstance(src, Tensor) else _wrap(np.asarray(src, dtype=self.data.dtype))
-        return self._inplace(
-            src_t, lambda old: clone(broadcast_to(cast(src_t, self.dtype), self.shape)),
-            lambda: self.data.__setitem__(Ellipsis, backend.to_device(src_t.data, self.device)))
-
-    def __setitem__(self, key, value):
-        from ..ops.index import index_put
-        return self._inplace(value, lambda old: index_put(old, key, value),
-                             lambda: self.data.__setitem__(_index_key(key), _raw(value)))
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
+    def __reduce_ex__(self, protocol):
+        # pickling (process pools): the array, requires_grad and .grad; the graph is not kept,
+        # so a non-leaf comes back as a leaf (as in torch)
+        return (_rebuild, (self.__class__, self.data, self.requires_grad, self.grad))
 
     # ---- printing --------------------------------------------------------------------------
     def __repr__(self):
@@ -401,16 +292,21 @@ def _untensor(data):
     return data
 
 
-def _engine_backward():
-    """``engine.backward`` (imported on first use: the engine imports this module)."""
-    global _backward
-    if _backward is None:
-        from .engine import backward
-        _backward = backward
-    return _backward
+def _rebuild(cls, data, requires_grad, grad):
+    t = object.__new__(cls)
+    t.data, t.requires_grad, t.grad, t.grad_fn, t._vc, t._hooks = data, requires_grad, grad, None, [0], None
+    return t
 
 
-_backward = None
+class _RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _wrap(data, node=None):
@@ -450,5 +346,3 @@ def _check_dim(dim, ndim, op):
                          f"(expected {-n} <= dim < {n})")
     return dim % n
 
-
-function._bind(Tensor, _wrap)

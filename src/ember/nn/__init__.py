@@ -1,7 +1,7 @@
 """``ember.nn``: modules, parameters, initialisation and the functional API, with PyTorch's names."""
 from .parameter import Parameter  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from . import functional, init, conv, pooling  # noqa: F401
+from . import functional, init  # noqa: F401
 
 
 def __getattr__(name):

@@ -17,8 +17,8 @@ from ..autograd.function import Node
 from ..autograd.grad_mode import state, enable_grad
 from ..autograd.tensor import Tensor, _wrap
 from ..random import rng
-from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
-from .pooling import (  # noqa: F401
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from ..ops.pool import (  # noqa: F401
     max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     adaptive_avg_pool1d, adaptive_avg_pool2d, global_avg_pool2d, spatial_pyramid_pool, dropout2d,
     channel_shuffle, interpolate,

@@ -1,37 +1,24 @@
 """``Parameter``: a leaf tensor that a ``Module`` registers as learnable.
 
-A parameter *is* an ember ``Tensor`` (so every fast path in the ops applies to it);
-``isinstance(t, Parameter)`` is true for tensors made by ``Parameter(...)``.
+A parameter is a ``Tensor`` subclass (as in PyTorch), so every op takes it as it is, and
+the type survives ``copy.deepcopy``, pickling, ``state_dict`` round trips and
+re-assignment (``m.weight = m.weight``).
 
     >>> import ember
     >>> w = ember.nn.Parameter(ember.zeros(2, 3))
     >>> isinstance(w, ember.nn.Parameter), w.requires_grad, w.is_leaf
     (True, True, True)
 """
-import weakref
-
 import numpy as np
 
-from ..autograd.tensor import Tensor, _wrap
-
-_PARAMS = {}   # id(tensor) -> weakref, for the isinstance check
+from ..autograd.tensor import Tensor, _to_array
 
 
-class _ParameterMeta(type):
-    def __instancecheck__(cls, obj):
-        ref = _PARAMS.get(id(obj))
-        return ref is not None and ref() is obj
-
-
-def _forget(key):
-    def cb(_ref):
-        _PARAMS.pop(key, None)
-    return cb
-
-
-class Parameter(metaclass=_ParameterMeta):
+class Parameter(Tensor):
     """Make ``data`` (a Tensor, array or nested list) a learnable leaf tensor. Like torch,
     a Tensor argument shares its memory with the parameter."""
+
+    __slots__ = ()
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
@@ -39,9 +26,15 @@ class Parameter(metaclass=_ParameterMeta):
         elif isinstance(data, Tensor):
             arr = data.data
         else:
-            arr = Tensor(data).data
-        t = _wrap(arr)
+            arr = _to_array(data)
+        t = object.__new__(cls)
+        t.data, t.grad, t.grad_fn, t.requires_grad, t._vc, t._hooks = arr, None, None, False, [0], None
         if requires_grad:
             t.requires_grad_(True)
-        _PARAMS[id(t)] = weakref.ref(t, _forget(id(t)))
         return t
+
+    def __init__(self, data=None, requires_grad=True):
+        pass        # everything is done in __new__
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()

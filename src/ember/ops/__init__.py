@@ -1,13 +1,14 @@
-"""Differentiable functions, grouped by kind. Everything here is also exported as
-``ember.<name>`` and, where PyTorch has one, as a ``Tensor`` method."""
+"""Differentiable functions, one family per file. Everything here is also exported as
+``ember.<name>`` and, where PyTorch has one, as a ``Tensor`` method or operator (bound
+onto ``Tensor`` by :mod:`.tensor_methods` when this package is imported)."""
 from .math import (  # noqa: F401
     neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, sign, square,
     add, sub, mul, div, subtract, multiply, divide, true_divide, pow, maximum, minimum,
     clamp, clip, clamp_min, clamp_max, where, eq, ne, lt, le, gt, ge, greater, less,
     greater_equal, less_equal, not_equal, logical_and, logical_or, logical_xor, logical_not,
-    isnan, isinf, isfinite, floor_divide, remainder, equal, allclose, cast, clone,
-    matmul, mm, bmm, dot, outer, einsum, sum_to,
+    isnan, isinf, isfinite, floor_divide, remainder, equal, allclose, cast, clone, sum_to,
 )
+from .linalg import matmul, mm, bmm, dot, outer, einsum  # noqa: F401
 from .reduce import (  # noqa: F401
     sum, mean, var, std, var_mean, prod, amax, amin, max, min, argmax, argmin, logsumexp,
     softmax, log_softmax, cumsum, any, all, norm,
@@ -21,3 +22,6 @@ from .index import (  # noqa: F401
     getitem, index_put, gather, scatter_add, index_select, masked_fill, masked_select,
     take_along_dim,
 )
+from . import tensor_methods as _tensor_methods
+
+_tensor_methods.bind()

@@ -3,28 +3,15 @@ import numbers
 
 import numpy as np
 
-from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _wrap, _check_dim, get_default_dtype
 
-__all__ = ["Tensor", "_wrap", "state", "as_tensor_arg", "scalar_or_tensor", "norm_dims",
-           "grad_on", "_check_dim", "get_default_dtype", "shape_str"]
-
-
-def grad_on(*tensors):
-    """True when an op on these operands must record a node."""
-    if not state.enabled:
-        return False
-    for t in tensors:
-        if t.__class__ is Tensor and t.requires_grad:
-            return True
-    return False
+__all__ = ["Tensor", "_wrap", "as_tensor_arg", "scalar_or_tensor", "norm_dims", "_check_dim",
+           "get_default_dtype", "shape_str"]
 
 
 def as_tensor_arg(x, name="input", op="op"):
     """A Tensor from a Tensor, array or Python number (numbers get the default float dtype
     if they are floats)."""
-    if x.__class__ is Tensor:
-        return x
     if isinstance(x, Tensor):
         return x
     if isinstance(x, bool):
@@ -41,9 +28,7 @@ def as_tensor_arg(x, name="input", op="op"):
 
 def scalar_or_tensor(x, op, name="other"):
     """Python numbers stay numbers (so float32 tensors stay float32); arrays become tensors."""
-    if x.__class__ is Tensor or isinstance(x, (bool, numbers.Number)):
-        return x
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, bool, numbers.Number)):
         return x
     try:
         return Tensor(x)

@@ -10,13 +10,14 @@ import numbers
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Node
-from ._util import Tensor, _wrap, state, as_tensor_arg, _check_dim, shape_str
-from .math import sum_to, where
+from ..autograd.function import Function
+from ._util import Tensor, _wrap, as_tensor_arg, _check_dim, shape_str
+from .math import cast, where
+from .shape import broadcast_to, pad
 
 
 def _tensor(x, op, name="input"):
-    return x if x.__class__ is Tensor else as_tensor_arg(x, name, op)
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name, op)
 
 
 def _norm_key(key):
@@ -54,47 +55,72 @@ def _scatter_into_zeros(g_data, key, advanced, shape, dtype):
     return flat.reshape(shape)
 
 
-class GetitemBackward(Node):
-    def backward(self, g):
-        return (index_scatter(g, self.key, self.advanced, self.in_shape),)
+class Getitem(Function):
+    """``x[key]``; the gradient is scattered back into zeros shaped like x (added at
+    repeated indices)."""
+
+    @staticmethod
+    def forward(ctx, x, k, advanced, key):
+        ctx.key, ctx.advanced, ctx.in_shape = k, advanced, x.data.shape
+        try:
+            return x.data[k]
+        except IndexError as e:
+            raise IndexError(f"index {key!r} is invalid for a tensor of shape "
+                             f"{shape_str(x.data.shape)}: {e}") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexScatter.apply(g, ctx.key, ctx.advanced, ctx.in_shape), None, None, None
 
 
 def getitem(input, key):
     """``input[key]`` with NumPy/PyTorch indexing semantics."""
-    x = _tensor(input, "getitem")
     k, advanced = _norm_key(key)
-    try:
-        out = x.data[k]
-    except IndexError as e:
-        raise IndexError(f"index {key!r} is invalid for a tensor of shape {shape_str(x.data.shape)}: {e}") from None
-    if state.enabled and x.requires_grad:
-        node = GetitemBackward(x)
-        node.key, node.advanced, node.in_shape = k, advanced, x.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+    return Getitem.apply(_tensor(input, "getitem"), k, advanced, key)
 
 
-class IndexScatterBackward(Node):
-    def backward(self, g):
-        return (getitem(g, self.key),)
+class IndexScatter(Function):
+    """Zeros of ``shape`` with ``g`` added at ``key`` (the backward of indexing); its own
+    gradient is indexing again."""
+
+    @staticmethod
+    def forward(ctx, g, key, advanced, shape):
+        ctx.key, ctx.advanced = key, advanced
+        return _scatter_into_zeros(g.data, key, advanced, shape, g.data.dtype)
+
+    @staticmethod
+    def backward(ctx, h):
+        return Getitem.apply(h, ctx.key, ctx.advanced, ctx.key), None, None, None
 
 
-def index_scatter(g, key, advanced, shape):
-    """Zeros of ``shape`` with ``g`` added at ``key`` (the backward of indexing)."""
-    out = _scatter_into_zeros(g.data, key, advanced, shape, g.data.dtype)
-    if state.enabled and g.requires_grad:
-        node = IndexScatterBackward(g)
-        node.key = key
-        return _wrap(out, node)
-    return _wrap(out)
+class IndexPut(Function):
+    """Out-of-place ``x[key] = v``: x's gradient is the output's with zeros at ``key``, v's
+    is the output's gradient at ``key`` (summed back to v's shape)."""
 
+    @staticmethod
+    def forward(ctx, x, k, advanced, v, key):
+        out = x.data.copy()
+        try:
+            out[k] = v.data
+        except (IndexError, ValueError) as e:
+            raise ValueError(f"index_put: cannot assign a value of shape {shape_str(v.data.shape)} to "
+                             f"index {key!r} of a tensor of shape {shape_str(x.data.shape)}: {e}") from None
+        if ctx.needs_input_grad[0]:
+            keep = np.ones(x.data.shape, dtype=x.data.dtype)
+            keep[k] = 0
+            ctx.keep = keep
+        ctx.key, ctx.advanced, ctx.v_ndim = k, advanced, v.data.ndim
+        return out
 
-class IndexPutBackward(Node):
-    def backward(self, g):
-        ex, ev = self.next_edges
-        gx = g * _wrap(self.keep) if ex is not None else None
-        gv = sum_to(getitem(g, self.key), self.value_shape) if ev is not None else None
-        return gx, gv
+    @staticmethod
+    def backward(ctx, g):
+        need_x, _, _, need_v, _ = ctx.needs_input_grad
+        gv = None
+        if need_v:
+            gv = Getitem.apply(g, ctx.key, ctx.advanced, ctx.key)
+            if gv.ndim < ctx.v_ndim:        # v had leading 1s that the assignment dropped
+                gv = gv.reshape((1,) * (ctx.v_ndim - gv.ndim) + gv.shape)
+        return g * _wrap(ctx.keep) if need_x else None, None, None, gv, None
 
 
 def index_put(input, key, value):
@@ -102,20 +128,7 @@ def index_put(input, key, value):
     x = _tensor(input, "index_put")
     k, advanced = _norm_key(key)
     v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=x.data.dtype))
-    out = x.data.copy()
-    try:
-        out[k] = v.data
-    except (IndexError, ValueError) as e:
-        raise ValueError(f"index_put: cannot assign a value of shape {shape_str(v.data.shape)} to "
-                         f"index {key!r} of a tensor of shape {shape_str(x.data.shape)}: {e}") from None
-    if state.enabled and (x.requires_grad or v.requires_grad):
-        node = IndexPutBackward(x, v)
-        keep = np.ones(x.data.shape, dtype=x.data.dtype)
-        keep[k] = 0
-        node.keep, node.key = keep, k
-        node.value_shape = v.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+    return IndexPut.apply(x, k, advanced, v, key)
 
 
 def _check_index(index, op):
@@ -138,10 +151,18 @@ def _along_dim_index(idx, dim):
     return tuple(parts)
 
 
-class GatherBackward(Node):
-    def backward(self, g):
-        zeros = _wrap(np.zeros(self.in_shape, dtype=g.data.dtype))
-        return (scatter_add(zeros, self.dim, self.index, g),)
+class Gather(Function):
+    """Pick along ``dim`` by ``index``; the gradient is scatter-added back."""
+
+    @staticmethod
+    def forward(ctx, x, dim, idx):
+        ctx.in_shape, ctx.dim, ctx.index = x.data.shape, dim, idx
+        return x.data[_along_dim_index(idx, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = _wrap(np.zeros(ctx.in_shape, dtype=g.data.dtype))
+        return scatter_add(zeros, ctx.dim, ctx.index, g), None, None
 
 
 def gather(input, dim, index):
@@ -160,28 +181,32 @@ def gather(input, dim, index):
     n = x.data.shape[d]
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"gather: index values must be in [{-n}, {n}) for dim {dim} of size {n}")
-    out = x.data[_along_dim_index(idx, d)]
-    if state.enabled and x.requires_grad:
-        node = GatherBackward(x)
-        node.in_shape, node.dim, node.index = x.data.shape, d, idx
-        return _wrap(out, node)
-    return _wrap(out)
+    return Gather.apply(x, d, idx)
 
 
-class ScatterAddBackward(Node):
-    def backward(self, g):
-        ei, es = self.next_edges
-        gi = g if ei is not None else None
+class ScatterAdd(Function):
+    """out = x.clone(); out[index[i][j]][j] += src[i][j] (dim=0); x's gradient is the
+    output's, src's is gathered back (zero outside index's extent)."""
+
+    @staticmethod
+    def forward(ctx, x, dim, idx, s):
+        out = x.data.astype(np.result_type(x.data.dtype, s.data.dtype), copy=True)
+        src_part = s.data[tuple(slice(0, n) for n in idx.shape)]
+        backend.get_array_module(out).add.at(out, _along_dim_index(idx, dim), src_part)
+        ctx.dim, ctx.index, ctx.src_shape = dim, idx, s.data.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
         gs = None
-        if es is not None:
-            gs = gather(g, self.dim, self.index)
-            if tuple(gs.data.shape) != self.src_shape:
-                from .shape import pad
+        if ctx.needs_input_grad[3]:
+            gs = gather(g, ctx.dim, ctx.index)
+            if tuple(gs.data.shape) != ctx.src_shape:
                 pads = []
-                for a, b in zip(reversed(gs.data.shape), reversed(self.src_shape)):
+                for a, b in zip(reversed(gs.data.shape), reversed(ctx.src_shape)):
                     pads += [0, b - a]
                 gs = pad(gs, pads)
-        return gi, gs
+        return g, None, None, gs
 
 
 def scatter_add(input, dim, index, src):
@@ -197,15 +222,7 @@ def scatter_add(input, dim, index, src):
         if a > b or (i != d and a > c):
             raise ValueError(f"scatter_add: index shape {shape_str(idx.shape)} must not exceed src "
                              f"shape {shape_str(s.data.shape)} (or input's outside dim {dim})")
-    out = x.data.astype(np.result_type(x.data.dtype, s.data.dtype), copy=True)
-    src_part = s.data[tuple(slice(0, n) for n in idx.shape)]
-    xp = backend.get_array_module(out)
-    xp.add.at(out, _along_dim_index(idx, d), src_part)
-    if state.enabled and (x.requires_grad or s.requires_grad):
-        node = ScatterAddBackward(x, s)
-        node.dim, node.index, node.src_shape = d, idx, s.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+    return ScatterAdd.apply(x, d, idx, s)
 
 
 def index_select(input, dim, index):
@@ -225,7 +242,6 @@ def masked_fill(input, mask, value):
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor):
-        from .math import cast
         value = cast(value, x.dtype)
     return where(_wrap(m), value, x)
 
@@ -233,7 +249,6 @@ def masked_fill(input, mask, value):
 def masked_select(input, mask):
     x = _tensor(input, "masked_select")
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    from .shape import broadcast_to
     shape = np.broadcast_shapes(x.data.shape, m.shape)
     return getitem(broadcast_to(x, shape), np.broadcast_to(m, shape))
 

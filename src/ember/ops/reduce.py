@@ -7,62 +7,67 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Node
-from ._util import Tensor, _wrap, state, as_tensor_arg, norm_dims, _check_dim, get_default_dtype
+from ..autograd.function import Function
+from ._util import Tensor, _wrap, as_tensor_arg, norm_dims, _check_dim, get_default_dtype
+from .math import abs as _abs, cast, exp, maximum, minimum, sqrt
+from .shape import broadcast_to, flip, reshape, squeeze
+from .index import gather
 
 
 def _tensor(x, op):
-    return x if x.__class__ is Tensor else as_tensor_arg(x, "input", op)
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, "input", op)
 
 
 def _expand_back(g, in_shape, dims, keepdim):
     """Reshape a reduced gradient so it broadcasts against the input, then expand it."""
-    from .shape import reshape, broadcast_to
     if not keepdim:
-        kshape = tuple(1 if i in dims else s for i, s in enumerate(in_shape))
-        g = reshape(g, kshape)
+        g = reshape(g, tuple(1 if i in dims else s for i, s in enumerate(in_shape)))
     return broadcast_to(g, in_shape)
 
 
-class SumBackward(Node):
-    def backward(self, g):
-        return (_expand_back(g, self.in_shape, self.dims, self.keepdim),)
+class Sum(Function):
+    """Sum over ``dims``; the gradient broadcasts back over the summed dimensions."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
+        return x.data.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum over ``dim``; the gradient broadcasts back over the summed dimensions."""
     x = _tensor(input, "sum")
     data = x.data
-    dims = norm_dims(dim, data.ndim, "sum")
     if dtype is None and data.dtype.kind in "bi" and data.dtype != np.int64:
         dtype = np.int64
-    out = data.sum(axis=dims, keepdims=keepdim, dtype=dtype)
-    if state.enabled and x.requires_grad:
-        node = SumBackward(x)
-        node.in_shape, node.dims, node.keepdim = data.shape, dims, keepdim
-        return _wrap(out, node)
-    return _wrap(out)
+    return Sum.apply(x, norm_dims(dim, data.ndim, "sum"), keepdim, dtype)
 
 
-class MeanBackward(Node):
-    def backward(self, g):
-        return (_expand_back(g, self.in_shape, self.dims, self.keepdim) * (1.0 / self.count),)
+class Mean(Function):
+    """Arithmetic mean over ``dims``; the gradient is spread evenly over them."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        data = x.data
+        ctx.in_shape, ctx.dims, ctx.keepdim = data.shape, dims, keepdim
+        ctx.count = builtins.max(int(np.prod([data.shape[d] for d in dims])), 1)
+        return data.mean(axis=dims, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim) * (1.0 / ctx.count), None, None, None
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Arithmetic mean over ``dim``."""
     x = _tensor(input, "mean")
-    data = x.data
-    if data.dtype.kind not in "fc" and dtype is None:
-        raise TypeError(f"mean: input dtype {data.dtype} is not floating; pass dtype= or convert with .float()")
-    dims = norm_dims(dim, data.ndim, "mean")
-    out = data.mean(axis=dims, keepdims=keepdim, dtype=dtype)
-    if state.enabled and x.requires_grad:
-        node = MeanBackward(x)
-        node.in_shape, node.dims, node.keepdim = data.shape, dims, keepdim
-        node.count = builtins.max(int(np.prod([data.shape[d] for d in dims])), 1)
-        return _wrap(out, node)
-    return _wrap(out)
+    if x.data.dtype.kind not in "fc" and dtype is None:
+        raise TypeError(f"mean: input dtype {x.data.dtype} is not floating; pass dtype= or convert with .float()")
+    return Mean.apply(x, norm_dims(dim, x.data.ndim, "mean"), keepdim, dtype)
 
 
 def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
@@ -78,7 +83,6 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
 
 def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Standard deviation, the square root of :func:`var`."""
-    from .math import sqrt
     return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
@@ -86,17 +90,26 @@ def var_mean(input, dim=None, *, correction=1, keepdim=False):
     return var(input, dim, correction=correction, keepdim=keepdim), mean(input, dim, keepdim=keepdim)
 
 
-class ProdBackward(Node):
-    def backward(self, g):
-        (x,) = self.unpack()
-        ge = _expand_back(g, x.data.shape, self.dims, self.keepdim)
+class Prod(Function):
+    """Product over ``dims``; d prod / d x_i = prod / x_i, or the product of the others where
+    x has zeros (first derivatives only there)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, dtype):
+        out = x.data.prod(axis=dims, keepdims=keepdim, dtype=dtype)
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        ge = _expand_back(g, x.data.shape, ctx.dims, ctx.keepdim)
         if not np.any(x.data == 0):
-            out = _expand_back(self.output(), x.data.shape, self.dims, self.keepdim)
-            return (ge * out / x,)
+            return ge * _expand_back(out, x.data.shape, ctx.dims, ctx.keepdim) / x, None, None, None
         # with zeros, d prod / d x_i is the product of the others: exclusive cumulative
-        # products from both sides (first derivatives only at zeros)
-        others = _prod_of_others(x.data, self.dims)
-        return (ge * _wrap(others),)
+        # products from both sides
+        return ge * _wrap(_prod_of_others(x.data, ctx.dims)), None, None, None
 
 
 def _prod_of_others(a, dims):
@@ -113,21 +126,26 @@ def _prod_of_others(a, dims):
 def prod(input, dim=None, keepdim=False, dtype=None):
     """Product over ``dim`` (a single dim or all)."""
     x = _tensor(input, "prod")
-    dims = norm_dims(dim, x.data.ndim, "prod")
-    out = x.data.prod(axis=dims, keepdims=keepdim, dtype=dtype)
-    if state.enabled and x.requires_grad:
-        node = ProdBackward(x)
-        node.save(x)
-        node.dims, node.keepdim = dims, keepdim
-        res = _wrap(out, node)
-        node.save_output(res)
-        return res
-    return _wrap(out)
+    return Prod.apply(x, norm_dims(dim, x.data.ndim, "prod"), keepdim, dtype)
 
 
-class AmaxBackward(Node):
-    def backward(self, g):
-        return (_expand_back(g, self.in_shape, self.dims, self.keepdim) * _wrap(self.weight),)
+class Amax(Function):
+    """The extreme value over ``dims`` (``reducer`` np.max or np.min); the gradient is split
+    evenly between tied extremes (torch's rule)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim, reducer):
+        data = x.data
+        out_k = reducer(data, axis=dims, keepdims=True)
+        if ctx.needs_input_grad[0]:
+            mask = (data == out_k).astype(data.dtype)
+            ctx.weight = mask / mask.sum(axis=dims, keepdims=True)
+            ctx.in_shape, ctx.dims, ctx.keepdim = data.shape, dims, keepdim
+        return out_k if keepdim else out_k.reshape([s for i, s in enumerate(data.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim) * _wrap(ctx.weight), None, None, None
 
 
 def _amax(name, reducer):
@@ -136,17 +154,7 @@ def _amax(name, reducer):
         data = x.data
         if data.size == 0:
             raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {tuple(data.shape)}")
-        dims = norm_dims(dim, data.ndim, name)
-        out_k = reducer(data, axis=dims, keepdims=True)
-        out = out_k if keepdim else out_k.reshape([s for i, s in enumerate(data.shape) if i not in dims])
-        if state.enabled and x.requires_grad:
-            node = AmaxBackward(x)
-            mask = (data == out_k).astype(data.dtype)
-            # the gradient is shared evenly between tied extreme values (torch's rule)
-            node.weight = mask / mask.sum(axis=dims, keepdims=True)
-            node.in_shape, node.dims, node.keepdim = data.shape, dims, keepdim
-            return _wrap(out, node)
-        return _wrap(out)
+        return Amax.apply(x, norm_dims(dim, data.ndim, name), keepdim, reducer)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f"The {'largest' if name == 'amax' else 'smallest'} value over ``dim``; the "
                   f"gradient is split evenly between ties.")
@@ -163,15 +171,12 @@ MinResult = namedtuple("min", ["values", "indices"])
 def _max_min(name, amaxf, argf, result):
     def op(input, dim=None, keepdim=False, *, other=None):
         if isinstance(dim, Tensor):      # torch.max(a, b): element-wise
-            from .math import maximum, minimum
             return (maximum if name == "max" else minimum)(input, dim)
         x = _tensor(input, name)
         if dim is None:
             return amaxf(x)
         d = _check_dim(dim, x.data.ndim, name)
         idx = argf(x, d, keepdim=True)
-        from .index import gather
-        from .shape import squeeze
         values = gather(x, d, idx) if x.data.ndim else x
         if not keepdim and x.data.ndim:
             values, idx = squeeze(values, d), squeeze(idx, d)
@@ -214,29 +219,30 @@ def _stable_lse(data, dims):
     return np.log(np.sum(np.exp(data - m), axis=dims, keepdims=True)) + m
 
 
-class LogsumexpBackward(Node):
-    def backward(self, g):
-        from .math import exp
-        (x,) = self.unpack()
-        out = _expand_back(self.output(), x.data.shape, self.dims, self.keepdim)
-        return (_expand_back(g, x.data.shape, self.dims, self.keepdim) * exp(x - out),)
+class Logsumexp(Function):
+    """log(sum(exp(x))) over ``dims``; its gradient is softmax: exp(x - lse)."""
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        out = _stable_lse(x.data, dims)
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(x.data.shape) if i not in dims])
+        ctx.save_for_backward(x, out)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        shape = x.data.shape
+        lse = _expand_back(out, shape, ctx.dims, ctx.keepdim)
+        return _expand_back(g, shape, ctx.dims, ctx.keepdim) * exp(x - lse), None, None
 
 
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) computed stably (the maximum is subtracted first); its gradient is softmax."""
     x = _tensor(input, "logsumexp")
-    dims = norm_dims(dim, x.data.ndim, "logsumexp")
-    out = _stable_lse(x.data, dims)
-    if not keepdim:
-        out = out.reshape([s for i, s in enumerate(x.data.shape) if i not in dims])
-    if state.enabled and x.requires_grad:
-        node = LogsumexpBackward(x)
-        node.save(x)
-        node.dims, node.keepdim = dims, keepdim
-        res = _wrap(out, node)
-        node.save_output(res)
-        return res
-    return _wrap(out)
+    return Logsumexp.apply(x, norm_dims(dim, x.data.ndim, "logsumexp"), keepdim)
 
 
 def _softmax_array(data, d):
@@ -245,10 +251,21 @@ def _softmax_array(data, d):
     return e
 
 
-class SoftmaxBackward(Node):
-    def backward(self, g):
-        y = self.output()
-        return (y * (g - sum(g * y, self.dim, keepdim=True)),)
+class Softmax(Function):
+    """softmax along ``dim``; backward: y * (g - sum(g * y))."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
+        y = _softmax_array(data, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return y * (g - sum(g * y, ctx.dim, keepdim=True)), None
 
 
 def softmax(input, dim, dtype=None):
@@ -256,61 +273,52 @@ def softmax(input, dim, dtype=None):
     large logits). Backward: y * (g - sum(g * y))."""
     x = _tensor(input, "softmax")
     if dtype is not None:
-        from .math import cast
         x = cast(x, dtype)
-    d = _check_dim(dim, x.data.ndim, "softmax")
-    data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
-    out = _softmax_array(data, d)
-    if state.enabled and x.requires_grad:
-        node = SoftmaxBackward(x)
-        node.dim = d
-        res = _wrap(out, node)
-        node.save_output(res)
-        return res
-    return _wrap(out)
+    return Softmax.apply(x, _check_dim(dim, x.data.ndim, "softmax"))
 
 
-class LogSoftmaxBackward(Node):
-    def backward(self, g):
-        from .math import exp
-        y = self.output()
-        return (g - exp(y) * sum(g, self.dim, keepdim=True),)
+class LogSoftmax(Function):
+    """x - logsumexp(x) along ``dim``; backward: g - softmax * sum(g)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
+        y = data - _stable_lse(data, (dim,))
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g - exp(y) * sum(g, ctx.dim, keepdim=True), None
 
 
 def log_softmax(input, dim, dtype=None):
     """log(softmax(x)) = x - logsumexp(x), computed stably. Backward: g - softmax * sum(g)."""
     x = _tensor(input, "log_softmax")
     if dtype is not None:
-        from .math import cast
         x = cast(x, dtype)
-    d = _check_dim(dim, x.data.ndim, "log_softmax")
-    data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
-    out = data - _stable_lse(data, (d,))
-    if state.enabled and x.requires_grad:
-        node = LogSoftmaxBackward(x)
-        node.dim = d
-        res = _wrap(out, node)
-        node.save_output(res)
-        return res
-    return _wrap(out)
+    return LogSoftmax.apply(x, _check_dim(dim, x.data.ndim, "log_softmax"))
 
 
-class CumsumBackward(Node):
-    def backward(self, g):
-        from .shape import flip
-        return (flip(cumsum(flip(g, (self.dim,)), self.dim), (self.dim,)),)
+class Cumsum(Function):
+    """Cumulative sum along ``dim``; the gradient is the reversed cumulative sum."""
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        return np.cumsum(x.data, axis=dim, dtype=dtype) if x.data.ndim else x.data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return flip(cumsum(flip(g, (ctx.dim,)), ctx.dim), (ctx.dim,)), None, None
 
 
 def cumsum(input, dim, dtype=None):
     """Cumulative sum along ``dim``; the gradient is the reversed cumulative sum."""
     x = _tensor(input, "cumsum")
-    d = _check_dim(dim, x.data.ndim, "cumsum")
-    out = np.cumsum(x.data, axis=d, dtype=dtype) if x.data.ndim else x.data.copy()
-    if state.enabled and x.requires_grad:
-        node = CumsumBackward(x)
-        node.dim = d
-        return _wrap(out, node)
-    return _wrap(out)
+    return Cumsum.apply(x, _check_dim(dim, x.data.ndim, "cumsum"), dtype)
 
 
 def any(input, dim=None, keepdim=False):
@@ -325,7 +333,6 @@ def all(input, dim=None, keepdim=False):
 
 def norm(input, p=2, dim=None, keepdim=False):
     """Vector p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p); p=inf is max |x|."""
-    from .math import abs as _abs, sqrt
     x = _tensor(input, "norm")
     if p == 2:
         return sqrt(sum(x * x, dim, keepdim=keepdim))

@@ -8,13 +8,12 @@ import numbers
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Node
-from ._util import Tensor, _wrap, state, as_tensor_arg, _check_dim, shape_str
-from .math import sum_to
+from ..autograd.function import Function, BroadcastTo
+from ._util import Tensor, as_tensor_arg, _check_dim, shape_str
 
 
 def _tensor(x, op):
-    return x if x.__class__ is Tensor else as_tensor_arg(x, "input", op)
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, "input", op)
 
 
 def _sizes(args, op):
@@ -26,25 +25,26 @@ def _sizes(args, op):
     return tuple(int(s) for s in args)
 
 
-class ReshapeBackward(Node):
-    def backward(self, g):
-        return (reshape(g, self.in_shape),)
+class Reshape(Function):
+    """The same elements in a new shape; the gradient is reshaped back."""
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.in_shape = x.data.shape
+        try:
+            return x.data.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: shape {shape_str(x.data.shape)} ({x.data.size} elements) "
+                             f"cannot be viewed as {shape}") from None
+
+    @staticmethod
+    def backward(ctx, g):
+        return reshape(g, ctx.in_shape), None
 
 
 def reshape(input, *shape):
     """The same elements in a new shape (one dimension may be -1)."""
-    x = _tensor(input, "reshape")
-    shape = _sizes(shape, "reshape")
-    try:
-        out = x.data.reshape(shape)
-    except ValueError:
-        raise ValueError(f"reshape: shape {shape_str(x.data.shape)} ({x.data.size} elements) "
-                         f"cannot be viewed as {shape}") from None
-    if state.enabled and x.requires_grad:
-        node = ReshapeBackward(x)
-        node.in_shape = x.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+    return Reshape.apply(_tensor(input, "reshape"), _sizes(shape, "reshape"))
 
 
 view = reshape
@@ -86,9 +86,17 @@ def unsqueeze(input, dim):
     return reshape(x, shp[:d] + (1,) + shp[d:])
 
 
-class PermuteBackward(Node):
-    def backward(self, g):
-        return (permute(g, self.inverse),)
+class Permute(Function):
+    """Reorder dimensions; the gradient is permuted back."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.data.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return permute(g, tuple(np.argsort(ctx.dims))), None
 
 
 def permute(input, *dims):
@@ -99,13 +107,7 @@ def permute(input, *dims):
     if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) != list(range(nd)):
         raise ValueError(f"permute: dims={dims} is not a permutation of the {nd} dimensions of "
                          f"shape {shape_str(x.data.shape)}")
-    dims = tuple(d % nd for d in dims)
-    out = x.data.transpose(dims)
-    if state.enabled and x.requires_grad:
-        node = PermuteBackward(x)
-        node.inverse = tuple(np.argsort(dims))
-        return _wrap(out, node)
-    return _wrap(out)
+    return Permute.apply(x, tuple(d % nd for d in dims))
 
 
 def transpose(input, dim0, dim1):
@@ -141,11 +143,6 @@ def movedim(input, source, destination):
     return permute(x, order)
 
 
-class ExpandBackward(Node):
-    def backward(self, g):
-        return (sum_to(g, self.in_shape),)
-
-
 def broadcast_to(input, shape):
     """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
     x = _tensor(input, "broadcast_to")
@@ -153,15 +150,13 @@ def broadcast_to(input, shape):
     if x.data.shape == shape:
         return x
     try:
-        out = np.broadcast_to(x.data, shape)
+        ok = np.broadcast_shapes(x.data.shape, shape) == shape
     except ValueError:
+        ok = False
+    if not ok:
         raise ValueError(f"broadcast_to: shape {shape_str(x.data.shape)} cannot be broadcast to "
-                         f"{shape_str(shape)}") from None
-    if state.enabled and x.requires_grad:
-        node = ExpandBackward(x)
-        node.in_shape = x.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+                         f"{shape_str(shape)}")
+    return BroadcastTo.apply(x, shape)
 
 
 def expand(input, *sizes):
@@ -186,15 +181,21 @@ def broadcast_tensors(*tensors):
     return tuple(broadcast_to(t, shape) for t in tensors)
 
 
-class CatBackward(Node):
-    def backward(self, g):
-        out = []
-        start = 0
-        for size, e in zip(self.sizes, self.next_edges):
-            if e is not None:
-                out.append(narrow(g, self.dim, start, size))
-            else:
-                out.append(None)
+class Cat(Function):
+    """Concatenation along ``dim``; each input's gradient is its slice of the output's."""
+
+    @staticmethod
+    def forward(ctx, dim, *ts):
+        dt = np.result_type(*[t.data.dtype for t in ts])
+        xp = backend.get_array_module(ts[0].data)
+        ctx.dim, ctx.sizes = dim, [t.data.shape[dim] for t in ts]
+        return xp.concatenate([t.data.astype(dt, copy=False) for t in ts], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out, start = [None], 0
+        for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            out.append(narrow(g, ctx.dim, start, size) if need else None)
             start += size
         return tuple(out)
 
@@ -211,14 +212,7 @@ def cat(tensors, dim=0):
         if len(s) != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(s, ref.shape)) if j != d):
             raise ValueError(f"cat: tensors[0] has shape {shape_str(ref.shape)} but tensors[{i}] has "
                              f"shape {shape_str(s)}; all dimensions except dim={dim} must match")
-    dt = np.result_type(*[t.data.dtype for t in ts])
-    xp = backend.get_array_module(ref)
-    out = xp.concatenate([t.data.astype(dt, copy=False) for t in ts], axis=d)
-    if state.enabled and any(t.requires_grad for t in ts):
-        node = CatBackward(*ts)
-        node.sizes, node.dim = [t.data.shape[d] for t in ts], d
-        return _wrap(out, node)
-    return _wrap(out)
+    return Cat.apply(d, *ts)
 
 
 concat = concatenate = cat
@@ -241,8 +235,7 @@ def narrow(input, dim, start, length):
     x = _tensor(input, "narrow")
     d = _check_dim(dim, x.data.ndim, "narrow")
     key = (slice(None),) * d + (slice(start, start + length),)
-    from .index import getitem
-    return getitem(x, key)
+    return x[key]
 
 
 def split(tensor, split_size_or_sections, dim=0):
@@ -281,27 +274,37 @@ def unbind(input, dim=0):
     return tuple(squeeze(p, dim) for p in split(x, 1, dim))
 
 
-class FlipBackward(Node):
-    def backward(self, g):
-        return (flip(g, self.dims),)
+class Flip(Function):
+    """Reverse the order of elements along ``dims``; so is the gradient."""
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x.data, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return flip(g, ctx.dims), None
 
 
 def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     x = _tensor(input, "flip")
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    dims = tuple(_check_dim(d, x.data.ndim, "flip") for d in dims)
-    out = np.flip(x.data, dims)
-    if state.enabled and x.requires_grad:
-        node = FlipBackward(x)
-        node.dims = dims
-        return _wrap(out, node)
-    return _wrap(out)
+    return Flip.apply(x, tuple(_check_dim(d, x.data.ndim, "flip") for d in dims))
 
 
-class RollBackward(Node):
-    def backward(self, g):
-        return (roll(g, tuple(-s for s in self.shifts), self.dims),)
+class Roll(Function):
+    """Cyclic shift (of the flattened tensor when ``dims`` is None); the gradient is shifted back."""
+
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(x.data, shifts[0] if dims is None else shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return roll(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
 
 
 def roll(input, shifts, dims=None):
@@ -311,31 +314,32 @@ def roll(input, shifts, dims=None):
     if dims is None:
         if len(shifts_t) != 1:
             raise ValueError("roll: with dims=None, shifts must be a single int")
-        out = np.roll(x.data, shifts_t[0])
         dims_t = None
     else:
         dims_t = dims if isinstance(dims, (tuple, list)) else (dims,)
         if len(dims_t) != len(shifts_t):
             raise ValueError(f"roll: shifts {shifts_t} and dims {dims_t} must have the same length")
         dims_t = tuple(_check_dim(d, x.data.ndim, "roll") for d in dims_t)
-        out = np.roll(x.data, shifts_t, dims_t)
-    if state.enabled and x.requires_grad:
-        node = RollBackward(x)
-        node.shifts, node.dims = tuple(shifts_t), dims_t
-        return _wrap(out, node)
-    return _wrap(out)
+    return Roll.apply(x, tuple(shifts_t), dims_t)
 
 
-class RepeatBackward(Node):
-    def backward(self, g):
+class Repeat(Function):
+    """Tile ``reps[i]`` times along each dimension; the gradient sums the tiles."""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        padded = (1,) * (len(reps) - x.data.ndim) + x.data.shape
+        ctx.reps, ctx.padded, ctx.in_shape = reps, padded, x.data.shape
+        return np.tile(x.data.reshape(padded), reps)
+
+    @staticmethod
+    def backward(ctx, g):
         # out has shape (r0*s0, r1*s1, ...): view as (r0, s0, r1, s1, ...) and sum the r axes
         inter = []
-        for r, s in zip(self.reps, self.padded):
+        for r, s in zip(ctx.reps, ctx.padded):
             inter += [r, s]
-        gg = reshape(g, tuple(inter))
-        from .reduce import sum as _sum
-        gg = _sum(gg, tuple(range(0, 2 * len(self.reps), 2)))
-        return (reshape(gg, self.in_shape),)
+        gg = reshape(g, tuple(inter)).sum(tuple(range(0, 2 * len(ctx.reps), 2)))
+        return reshape(gg, ctx.in_shape), None
 
 
 def repeat(input, *sizes):
@@ -345,13 +349,7 @@ def repeat(input, *sizes):
     if len(sizes) < x.data.ndim:
         raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.data.ndim} "
                          f"dimensions; give at least as many")
-    padded = (1,) * (len(sizes) - x.data.ndim) + x.data.shape
-    out = np.tile(x.data.reshape(padded), sizes)
-    if state.enabled and x.requires_grad:
-        node = RepeatBackward(x)
-        node.reps, node.padded, node.in_shape = sizes, padded, x.data.shape
-        return _wrap(out, node)
-    return _wrap(out)
+    return Repeat.apply(x, sizes)
 
 
 def tile(input, dims):
@@ -362,9 +360,22 @@ def tile(input, dims):
     return repeat(x, dims)
 
 
-class PadBackward(Node):
-    def backward(self, g):
-        return (pad(g, [-p for p in self.pads]),)
+class Pad(Function):
+    """Constant padding (negative widths crop); the gradient is cropped (padded) back."""
+
+    @staticmethod
+    def forward(ctx, x, pads, widths, crop, value):
+        ctx.pads = pads
+        out = x.data
+        if any(w != (0, 0) for w in widths):
+            out = np.pad(out, widths, mode="constant", constant_values=value)
+        if any(c != slice(None) for c in crop):
+            out = out[tuple(crop)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return pad(g, [-p for p in ctx.pads]), None, None, None, None
 
 
 def pad(input, pad, mode="constant", value=0.0):
@@ -389,29 +400,22 @@ def pad(input, pad, mode="constant", value=0.0):
             raise ValueError(f"pad: pad={tuple(pads)} crops dimension {d} of size "
                              f"{x.data.shape[d]} to a negative size")
         crop[d] = slice(builtins.max(-lo, 0), x.data.shape[d] + builtins.max(lo, 0) + builtins.max(hi, 0) - builtins.max(-hi, 0))
-    out = x.data
-    if any(w != (0, 0) for w in widths):
-        out = np.pad(out, widths, mode="constant", constant_values=value)
-    if any(c != slice(None) for c in crop):
-        out = out[tuple(crop)]
-    if state.enabled and x.requires_grad:
-        node = PadBackward(x)
-        node.pads = pads
-        return _wrap(out, node)
-    return _wrap(out)
+    return Pad.apply(x, pads, widths, crop, value)
 
 
-class ToDeviceBackward(Node):
-    def backward(self, g):
-        return (to_device(g, self.src),)
+class ToDevice(Function):
+    """Move to ``device``; the gradient moves back."""
+
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.src = backend.device_of(x.data)
+        return backend.to_device(x.data, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return to_device(g, ctx.src), None
 
 
 def to_device(input, device):
     """Move a tensor to ``device`` ('cpu' or 'cuda'); differentiable."""
-    x = _tensor(input, "to")
-    out = backend.to_device(x.data, device)
-    if state.enabled and x.requires_grad:
-        node = ToDeviceBackward(x)
-        node.src = backend.device_of(x.data)
-        return _wrap(out, node)
-    return _wrap(out)
+    return ToDevice.apply(_tensor(input, "to"), device)

@@ -15,6 +15,5 @@ from .pooling import (  # noqa: F401
 )
 from .spatial import Dropout2d, ChannelShuffle, Upsample  # noqa: F401
 
-# Only the classes: without __all__, `from .modules import *` would also bring the
-# submodule names (modules.pooling, ...) and shadow ember.nn.pooling / ember.nn.conv.
+# Only the classes reach ember.nn (as in torch.nn.modules), not the names of these files.
 __all__ = [name for name, obj in dict(globals()).items() if isinstance(obj, type)]

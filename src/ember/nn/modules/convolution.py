@@ -3,7 +3,7 @@ import math
 import numbers
 
 from ... import creation
-from .. import conv as C
+from ...ops import conv as C
 from .. import init
 from ..parameter import Parameter
 from .module import Module

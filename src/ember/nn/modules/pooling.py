@@ -1,5 +1,5 @@
 """Pooling layers (torch.nn's names, arguments and reprs) plus ember's ``GlobalAvgPool2d``
-and ``SpatialPyramidPooling``. Each is a thin wrapper over :mod:`ember.nn.pooling`.
+and ``SpatialPyramidPooling``. Each is a thin wrapper over :mod:`ember.nn.functional`.
 
     >>> import ember
     >>> from ember.nn.modules.pooling import MaxPool2d
@@ -10,7 +10,7 @@ and ``SpatialPyramidPooling``. Each is a thin wrapper over :mod:`ember.nn.poolin
 """
 import numbers
 
-from .. import pooling as P
+from .. import functional as P
 from .module import Module
 
 
@@ -40,7 +40,7 @@ class _MaxPoolNd(Module):
 
 class MaxPool2d(_MaxPoolNd):
     """2-D max pooling over (N, C, H, W): the largest value of each ``kernel_size`` window
-    (see :func:`ember.nn.pooling.max_pool2d`). ``stride`` defaults to ``kernel_size``."""
+    (see :func:`ember.nn.functional.max_pool2d`). ``stride`` defaults to ``kernel_size``."""
 
     def forward(self, input):
         return P.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -48,7 +48,7 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class MaxPool1d(_MaxPoolNd):
-    """1-D max pooling over (N, C, L) (see :func:`ember.nn.pooling.max_pool1d`)."""
+    """1-D max pooling over (N, C, L) (see :func:`ember.nn.functional.max_pool1d`)."""
 
     def forward(self, input):
         return P.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -56,7 +56,7 @@ class MaxPool1d(_MaxPoolNd):
 
 
 class AvgPool2d(Module):
-    """2-D average pooling (see :func:`ember.nn.pooling.avg_pool2d` for the divisor rules)."""
+    """2-D average pooling (see :func:`ember.nn.functional.avg_pool2d` for the divisor rules)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):

@@ -8,13 +8,13 @@ upsampling (torch.nn's names, arguments and reprs).
 """
 import numbers
 
-from .. import pooling as P
+from .. import functional as P
 from .module import Module
 
 
 class Dropout2d(Module):
     """Zero whole channels with probability ``p`` in training and scale the rest by
-    ``1 / (1 - p)``; identity in eval (see :func:`ember.nn.pooling.dropout2d`).
+    ``1 / (1 - p)``; identity in eval (see :func:`ember.nn.functional.dropout2d`).
     ``inplace`` is kept for torch compatibility (shown in the repr); the output is a new tensor.
 
         >>> import ember
@@ -52,7 +52,7 @@ class ChannelShuffle(Module):
 
 
 class Upsample(Module):
-    """Resize by ``scale_factor`` or to ``size`` with :func:`ember.nn.pooling.interpolate`
+    """Resize by ``scale_factor`` or to ``size`` with :func:`ember.nn.functional.interpolate`
     (modes ``"nearest"``, ``"nearest-exact"``, ``"linear"``, ``"bilinear"``)."""
 
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,

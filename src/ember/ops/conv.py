@@ -24,7 +24,7 @@ forward's ``cols`` where kept) and returns the input gradient in the input's mem
 layout; with it, the backward is recorded with these ember ops.
 
     >>> import ember
-    >>> from ember.nn.conv import conv2d
+    >>> from ember.nn.functional import conv2d
     >>> conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2)).tolist()
     [[[[4.0, 4.0], [4.0, 4.0]]]]
 """

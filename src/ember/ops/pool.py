@@ -27,7 +27,7 @@ Output size of a pooling window along one axis (torch's ``pooling_output_shape``
     if ceil_mode and (out - 1) s >= L + p:  out -= 1     # last window must start inside
 
     >>> import ember
-    >>> from ember.nn.pooling import max_pool2d, adaptive_avg_pool2d
+    >>> from ember.nn.functional import max_pool2d, adaptive_avg_pool2d
     >>> x = ember.arange(16.0).reshape(1, 1, 4, 4)
     >>> max_pool2d(x, 2).tolist()
     [[[[5.0, 7.0], [13.0, 15.0]]]]
@@ -39,7 +39,8 @@ import numbers
 
 import numpy as np
 
-from .. import ops
+from .linalg import matmul
+from .shape import cat
 from ..autograd.function import Node
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _wrap
@@ -674,9 +675,9 @@ def adaptive_avg_pool2d(input, output_size):
     oh, ow = _out_sizes(output_size, (H, W), "adaptive_avg_pool2d")
     y = x4
     if ow != W:
-        y = ops.matmul(y, _wrap(np.ascontiguousarray(_avg_matrix(W, ow, x.dtype).T)))
+        y = matmul(y, _wrap(np.ascontiguousarray(_avg_matrix(W, ow, x.dtype).T)))
     if oh != H:
-        y = ops.matmul(_wrap(_avg_matrix(H, oh, x.dtype)), y)
+        y = matmul(_wrap(_avg_matrix(H, oh, x.dtype)), y)
     return back(y)
 
 
@@ -696,7 +697,7 @@ def adaptive_avg_pool1d(input, output_size):
     (o,) = _out_sizes(output_size, (L,), "adaptive_avg_pool1d")
     if o == L:
         return x
-    return ops.matmul(x, _wrap(np.ascontiguousarray(_avg_matrix(L, o, x.dtype).T)))
+    return matmul(x, _wrap(np.ascontiguousarray(_avg_matrix(L, o, x.dtype).T)))
 
 
 class _FlatScatterBackward(Node):
@@ -904,7 +905,7 @@ def spatial_pyramid_pool(x, levels=(1, 2, 4), mode="max"):
     N = int(x.shape[0])
     C = int(x.shape[1])
     parts = [pool(x, int(l)).reshape(N, C * int(l) * int(l)) for l in levels]
-    return parts[0] if len(parts) == 1 else ops.cat(parts, 1)
+    return parts[0] if len(parts) == 1 else cat(parts, 1)
 
 
 # =========================================================================================
@@ -1024,9 +1025,9 @@ class _NearestBackward(Node):
     def backward(self, g):
         y = g
         if self.mw is not None:
-            y = ops.matmul(y, _wrap(self.mw))
+            y = matmul(y, _wrap(self.mw))
         if self.mh_t is not None:
-            y = ops.matmul(_wrap(self.mh_t), y)
+            y = matmul(_wrap(self.mh_t), y)
         return (y,)
 
 
@@ -1108,9 +1109,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if linear:
         y = x
         mats = [_linear_matrix(L, o, s, align_corners, dtype) for L, o, s in zip(in_sizes, out_sizes, scales)]
-        y = ops.matmul(y, _wrap(np.ascontiguousarray(mats[-1].T)))
+        y = matmul(y, _wrap(np.ascontiguousarray(mats[-1].T)))
         if nd == 2:
-            y = ops.matmul(_wrap(mats[0]), y)
+            y = matmul(_wrap(mats[0]), y)
         return y
     exact = mode == "nearest-exact"
     idx = [_src_nearest(L, o, s, exact) for L, o, s in zip(in_sizes, out_sizes, scales)]

@@ -1,0 +1,208 @@
+"""What a ``Tensor`` can do: the ops bound onto the class as methods and Python operators
+(torch's names), the in-place methods and the dtype/device conversions. ``Tensor`` itself
+(:mod:`ember.autograd.tensor`) knows nothing of the ops: this module is imported by
+``ember.ops`` and calls :func:`bind` once, so imports run one way (DeZero's
+``setup_variable`` does the same).
+"""
+import numbers
+
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import state
+from ..autograd.tensor import Tensor, _wrap
+from . import index, linalg, math, reduce, shape
+
+_OPS = {}
+for _module in (math, linalg, reduce, shape, index):
+    _OPS.update((k, v) for k, v in vars(_module).items() if callable(v) and not k.startswith("_"))
+
+_METHODS = [
+    "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
+    "relu", "sign", "square", "add", "sub", "mul", "div", "subtract", "multiply", "divide",
+    "pow", "maximum", "minimum", "clamp", "clip", "clamp_min", "clamp_max", "eq", "ne", "lt",
+    "le", "gt", "ge", "greater", "less", "logical_and", "logical_or", "logical_not", "isnan",
+    "isinf", "isfinite", "equal", "allclose", "clone", "matmul", "mm", "bmm", "dot", "outer",
+    "sum", "mean", "var", "std", "prod", "amax", "amin", "max", "min", "argmax", "argmin",
+    "logsumexp", "softmax", "log_softmax", "cumsum", "any", "all", "norm", "reshape", "view",
+    "flatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t", "movedim",
+    "broadcast_to", "expand", "expand_as", "narrow", "split", "chunk", "unbind", "flip",
+    "roll", "repeat", "tile", "gather", "scatter_add", "index_select", "masked_fill",
+    "masked_select", "take_along_dim",
+]
+
+
+def _reflect(fn):
+    def r(self, other):
+        return fn(other, self)
+    return r
+
+
+def _cmp(fn):
+    def c(self, other):
+        if other is None or not isinstance(other, (Tensor, numbers.Number, np.ndarray, list, tuple)):
+            return NotImplemented
+        return fn(self, other)
+    return c
+
+
+def _bool_op(ufunc, name):
+    def op(self, other):
+        o = other.data if isinstance(other, Tensor) else other
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"{name} is only defined for bool and integer tensors, got {self.dtype}")
+        return _wrap(ufunc(self.data, o))
+    return op
+
+
+def _flat_size(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
+
+
+# ---- conversions -------------------------------------------------------------------------
+def to(self, *args, dtype=None, device=None, copy=False):
+    """A tensor with the given dtype and/or device (``self`` if nothing changes and not ``copy``)."""
+    for a in args:
+        if isinstance(a, str) or a is None:
+            device = a
+        else:
+            dtype = a
+    out = self
+    if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
+        out = shape.to_device(out, device)
+    if dtype is not None and np.dtype(dtype) != out.data.dtype:
+        out = math.cast(out, dtype)
+    if copy and out is self:
+        out = math.clone(self)
+    return out
+
+
+_CONVERSIONS = {
+    "cpu": "cpu", "cuda": "cuda", "float": np.float32, "double": np.float64, "half": np.float16,
+    "long": np.int64, "int": np.int32, "bool": np.bool_,
+}
+
+
+def _converter(target):
+    def convert(self):
+        return self.to(target)
+    return convert
+
+
+# ---- in-place ops ------------------------------------------------------------------------
+def _inplace(self, operand, result_fn, array_fn):
+    """Run an in-place op: on the array when no graph is involved; otherwise compute the
+    out-of-place ``result_fn(old)`` from an alias of the current value and make this tensor
+    that result (the graph is rebased; the old array is left intact, so nodes that saved the
+    old value still see it)."""
+    if state.enabled and (self.requires_grad or (isinstance(operand, Tensor) and operand.requires_grad)):
+        if self.grad_fn is None and self.requires_grad:
+            raise RuntimeError(
+                "a leaf tensor that requires grad is being used in an in-place operation; "
+                "do it under `with ember.no_grad():` or on a .clone()")
+        old = _wrap(self.data, self.grad_fn)
+        old.requires_grad = self.requires_grad
+        out = result_fn(old)
+        self.data = out.data.astype(self.data.dtype, copy=False)
+        self.grad_fn = out.grad_fn
+        self.requires_grad = out.requires_grad
+    else:
+        array_fn()
+    self._vc[0] += 1
+    return self
+
+
+def _raw(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _inplace_binary(op, ufunc):
+    def method(self, other, alpha=1):
+        if alpha != 1:
+            other = other * alpha
+        return _inplace(self, other, lambda old: op(old, other),
+                        lambda: ufunc(self.data, _raw(other), out=self.data, casting="unsafe"))
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In place: self = {op.__name__}(self, other)."
+    return method
+
+
+def clamp_(self, min=None, max=None):
+    return _inplace(self, None, lambda old: math.clamp(old, min, max),
+                    lambda: np.clip(self.data, min, max, out=self.data))
+
+
+def copy_(self, src):
+    """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. src."""
+    src_t = src if isinstance(src, Tensor) else _wrap(np.asarray(src, dtype=self.data.dtype))
+    return _inplace(
+        self, src_t, lambda old: math.clone(shape.broadcast_to(math.cast(src_t, self.dtype), self.shape)),
+        lambda: self.data.__setitem__(Ellipsis, backend.to_device(src_t.data, self.device)))
+
+
+def fill_(self, value):
+    return copy_(self, value)
+
+
+def zero_(self):
+    return copy_(self, 0)
+
+
+def _index_key(key):
+    if isinstance(key, Tensor):
+        return key.data
+    if isinstance(key, tuple):
+        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+    if isinstance(key, list) and any(isinstance(k, Tensor) for k in key):
+        return [k.data if isinstance(k, Tensor) else k for k in key]
+    return key
+
+
+def setitem(self, key, value):
+    _inplace(self, value, lambda old: index.index_put(old, key, value),
+             lambda: self.data.__setitem__(_index_key(key), _raw(value)))
+
+
+def bind():
+    T = Tensor
+    for name in _METHODS:
+        setattr(T, name, _OPS[name])
+    T.__add__, T.__radd__ = math.add, _reflect(math.add)
+    T.__sub__, T.__rsub__ = math.sub, _reflect(math.sub)
+    T.__mul__, T.__rmul__ = math.mul, _reflect(math.mul)
+    T.__truediv__, T.__rtruediv__ = math.div, _reflect(math.div)
+    T.__pow__, T.__rpow__ = math.pow, _reflect(math.pow)
+    T.__matmul__, T.__rmatmul__ = linalg.matmul, _reflect(linalg.matmul)
+    T.__floordiv__, T.__rfloordiv__ = math.floor_divide, _reflect(math.floor_divide)
+    T.__mod__, T.__rmod__ = math.remainder, _reflect(math.remainder)
+    T.__neg__, T.__abs__ = math.neg, math.abs
+    T.__pos__ = lambda self: self
+    T.__eq__, T.__ne__ = _cmp(math.eq), _cmp(math.ne)
+    T.__lt__, T.__le__, T.__gt__, T.__ge__ = _cmp(math.lt), _cmp(math.le), _cmp(math.gt), _cmp(math.ge)
+    T.__hash__ = object.__hash__
+    T.__getitem__ = index.getitem
+    T.__setitem__ = setitem
+    T.__and__ = T.__rand__ = _bool_op(np.bitwise_and, "&")
+    T.__or__ = T.__ror__ = _bool_op(np.bitwise_or, "|")
+    T.__xor__ = T.__rxor__ = _bool_op(np.bitwise_xor, "^")
+    T.__invert__ = lambda self: _wrap(np.invert(self.data))  # logical not for bool tensors
+    T.where = lambda self, condition, other: math.where(condition, self, other)
+    T.T = property(lambda self: shape.permute(self, tuple(range(self.ndim - 1, -1, -1))))
+    T.mT = property(lambda self: shape.transpose(self, -2, -1))
+    T.new_tensor = lambda self, data, dtype=None: Tensor(data, dtype=dtype or self.dtype)
+    T.new_zeros = lambda self, *size, dtype=None: _wrap(np.zeros(_flat_size(size), dtype=dtype or self.dtype))
+    T.new_ones = lambda self, *size, dtype=None: _wrap(np.ones(_flat_size(size), dtype=dtype or self.dtype))
+    T.new_full = lambda self, size, value, dtype=None: _wrap(np.full(tuple(size), value, dtype=dtype or self.dtype))
+    # conversions
+    T.to = to
+    for name, target in _CONVERSIONS.items():
+        setattr(T, name, _converter(target))
+    T.type_as = lambda self, other: self.to(other.dtype)
+    T.contiguous = lambda self: self
+    # in-place
+    T.add_ = T.__iadd__ = _inplace_binary(math.add, np.add)
+    T.sub_ = T.__isub__ = _inplace_binary(math.sub, np.subtract)
+    T.mul_ = _inplace_binary(math.mul, np.multiply)
+    T.div_ = _inplace_binary(math.div, np.divide)
+    T.__imul__, T.__itruediv__ = T.mul_, T.div_
+    T.clamp_, T.copy_, T.fill_, T.zero_ = clamp_, copy_, fill_, zero_
