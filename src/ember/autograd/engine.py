@@ -14,6 +14,7 @@ written for tensors get them as tensors.
 """
 import numpy as np
 
+from .function import _Grads
 from .grad_mode import state
 from .tensor import Tensor, _wrap
 
@@ -93,7 +94,7 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
             records[node] = [0, g, False]
             roots.append(node)
         else:
-            rec[1] = rec[1] + g
+            rec[1] = np.asarray(rec[1] + g) if arrays else rec[1] + g
             rec[2] = arrays
     _count_consumers(roots, records, capture)
 
@@ -132,8 +133,11 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
                 elif rec[2]:
                     np.add(cur, gi, out=cur)
                 else:
-                    rec[1] = cur + gi
-                    rec[2] = arrays and cur.__class__ is np.ndarray
+                    s = cur + gi
+                    if arrays and s.__class__ is not _Grads:
+                        s = np.asarray(s)       # (0-d arrays add up to NumPy scalars)
+                        rec[2] = True
+                    rec[1] = s
             left = rec[0] - 1
             rec[0] = left
             if left == 0:

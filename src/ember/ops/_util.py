@@ -3,10 +3,12 @@ import numbers
 
 import numpy as np
 
+from ..autograd.engine import grad
+from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor, _wrap, _check_dim, get_default_dtype
 
 __all__ = ["Tensor", "_wrap", "as_tensor_arg", "scalar_or_tensor", "norm_dims", "_check_dim",
-           "get_default_dtype", "shape_str"]
+           "get_default_dtype", "shape_str", "composite_grads"]
 
 
 def as_tensor_arg(x, name="input", op="op"):
@@ -50,3 +52,18 @@ def norm_dims(dim, ndim, op):
 
 def shape_str(shape):
     return str(tuple(int(s) for s in shape))
+
+
+def composite_grads(fn, inputs, g):
+    """The gradients of ``fn(*inputs)`` (a differentiable reference written with ember ops)
+    with respect to the inputs that require grad, recorded so that they can be
+    differentiated again: what a fused Function's backward returns under
+    ``create_graph=True``, where its fast kernel would be a constant."""
+    with enable_grad():
+        out = fn(*inputs)
+    idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    gs = grad(out, [inputs[i] for i in idx], g, create_graph=True, allow_unused=True)
+    res = [None] * len(inputs)
+    for i, gi in zip(idx, gs):
+        res[i] = gi
+    return tuple(res)

@@ -1,0 +1,80 @@
+"""Activation functions beyond the element-wise basics of :mod:`.math` (``relu``,
+``sigmoid``, ``tanh``) and :mod:`.reduce` (``softmax``, ``log_softmax``): leaky ReLU,
+PReLU, ELU, softplus, GELU and maxout.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import Tensor
+from .math import clamp, relu, tanh, where
+
+
+def _t(x, name, op):
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
+
+
+class LeakyRelu(Function):
+    """x if x > 0 else slope * x; the derivative is the constant 1 or slope."""
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        xd = x.data
+        pos = xd > 0
+        if ctx.needs_input_grad[0]:
+            ctx.slope = np.where(pos, 1.0, negative_slope).astype(xd.dtype)
+        return np.where(pos, xd, xd * negative_slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.slope, None
+
+
+def leaky_relu(input, negative_slope=0.01):
+    """x if x > 0 else negative_slope * x; derivative 1 or negative_slope."""
+    return LeakyRelu.apply(_t(input, "input", "leaky_relu"), negative_slope)
+
+
+def prelu(input, weight):
+    """x if x > 0 else a * x with a learned slope ``a`` (one per channel, channel dim 1)."""
+    x = _t(input, "input", "prelu")
+    a = _t(weight, "weight", "prelu")
+    if a.numel() != 1:
+        if x.ndim < 2 or x.shape[1] != a.numel():
+            raise ValueError(f"prelu: {a.numel()} slopes given but input of shape {tuple(x.shape)} has "
+                             f"{x.shape[1] if x.ndim > 1 else 1} channels in dim 1")
+        a = a.reshape((1, -1) + (1,) * (x.ndim - 2))
+    return where(x > 0, x, a * x)
+
+
+def elu(input, alpha=1.0):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    x = _t(input, "input", "elu")
+    neg = clamp(x, max=0.0)
+    return where(x > 0, x, (neg.exp() - 1) * alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, computed stably; x itself where beta x > threshold."""
+    x = _t(input, "input", "softplus")
+    bx = x * beta
+    soft = (relu(bx) + (-(bx.abs())).exp().log1p()) / beta
+    return where(bx > threshold, x, soft)
+
+
+def gelu(input):
+    """x * Phi(x) with the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = _t(input, "input", "gelu")
+    return x * 0.5 * (1 + tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def maxout(input, pieces):
+    """Maximum over groups of ``pieces`` consecutive features of the last dimension."""
+    x = _t(input, "input", "maxout")
+    if x.shape[-1] % pieces:
+        raise ValueError(f"maxout: last dimension {x.shape[-1]} is not divisible by pieces={pieces}")
+    return x.reshape(*x.shape[:-1], x.shape[-1] // pieces, pieces).amax(-1)
