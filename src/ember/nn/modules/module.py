@@ -19,6 +19,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ... import backend
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
@@ -262,7 +263,6 @@ class Module:
     def to(self, *args, dtype=None, device=None):
         """Convert parameters and buffers in place (the same Parameter objects), by dtype
         (floating tensors only) and/or device."""
-        from ... import backend
         for a in args:
             if isinstance(a, str):
                 device = a
