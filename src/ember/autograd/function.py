@@ -189,14 +189,13 @@ class Function(Node):
             else:
                 a = None
             if a is not None:
-                edges, shapes = [], []      # (plain loops: cheaper than comprehensions here)
+                n = len(args)               # (a plain loop: cheaper than comprehensions here)
+                edges, shapes, i = [None] * n, [None] * n, 0
                 for t in args:
                     if isinstance(t, Tensor) and t.requires_grad:
-                        edges.append(t.grad_fn or t)
-                        shapes.append(t.data.shape)
-                    else:
-                        edges.append(None)
-                        shapes.append(None)
+                        edges[i] = t.grad_fn or t
+                        shapes[i] = t.data.shape
+                    i += 1
                 ctx.next_edges = edges
                 ctx._shapes = shapes
                 state.enabled = False
@@ -312,17 +311,15 @@ class Function(Node):
         shapes = self._shapes
         if len(grads) != len(shapes):
             grads = self._check_count(grads)
-        out = []
         i = 0
         kind = _ndarray if arrays else Tensor
         for gi in grads:
             # (a gradient for an argument that needs none is ignored by the engine)
-            if gi is not None and shapes[i] is not None and (
-                    gi.__class__ is not kind or gi.shape != shapes[i]):
-                gi = self._fit(gi, i, arrays)
-            out.append(gi)
+            if gi is not None and shapes[i] is not None and (gi.__class__ is not kind or gi.shape != shapes[i]):
+                return [gi if gi is None or shapes[k] is None else self._fit(gi, k, arrays)
+                        for k, gi in enumerate(grads)]
             i += 1
-        return out
+        return grads
 
     def _check_count(self, grads):
         n = len(self._shapes)

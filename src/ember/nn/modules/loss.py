@@ -8,6 +8,7 @@ from ... import creation, ops
 from ...autograd.grad_mode import no_grad
 from ...autograd.tensor import Tensor, _wrap
 from .. import functional as F
+from ...ops.loss import _check_reduction, _reduce
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -16,7 +17,7 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, reduction="mean"):
         super().__init__()
-        F._check_reduction(reduction, type(self).__name__) if reduction != "batchmean" else None
+        _check_reduction(reduction, type(self).__name__) if reduction != "batchmean" else None
         self.reduction = reduction
 
     def extra_repr(self):
@@ -165,7 +166,7 @@ class LargeMarginSoftmaxLoss(Module):
             raise ValueError(f"LargeMarginSoftmaxLoss: margin={margin!r} must be an int >= 1")
         if beta < 0:
             raise ValueError(f"LargeMarginSoftmaxLoss: beta={beta} must be non-negative")
-        F._check_reduction(reduction, "LargeMarginSoftmaxLoss")
+        _check_reduction(reduction, "LargeMarginSoftmaxLoss")
         self.in_features, self.num_classes, self.margin, self.beta = in_features, num_classes, margin, beta
         self.reduction = reduction
         self.weight = Parameter(creation.empty(num_classes, in_features))
@@ -211,7 +212,7 @@ class CenterLoss(Module):
         super().__init__()
         if not 0 < alpha <= 1:
             raise ValueError(f"CenterLoss: alpha={alpha} must be in (0, 1]")
-        F._check_reduction(reduction, "CenterLoss")
+        _check_reduction(reduction, "CenterLoss")
         self.num_classes, self.feat_dim, self.alpha, self.reduction = num_classes, feat_dim, alpha, reduction
         self.register_buffer("centers", creation.randn(num_classes, feat_dim, generator=generator))
 
@@ -233,7 +234,7 @@ class CenterLoss(Module):
                 np.add.at(delta, y, self.centers.data[y] - x)
                 counts = np.bincount(y, minlength=self.num_classes)[:, None]
                 self.centers.data -= self.alpha * delta / (1 + counts)
-        return F._reduce(loss, self.reduction)
+        return _reduce(loss, self.reduction)
 
     def extra_repr(self):
         return f"num_classes={self.num_classes}, feat_dim={self.feat_dim}, alpha={self.alpha}"
