@@ -53,6 +53,7 @@ def _version_error(node, which):
 
 class Node:
     """A node of the graph (see the module docstring for the engine's contract)."""
+    __slots__ = ("__dict__", "__weakref__")
 
     _hooks = None           # hooks on the gradient of this node's output (non-leaf tensor hooks)
     next_edges = ()
@@ -107,15 +108,15 @@ class Function(Node):
     tensors as usual. The formula is written once either way.
     """
 
-    _saved = ()
-    _versions = ()
+    # the fields every node has live in slots (no per-node dict unless forward stores more)
+    __slots__ = ("next_edges", "_shapes", "_saved", "_versions")
     _materialize = True
     _non_diff = None
     _dirty = None
     _marked = False         # mark_non_differentiable or mark_dirty was called
     _outputs = None         # (shapes, dtypes) of a function with several outputs
     array_backward = False
-    _shapes = None          # per argument: the shape of a tensor that needs a gradient, else None
+    # _shapes: per argument, the shape of a tensor that needs a gradient, else None
 
     @classmethod
     def name(cls):
@@ -159,7 +160,7 @@ class Function(Node):
 
     @property
     def needs_input_grad(self):
-        shapes = self._shapes
+        shapes = getattr(self, "_shapes", None)         # (unset while nothing is recorded)
         return _NO_GRADIENTS if shapes is None else tuple([s is not None for s in shapes])
 
     def mark_non_differentiable(self, *outputs):
@@ -198,6 +199,7 @@ class Function(Node):
                     i += 1
                 ctx.next_edges = edges
                 ctx._shapes = shapes
+                ctx._saved = ctx._versions = ()
                 state.enabled = False
                 try:
                     out = cls.forward(ctx, *args)
