@@ -24,9 +24,11 @@ from ..ops.loss import (  # noqa: F401
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from ..ops.pool import (  # noqa: F401
     max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
-    adaptive_avg_pool1d, adaptive_avg_pool2d, global_avg_pool2d, spatial_pyramid_pool, dropout2d,
-    channel_shuffle, interpolate,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, global_avg_pool2d, spatial_pyramid_pool,
 )
+from ..ops.resample import interpolate  # noqa: F401
+from ..ops.shape import channel_shuffle  # noqa: F401
+from ..ops.dropout import dropout2d  # noqa: F401
 
 
 class Dropout(Function):

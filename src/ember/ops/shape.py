@@ -1,5 +1,6 @@
 """Shape ops: reshape/view, flatten, squeeze/unsqueeze, transpose/permute, expand/
-broadcast_to, cat/stack/split/chunk, flip, roll, repeat, constant pad, narrow.
+broadcast_to, cat/stack/split/chunk, flip, roll, repeat, constant pad, narrow, and
+ShuffleNet's channel_shuffle (a composite of reshape and transpose).
 Each backward is the inverse shape op applied to the gradient.
 """
 import builtins
@@ -419,3 +420,31 @@ class ToDevice(Function):
 def to_device(input, device):
     """Move a tensor to ``device`` ('cpu' or 'cuda'); differentiable."""
     return ToDevice.apply(_tensor(input, "to"), device)
+
+
+def channel_shuffle(input, groups):
+    """ShuffleNet's channel shuffle: view the C channels as a (groups, C / groups) grid,
+    transpose it and flatten back, so output channel ``j * groups + g`` is input channel
+    ``g * (C / groups) + j``. Lets information cross groups between grouped convolutions.
+    Input: (N, C, *) with at least one dimension after C (torch's rule). A composite of
+    reshape and transpose, so its gradient is the inverse shuffle.
+
+        >>> import ember
+        >>> channel_shuffle(ember.arange(6.0).reshape(1, 6, 1), 2).flatten().tolist()
+        [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"channel_shuffle: input must be an ember Tensor, got {type(input).__name__}")
+    x = input
+    if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"channel_shuffle: groups={groups!r} must be a positive int")
+    shape = tuple(int(s) for s in x.shape)
+    if len(shape) < 3:
+        raise ValueError(f"channel_shuffle: expected an input with more than 2 dims (N, C, *), got "
+                         f"shape {shape}")
+    C = shape[1]
+    if C % groups:
+        raise ValueError(f"channel_shuffle: groups={groups} must divide the number of channels "
+                         f"C={C} of the input of shape {shape}")
+    g = int(groups)
+    return reshape(transpose(reshape(x, shape[0], g, C // g, *shape[2:]), 1, 2), shape)

@@ -8,6 +8,7 @@ upsampling (torch.nn's names, arguments and reprs).
 """
 import numbers
 
+from ...ops.resample import MODES
 from .. import functional as P
 from .module import Module
 
@@ -61,8 +62,8 @@ class Upsample(Module):
         if (size is None) == (scale_factor is None):
             raise ValueError(f"Upsample: exactly one of size and scale_factor must be given, got "
                              f"size={size!r} and scale_factor={scale_factor!r}")
-        if mode not in P._MODES:
-            raise ValueError(f"Upsample: mode={mode!r} must be one of {P._MODES}")
+        if mode not in MODES:
+            raise ValueError(f"Upsample: mode={mode!r} must be one of {MODES}")
         self.size = tuple(size) if isinstance(size, list) else size
         if isinstance(scale_factor, (tuple, list)):
             scale_factor = tuple(float(f) for f in scale_factor)

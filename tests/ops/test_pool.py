@@ -9,13 +9,13 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
-from ember.nn import pooling as P
+from ember.nn import functional as P
 from ember.nn.modules.pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
                                       AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d,
                                       MaxPool1d, MaxPool2d, SpatialPyramidPooling)
-from ember.nn.pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
-                              adaptive_max_pool2d, avg_pool1d, avg_pool2d, global_avg_pool2d,
-                              max_pool1d, max_pool2d, spatial_pyramid_pool)
+from ember.nn.functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
+                                 adaptive_max_pool2d, avg_pool1d, avg_pool2d, global_avg_pool2d,
+                                 max_pool1d, max_pool2d, spatial_pyramid_pool)
 
 from ..core._parity import check
 
@@ -366,3 +366,11 @@ def test_empty_batch():
         assert x.grad.shape == (0, 3, 8, 8)
         x.grad = None
     assert spatial_pyramid_pool(x).shape == (0, 63)
+
+
+@pytest.mark.parametrize("name", ["ember.ops.pool", "ember.nn.modules.pooling"])
+def test_doctests(name):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(name), verbose=False)
+    assert result.attempted > 0 and result.failed == 0

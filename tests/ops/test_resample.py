@@ -1,6 +1,6 @@
-"""Dropout2d, channel shuffle and interpolation/Upsample: torch parity (values, gradients and
-second derivatives, float64) on hypothesis-drawn sizes, scale factors and modes; the
-statistics and reproducibility of channel dropout; bad input errors."""
+"""Interpolation and Upsample against torch: values, gradients and second derivatives
+(float64) on hypothesis-drawn sizes, scale factors and modes; torch's float32 index rules;
+bad input errors."""
 import numpy as np
 import pytest
 import torch
@@ -8,8 +8,8 @@ from hypothesis import given, strategies as st
 
 import ember
 from ember.autograd import gradcheck, gradgradcheck
-from ember.nn.modules.spatial import ChannelShuffle, Dropout2d, Upsample
-from ember.nn.pooling import channel_shuffle, dropout2d, interpolate
+from ember.nn.functional import interpolate
+from ember.nn.modules.spatial import Upsample
 
 from ..core._parity import check
 
@@ -26,87 +26,6 @@ def squared(f):
         y = f(m, t)
         return y, y * y
     return g
-
-
-# ---- dropout2d -------------------------------------------------------------------------------
-def test_dropout2d_zeroes_whole_channels_and_scales_the_rest():
-    g = ember.Generator().manual_seed(0)
-    x = ember.tensor(np.random.default_rng(1).uniform(1, 2, (50, 40, 3, 4)), requires_grad=True)
-    y = dropout2d(x, 0.3, generator=g)
-    ratio = y.detach().numpy() / x.detach().numpy()
-    per_channel = ratio.reshape(50, 40, -1)
-    assert np.allclose(per_channel, per_channel[:, :, :1]), "one decision per (sample, channel)"
-    kept = per_channel[:, :, 0]
-    assert set(np.round(np.unique(kept), 12)) == {0.0, round(1 / 0.7, 12)}
-    assert abs((kept == 0).mean() - 0.3) < 0.04          # 2000 channels: 4 sd is about 0.04
-    # expected value preserved (inverted scaling)
-    assert abs(kept.mean() - 1.0) < 0.06
-    # gradient is the same mask
-    y.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy().reshape(50, 40, -1)[:, :, 0], kept)
-
-
-def test_dropout2d_reproducible_eval_identity_and_3d():
-    x = ember.randn(4, 6, 5, 5)
-    a = dropout2d(x, 0.5, generator=ember.Generator().manual_seed(7))
-    b = dropout2d(x, 0.5, generator=ember.Generator().manual_seed(7))
-    c = dropout2d(x, 0.5, generator=ember.Generator().manual_seed(8))
-    np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert not np.array_equal(a.numpy(), c.numpy())
-    assert dropout2d(x, 0.5, training=False) is x
-    assert dropout2d(x, 0.0) is x
-    # (N, C, L): channels of length L are dropped together, as torch does for 3-D input
-    y = dropout2d(ember.ones(8, 16, 5), 0.5, generator=ember.Generator().manual_seed(1)).numpy()
-    assert np.all((y == y[:, :, :1]))
-    m = Dropout2d(0.25, generator=ember.Generator().manual_seed(3))
-    assert repr(m) == repr(torch.nn.Dropout2d(0.25)) == "Dropout2d(p=0.25, inplace=False)"
-    np.testing.assert_array_equal(m.eval()(x).numpy(), x.numpy())
-    out = m.train()(ember.ones(200, 10, 2, 2)).numpy()
-    assert 0.2 < (out == 0).mean() < 0.3
-
-
-def test_dropout2d_double_backward_through_mask():
-    x = ember.tensor(values(0, (2, 3, 2, 2)), requires_grad=True)
-    g = ember.Generator()
-    f = lambda t: dropout2d(t, 0.4, generator=g.manual_seed(5)) ** 2   # noqa: E731
-    assert gradcheck(f, (x,))
-    assert gradgradcheck(f, (x,))
-
-
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5, float("nan"), "0.5", True])
-def test_dropout2d_rejects_bad_p(p):
-    with pytest.raises(ValueError, match=r"dropout2d: p=.* must be a probability in \[0, 1\)"):
-        dropout2d(ember.ones(1, 2, 2, 2), p)
-    with pytest.raises(ValueError, match=r"Dropout2d: p=.* must be a probability in \[0, 1\)"):
-        Dropout2d(p)
-
-
-def test_dropout2d_rejects_bad_shape():
-    with pytest.raises(ValueError, match=r"dropout2d: expected a 3-D \(N, C, L\) or 4-D \(N, C, H, W\) input, got shape \(4, 5\)"):
-        dropout2d(ember.ones(4, 5), 0.5)
-
-
-# ---- channel shuffle -------------------------------------------------------------------------
-@given(n=st.integers(1, 3), groups=st.integers(1, 4), per=st.integers(1, 4),
-       rest=st.lists(st.integers(1, 3), min_size=1, max_size=2), seed=seeds)
-def test_channel_shuffle_matches_torch(n, groups, per, rest, seed):
-    x = values(seed, (n, groups * per, *rest))
-    check(squared(lambda m, t: channel_shuffle(t, groups) if m is ember
-                  else torch.nn.ChannelShuffle(groups)(t)), [x])
-    check(lambda m, t: (ChannelShuffle(groups) if m is ember else torch.nn.ChannelShuffle(groups))(t), [x])
-
-
-def test_channel_shuffle_order_and_errors():
-    x = ember.arange(12.0).reshape(1, 12, 1, 1)
-    # ShuffleNet: 3 groups of 4 -> take one channel from each group in turn
-    assert channel_shuffle(x, 3).flatten().tolist() == [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]
-    assert repr(ChannelShuffle(3)) == repr(torch.nn.ChannelShuffle(3)) == "ChannelShuffle(groups=3)"
-    with pytest.raises(ValueError, match=r"channel_shuffle: groups=5 must divide the number of channels C=12 of the input of shape \(1, 12, 1, 1\)"):
-        channel_shuffle(x, 5)
-    with pytest.raises(ValueError, match=r"channel_shuffle: expected an input with more than 2 dims \(N, C, \*\), got shape \(2, 6\)"):
-        channel_shuffle(ember.ones(2, 6), 2)
-    with pytest.raises(ValueError, match=r"ChannelShuffle: groups=0 must be a positive int"):
-        ChannelShuffle(0)
 
 
 # ---- interpolate -----------------------------------------------------------------------------
@@ -226,7 +145,7 @@ def test_interpolate_errors():
         Upsample()
 
 
-@pytest.mark.parametrize("name", ["ember.nn.pooling", "ember.nn.modules.pooling", "ember.nn.modules.spatial"])
+@pytest.mark.parametrize("name", ["ember.ops.resample", "ember.nn.modules.spatial"])
 def test_doctests(name):
     import doctest
     import importlib
