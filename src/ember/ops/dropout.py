@@ -1,6 +1,7 @@
-"""Dropout (functional forms): inverted dropout multiplies by a random keep mask already
-scaled by ``1 / (1 - p)``, so evaluation is the identity. The mask is a constant of the
-graph (:class:`DropoutMask`): the gradient is the output gradient times the same mask.
+"""Dropout (functional forms): element-wise (``dropout``) and channel-wise (``dropout2d``).
+Inverted dropout multiplies by a random keep mask already scaled by ``1 / (1 - p)``, so
+evaluation is the identity. The mask is a constant of the graph (:class:`DropoutMask`):
+the gradient is the output gradient times the same mask.
 
     >>> import ember
     >>> dropout2d(ember.ones(1, 2, 1, 1), 0.5, training=False).tolist()
@@ -12,7 +13,7 @@ from ..autograd.function import Function
 from ..random import rng
 from ._util import Tensor
 
-__all__ = ["dropout2d"]
+__all__ = ["dropout", "dropout2d"]
 
 
 class DropoutMask(Function):
@@ -42,6 +43,30 @@ def _check_input(x, op):
 def _check_p(p, op):
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or p != p or not 0 <= p < 1:
         raise ValueError(f"{op}: p={p!r} must be a probability in [0, 1)")
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None, scaling="inverted"):
+    """Zero each element with probability ``p`` during training.
+
+    ``scaling="inverted"`` (torch's, the default) divides kept values by 1 - p during
+    training and does nothing at test time; ``scaling="classic"`` (the notes' original
+    formulation) keeps values unscaled in training and multiplies by the keep probability
+    1 - p at test time. Both have the same expected output. ``inplace`` is accepted for
+    torch compatibility; the result is always a new tensor."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout: input must be an ember Tensor, got {type(input).__name__}")
+    _check_p(p, "dropout")
+    if scaling not in ("inverted", "classic"):
+        raise ValueError(f"dropout: scaling={scaling!r} must be 'inverted' or 'classic'")
+    x = input
+    if not training:
+        return x if scaling == "inverted" or p == 0 else x * (1.0 - p)
+    if p == 0:
+        return x
+    mask = (rng(generator).random(x.shape) >= p).astype(x.data.dtype)
+    if scaling == "inverted":
+        mask *= 1.0 / (1.0 - p)
+    return DropoutMask.apply(x, mask)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
