@@ -10,6 +10,7 @@ NumPy/PyTorch; the gradient of a broadcast operand comes back in the output's sh
 import numpy as np
 
 from ..autograd.function import Function, SumTo
+from ..autograd.grad_mode import state
 from ._util import Tensor, _wrap, as_tensor_arg, scalar_or_tensor, get_default_dtype, shape_str
 
 try:
@@ -38,11 +39,14 @@ def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
     when the backward is not recorded (``array_backward``). Integer input becomes the
     default float dtype unless ``keeps_ints``."""
 
-    def fwd(ctx, x):
+    def compute(x):
         d = x.data
         if not keeps_ints and d.dtype.kind in "iub":
             d = d.astype(get_default_dtype())
-        y = forward(d)
+        return forward(d)
+
+    def fwd(ctx, x):
+        y = compute(x)
         if saves is not None:
             ctx.save_for_backward(x if saves == "input" else y)
         return y
@@ -55,7 +59,10 @@ def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
         "__doc__": doc, "__module__": __name__})
 
     def op(input):
-        return cls.apply(input if isinstance(input, Tensor) else as_tensor_arg(input, "input", name))
+        x = input if isinstance(input, Tensor) else as_tensor_arg(input, "input", name)
+        if state.enabled and x.requires_grad:
+            return cls.apply(x)
+        return _wrap(compute(x))        # nothing to record: no node (the family's fast path)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc or f"Element-wise ``{name}``."
     return op
@@ -139,20 +146,35 @@ class _Arithmetic(Function):
     ufunc = op = None
     saves = False
 
-    @staticmethod
-    def forward(ctx, a, b):
+    @classmethod
+    def compute(cls, a, b):
+        """(a, b, ufunc(a, b)), the operands as tensors or Python numbers."""
         if a.__class__ is Tensor and (b.__class__ is Tensor or b.__class__ is int or (
                 b.__class__ is float and a.data.dtype.kind in "fc")):
             ad, bd = a.data, b.data if b.__class__ is Tensor else b     # the common pairs
         else:
-            a, b = _operands(a, b, ctx.op)
+            a, b = _operands(a, b, cls.op)
             ad, bd = _arrays(a, b)
+        try:
+            return a, b, cls.ufunc(ad, bd)
+        except ValueError:
+            raise _broadcast_error(cls.op, ad, bd) from None
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, out = ctx.compute(a, b)
         if ctx.saves:
             ctx.save_for_backward(a, b)
-        try:
-            return ctx.ufunc(ad, bd)
-        except ValueError:
-            raise _broadcast_error(ctx.op, ad, bd) from None
+        return out
+
+    @classmethod
+    def call(cls, a, b):
+        """The public op: ``apply`` when the graph must record it, otherwise just the
+        arrays (the family's fast path: no node to make)."""
+        if state.enabled and ((isinstance(a, Tensor) and a.requires_grad)
+                              or (isinstance(b, Tensor) and b.requires_grad)):
+            return cls.apply(a, b)
+        return _wrap(cls.compute(a, b)[2])
 
 
 class Add(_Arithmetic):
@@ -197,22 +219,22 @@ class Div(_Arithmetic):
 
 def add(input, other):
     """input + other, broadcasting; the gradient of a broadcast operand is summed back to its shape."""
-    return Add.apply(input, other)
+    return Add.call(input, other)
 
 
 def sub(input, other):
     """input - other, broadcasting."""
-    return Sub.apply(input, other)
+    return Sub.call(input, other)
 
 
 def mul(input, other):
     """input * other, broadcasting; d/da = b, d/db = a."""
-    return Mul.apply(input, other)
+    return Mul.call(input, other)
 
 
 def div(input, other):
     """input / other, broadcasting; d/da = 1/b, d/db = -a/b^2."""
-    return Div.apply(input, other)
+    return Div.call(input, other)
 
 
 subtract, multiply, divide, true_divide = sub, mul, div, div
