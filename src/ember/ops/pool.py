@@ -332,19 +332,27 @@ def _check_plane(x, op, one_d):
 
 
 class _Bins:
-    """Adaptive bins of an (H, W) plane pooled to (oh, ow): per axis the bins' positions
-    padded to the longest bin (``pos``, clipped into range; ``valid`` marks the real ones),
-    their sizes in the data type (``size``) and the 0/1 (o, L) membership matrix."""
+    """Adaptive bins of an (H, W) plane pooled to (oh, ow). Per axis: ``take[a]`` picks
+    element ``a`` of every bin (a slice when the bins are equally long and evenly spaced,
+    else positions clipped into range), ``valid[:, a]`` says which bins have one, ``size``
+    holds the bins' lengths in the data type and ``member`` the 0/1 (o, L) membership."""
 
     def __init__(self, in_hw, out_hw, dtype):
         self.in_hw, self.out_hw = in_hw, out_hw
-        self.pos, self.valid, self.size, self.member = [], [], [], []
+        self.take, self.valid, self.size, self.member = [], [], [], []
         for L, o in zip(in_hw, out_hw):
             start, end = adaptive_bins(L, o)
-            pos = start[:, None] + np.arange(int((end - start).max()))[None, :]
+            lengths = end - start
+            k = int(lengths.max())
+            pos = start[:, None] + np.arange(k)[None, :]
+            steps = np.diff(start)
+            if (lengths == k).all() and (o == 1 or ((steps == steps[0]).all() and steps[0] > 0)):
+                step = int(steps[0]) if o > 1 else 1
+                self.take.append([slice(int(start[0]) + a, int(start[-1]) + a + 1, step) for a in range(k)])
+            else:
+                self.take.append([np.minimum(pos[:, a], L - 1) for a in range(k)])
             self.valid.append(pos < end[:, None])
-            self.pos.append(np.minimum(pos, L - 1))
-            self.size.append((end - start).astype(dtype))
+            self.size.append(lengths.astype(dtype))
             at = np.arange(L)
             self.member.append(((at >= start[:, None]) & (at < end[:, None])).astype(dtype))
 
@@ -361,21 +369,19 @@ class AdaptiveAvgPool(Function):
         (oh, ow), (H, W) = bins.out_hw, bins.in_hw
         if oh == 1 and ow == 1:
             return xd.sum((2, 3), keepdims=True) / xd.dtype.type(H * W)
-        (ph, pw), (vh, vw) = bins.pos, bins.valid
+        (th, tw), (vh, vw) = bins.take, bins.valid
+        full_h, full_w = vh.all(0), vw.all(0)       # element a is in every bin
         zero = xd.dtype.type(0)
-        xt = np.ascontiguousarray(xd.transpose(2, 3, 0, 1))    # (H, W, N, C): takes copy whole
-        s = None                                                # (N, C) blocks
-        for a in range(ph.shape[1]):        # one accumulator per output, adding in the bin's
-            rows = xt.take(ph[:, a], axis=0)                    # scan order (zeros past the
-            for b in range(pw.shape[1]):                        # end of a shorter bin)
-                v = rows.take(pw[:, b], axis=1)
-                keep = vh[:, a, None] & vw[None, :, b]
-                if not keep.all():
-                    v = np.where(keep[:, :, None, None], v, zero)
-                if s is None:
-                    s = v
-                else:
-                    s += v
+        # an (H, W, N, C) copy: every pick (a slice, or positions) moves whole (N, C) blocks
+        xt = np.ascontiguousarray(xd.transpose(2, 3, 0, 1))
+        s = np.zeros((oh, ow) + xd.shape[:2], dtype=xd.dtype)
+        for a in range(len(th)):            # one accumulator per output, from 0 as in torch,
+            rows = xt[th[a]]                # adding in the bin's scan order (zeros past the
+            for b in range(len(tw)):        # end of a shorter bin)
+                v = rows[:, tw[b]]
+                if not (full_h[a] and full_w[b]):
+                    v = np.where((vh[:, a, None] & vw[None, :, b])[:, :, None, None], v, zero)
+                s += v
         sh, sw = bins.size
         out = np.divide(s.transpose(2, 3, 0, 1), sh[:, None], order="C")
         out /= sw[None, :]
