@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 import ember
 import ember.nn as nn
-from ember.nn import conv as C
+from ember.ops import _im2col as K, conv as C
 from tests.core._parity import check
 
 TF = torch.nn.functional
@@ -185,7 +185,7 @@ def test_both_im2col_layouts_match_torch_through_plain_backward(cin, k, s, p, d,
     np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=1e-10)
     geom = C._geom("conv2d", x_np.shape, w_np.shape, s, p, d, 1)
     out_hw = geom.out_size(x_np.shape[2:], kk)
-    assert C._channels_first(cin, kk, out_hw, 1) == (cin * kk[1] < out_hw[1])
+    assert K._channels_first(cin, kk, out_hw, 1) == (cin * kk[1] < out_hw[1])
     for layout in ("nchw", "nhwc"):
         g = rng.standard_normal(yt.shape)
         ge = g if layout == "nchw" else np.ascontiguousarray(g.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
@@ -200,9 +200,9 @@ def test_both_im2col_layouts_match_torch_through_plain_backward(cin, k, s, p, d,
 
 def test_channels_first_choice_on_lenet_layers():
     # 1 -> 6 on 28x28 (kw*C = 5 < 28): channels first; 6 -> 16 on 14x14 (30 > 10): channels last
-    assert C._channels_first(1, (5, 5), (28, 28), 1)
-    assert not C._channels_first(6, (5, 5), (10, 10), 1)
-    assert not C._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
+    assert K._channels_first(1, (5, 5), (28, 28), 1)
+    assert not K._channels_first(6, (5, 5), (10, 10), 1)
+    assert not K._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
     y = C.conv2d(ember.randn(2, 1, 28, 28), ember.randn(6, 1, 5, 5), padding=2)
     assert y.data.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
 
@@ -212,14 +212,14 @@ def test_channels_first_choice_on_lenet_layers():
 def test_max_pool_non_overlapping_fast_path_matches_torch_in_both_layouts(k, shape, layout):
     """stride = kernel, no padding: the layout-preserving fast path (output and input
     gradient keep the input's memory layout, e.g. a conv's channels-last output)."""
-    from ember.nn.pooling import max_pool2d
+    from ember.ops.pool import max_pool2d
     rng = np.random.default_rng(sum(shape))
     x = np.round(rng.standard_normal(shape), 1)           # rounding makes ties inside windows
     g = rng.standard_normal(TF.max_pool2d(torch.tensor(x), k).shape)
     xa = x if layout == "nchw" else np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     xe, xt = ember.tensor(xa, requires_grad=True), torch.tensor(x, requires_grad=True)
     ye, yt = max_pool2d(xe, k), TF.max_pool2d(xt, k)
-    assert type(ye.grad_fn).__name__ == "_FastMaxPoolBackward"
+    assert type(ye.grad_fn).__name__ == "MaxPool" and ye.grad_fn.fast     # the fast path was taken
     np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
     assert np.argsort(ye.data.strides).tolist() == np.argsort(xa.strides).tolist()
     ye.backward(ember.tensor(g))
@@ -231,7 +231,7 @@ def test_max_pool_non_overlapping_fast_path_matches_torch_in_both_layouts(k, sha
 
 
 def test_max_pool_fast_path_nan_and_infinities_like_torch():
-    from ember.nn.pooling import max_pool2d
+    from ember.ops.pool import max_pool2d
     x = np.array([[[[1.0, np.nan, 2.0, 3.0], [0.0, 5.0, -np.inf, -np.inf],
                     [-np.inf, -np.inf, 4.0, 4.0], [-np.inf, -np.inf, 4.0, 1.0]]]])
     xe, xt = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
@@ -268,11 +268,11 @@ def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chun
     remainder) or all 5 images give torch's values and gradients."""
     N, cin, H, W, k = 5, 6, 7, 6, (3, 2)
     per_image = H * (W + 1) * k[0] * k[1] * cin * 8              # float64 cols bytes of one image (7x7 outputs)
-    monkeypatch.setattr(C, "_CHUNK_BYTES", per_image * chunk_images)
-    monkeypatch.setattr(C, "_WHOLE_COLS_BYTES", 0)                # chunk even these small layers
+    monkeypatch.setattr(K, "_CHUNK_BYTES", per_image * chunk_images)
+    monkeypatch.setattr(K, "_WHOLE_COLS_BYTES", 0)                # chunk even these small layers
     rng = np.random.default_rng(chunk_images)
     x, w, b = rng.standard_normal((N, cin, H, W)), rng.standard_normal((10, cin) + k), rng.standard_normal(10)
-    assert not C._channels_first(cin, k, (H, W), 1)
+    assert not K._channels_first(cin, k, (H, W), 1)
     check(lambda m, a, ww, bb: (C.conv2d if m is ember else TF.conv2d)(a, ww, bb, 1, (1, 1), 1), [x, w, b], atol=1e-9)
     xe, we = ember.tensor(x, requires_grad=True), ember.tensor(w, requires_grad=True)
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
