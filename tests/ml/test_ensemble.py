@@ -210,3 +210,12 @@ def test_forest_max_samples_and_entropy(clf_data):
     assert abs(frac - np.exp(-0.5)) < 0.05
     with pytest.raises(ValueError, match="max_samples"):
         RandomForestClassifier(max_samples=0).fit(X, y)
+
+
+@pytest.mark.parametrize("module", ["ensemble", "ensemble._forest", "ensemble._bagging",
+                                    "ensemble._weight_boosting"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ember.ml.{module}"))
+    assert result.attempted > 0 and result.failed == 0
