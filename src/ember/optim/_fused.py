@@ -53,6 +53,7 @@ class Fused:
     data: np.ndarray = None     # the members' values, gathered on demand (``values``)
     datas: list = None          # the members' ``.data`` arrays during a step
     _views: dict = field(default_factory=dict)      # id(own flat array) -> (it, its slices)
+    _rows: list = None      # zip(members, states, shapes, grad_views, state_checks), made once
 
     @classmethod
     def new(cls, group, members, dtype, names, counts_steps):
@@ -71,6 +72,8 @@ class Fused:
         fused.states = [{} for _ in members]
         fused.state_checks = [tuple((name, _wrap(v[i]), v[i]) for name, v in zip(names, views))
                               for i in range(len(members))]
+        fused._rows = list(zip(fused.members, fused.states, fused.shapes, fused.grad_views,
+                               fused.state_checks))     # (a list of tuples: the fastest loop)
         return fused
 
     def __repr__(self):
@@ -134,8 +137,7 @@ class Fused:
             return False
         dtype, step, scalars, counts = self.dtype, self.step, self.scalars, self.counts_steps
         datas = []
-        for p, st, shape, gview, checks in zip(self.members, self.states, self.shapes,
-                                               self.grad_views, self.state_checks):
+        for p, st, shape, gview, checks in self._rows:
             g = p.grad
             if g is None:
                 return False
@@ -162,8 +164,10 @@ class Fused:
         """Each member ``d = d * decay + update`` (its slices; ``decay`` None for none;
         ``update`` a flat array or a tuple of them, added one after the other), then the
         step bookkeeping."""
-        if decay is None and update.__class__ is not tuple:
-            for d, u in zip(self.datas, self.split(update)):
+        if decay is None and update.__class__ is not tuple:    # (the usual case: inlined)
+            got = self._views.get(id(update))
+            views = got[1] if got is not None and got[0] is update else self.split(update)
+            for d, u in zip(self.datas, views):
                 d += u
         else:
             parts = [self.split(u) for u in update] if update.__class__ is tuple \
