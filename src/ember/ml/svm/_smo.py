@@ -248,6 +248,7 @@ class SMOSolver:
         not negative, with a ``ConvergenceWarning``).  Returns ``alpha``, ``rho`` and the
         number of iterations."""
         n, max_iter, shrinking = self.n, self.max_iter, self.shrinking
+        select, update = self._select, self._update
         counter = min(n, 1000) + 1
         it = 0
         with np.errstate(invalid="ignore", over="ignore"):
@@ -262,16 +263,16 @@ class SMOSolver:
                     if counter == 0:
                         counter = min(n, 1000)
                         self._shrink()
-                sel = self._select()
+                sel = select()
                 if sel is None:
                     if self.act is None:
                         break
                     self._unshrink()
-                    sel = self._select()
+                    sel = select()
                     if sel is None:
                         break
                     counter = 1
                 it += 1
-                self._update(*sel)
+                update(*sel)
         self._reconstruct()
         return self.a, self._rho(), it
