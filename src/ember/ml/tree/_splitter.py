@@ -158,7 +158,17 @@ def _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all, 
     L[1:] = np.take(cum, vidx, axis=1) - np.take(before, seg_v, axis=1)
     del cum
     R = np.take(cur_T, np.take(cj[pj], seg_v), axis=1) - L
-    score = _proxy(L, R, crit, reg_lambda)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = _proxy(L, R, crit, reg_lambda)
+    finite = np.isfinite(score)
+    if not finite.all():
+        # as in the dense layout, a candidate without a finite score is no candidate (with
+        # fractional weights, rounding can leave a class of the right child a tiny negative
+        # weight, whose entropy is NaN)
+        if not finite.any():
+            return None
+        vidx, seg_v, score = vidx[finite], seg_v[finite], score[finite]
+        L, R = L[:, finite], R[:, finite]
     nodes_v = pj[seg_v]
     un, gstart = np.unique(nodes_v, return_index=True)
     gmax = np.maximum.reduceat(score, gstart)
