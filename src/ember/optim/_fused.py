@@ -51,6 +51,7 @@ class Fused:
     rest: list = field(default_factory=list)        # the group's other parameters
     scratch: list = field(default_factory=list)     # flat temporaries of the rule, by slot
     data: np.ndarray = None     # the members' values, gathered on demand (``values``)
+    data_views: list = None
     datas: list = None          # the members' ``.data`` arrays during a step
     _views: dict = field(default_factory=dict)      # id(own flat array) -> (it, its slices)
     _rows: list = None      # zip(members, states, shapes, grad_views, state_checks), made once
@@ -111,7 +112,8 @@ class Fused:
         """The members' current values, gathered into one flat array (valid during a step)."""
         if self.data is None:
             self.data = self._flat()
-        for view, d in zip(self.split(self.data), self.datas):
+            self.data_views = self.split(self.data)
+        for view, d in zip(self.data_views, self.datas):
             view[...] = d
         return self.data
 
@@ -142,10 +144,8 @@ class Fused:
             if g is None:
                 return False
             gd, d = g.data, p.data
-            dd, gdd = d.dtype, gd.dtype     # (``is`` first: the usual case, and cheaper)
             if (type(d) is not np.ndarray or type(gd) is not np.ndarray or d.shape != shape
-                    or gd.shape != shape or (dd is not dtype and dd != dtype)
-                    or (gdd is not dtype and gdd != dtype)
+                    or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
                     or state.get(p) is not st or (counts and st.get("step") != step)):
                 return False
             if scalars:
