@@ -1,16 +1,19 @@
-"""The lab's runner, report and CLI: files written, parallel runs, error entries, links."""
+"""The lab's runner, report and CLI: files written, parallel runs, error entries, links, and
+who chooses matplotlib's backend."""
 import json
+import os
+import subprocess
+import sys
+import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from ember.lab import core  # noqa: E402
-from ember.lab.runner import last_verdicts, run_all, run_claim  # noqa: E402
-from ember.lab.report import build_report, render_html  # noqa: E402
+from ember.lab import core
+from ember.lab.runner import last_verdicts, run_all, run_claim
+from ember.lab.report import build_report, render_html
 
 FAST_A, FAST_B = "softmax-ce-gradient", "init-scale"     # the two quickest claims
 BOOM = "lab-test-boom"
@@ -28,10 +31,10 @@ def boom_claim():
     """A registered claim that raises (only in this process: spawned workers do not know it)."""
     core.load_all()
 
-    def run(seed, fast):
+    def lab_test_boom(seed, fast):
         raise RuntimeError("boom <script>alert(1)</script>")
     core.claim(id=BOOM, topic="test <b>", concepts=(), question="q?", statement="s & t", source="none",
-               method="raises")(run)
+               method="raises")(lab_test_boom)
     yield BOOM
     core.REGISTRY.pop(BOOM, None)
 
@@ -142,3 +145,32 @@ def test_cli_lab_list_and_run(capsys, tmp_path):
     assert main(["lab", "run", "no-such-claim"]) == 2
     err = capsys.readouterr().err
     assert "unknown claim" in err and FAST_A in err and "vanishing-gradients" in err
+
+
+def test_backend_is_chosen_by_the_runner_not_by_importing_claims(tmp_path):
+    # a fresh process whose user picked the svg backend: importing every claim file and running
+    # a claim in-process keep it; the command line (which only writes files) switches to Agg
+    script = textwrap.dedent("""
+        import sys
+        import matplotlib
+        matplotlib.use("svg")
+        from ember.lab.core import load_all
+        load_all()
+        print("after import:", matplotlib.get_backend())
+        from ember.lab.runner import run_claim
+        r = run_claim("softmax-ce-gradient", fast=True, out=sys.argv[1], record=False)
+        print("after run_claim:", matplotlib.get_backend(), r.files)
+        from ember.cli import main
+        assert main(["lab", "run", "softmax-ce-gradient", "--fast"]) == 0
+        print("after cli:", matplotlib.get_backend())
+    """)
+    env = {**os.environ, "EMBER_LAB_HOME": str(tmp_path / "home")}
+    env.pop("MPLBACKEND", None)
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = {ln.split(":")[0]: ln.split(":", 1)[1].strip() for ln in out.stdout.splitlines() if ":" in ln}
+    assert lines["after import"].lower() == "svg"
+    assert lines["after run_claim"].lower().startswith("svg") and ".png" in lines["after run_claim"]
+    assert lines["after cli"].lower() == "agg"
+    assert (tmp_path / "out" / "softmax-ce-gradient" / "example.png").read_bytes()[:4] == b"\x89PNG"

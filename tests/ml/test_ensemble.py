@@ -210,3 +210,30 @@ def test_forest_max_samples_and_entropy(clf_data):
     assert abs(frac - np.exp(-0.5)) < 0.05
     with pytest.raises(ValueError, match="max_samples"):
         RandomForestClassifier(max_samples=0).fit(X, y)
+
+
+@pytest.mark.parametrize("module", ["ensemble", "ensemble._forest", "ensemble._bagging",
+                                    "ensemble._weight_boosting"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ember.ml.{module}"))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_entropy_forest_with_fractional_weights_close_to_sklearn():
+    """With fractional weights rounding can leave a class of a right child a tiny negative
+    weight, whose entropy is NaN: such candidate splits are skipped in the sparse layout (a
+    few features per node) as in the dense one, instead of failing the fit."""
+    X, y = make_classification(n_samples=800, n_features=20, n_informative=8, n_classes=3,
+                               random_state=1)
+    sw = np.random.RandomState(0).uniform(0.2, 2.0, len(y))
+    X, Xt, y, yt, sw = X[:600], X[600:], y[:600], y[600:], sw[:600]
+    ours = RandomForestClassifier(n_estimators=30, criterion="entropy", random_state=0)
+    ours.fit(X, y, sample_weight=sw)
+    ref = sk_ens.RandomForestClassifier(n_estimators=30, criterion="entropy", random_state=0)
+    ref.fit(X, y, sample_weight=sw)
+    for est in ours.estimators_:
+        value = est.tree_.value
+        assert np.all(value >= 0) and np.allclose(value.sum(axis=1), 1.0)
+    assert abs(ours.score(Xt, yt) - ref.score(Xt, yt)) <= 0.05

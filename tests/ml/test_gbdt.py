@@ -237,3 +237,11 @@ def test_bad_input():
     yb = (y > 0).astype(int)
     with pytest.raises(ValueError, match="eval_set"):
         GradientBoostingClassifier(n_estimators=2).fit(X, yb, eval_set=[(X, yb + 5)])
+
+
+@pytest.mark.parametrize("module", ["gbdt", "gbdt._classes"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ember.ml.{module}"))
+    assert result.attempted > 0 and result.failed == 0

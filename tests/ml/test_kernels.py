@@ -80,7 +80,8 @@ def test_bad_inputs(data):
         K.linear_kernel(np.array([[np.nan, 1.0]]))
 
 
-@pytest.mark.parametrize("module", ["kernels", "svm", "cluster", "neighbors", "hmm"])
+@pytest.mark.parametrize("module", ["kernels", "svm", "svm._smo", "svm._classes", "cluster",
+                                    "neighbors", "hmm"])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(f"ember.ml.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)

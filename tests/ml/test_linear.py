@@ -225,7 +225,9 @@ def test_perceptron_separable_and_shuffle():
     assert not np.array_equal(a, c)
 
 
-@pytest.mark.parametrize("name", ["linear", "naive_bayes", "decomposition", "preprocessing"])
+@pytest.mark.parametrize("name", ["linear", "linear._least_squares", "linear._coordinate_descent",
+                                  "linear._logistic", "linear._perceptron", "naive_bayes",
+                                  "decomposition", "preprocessing"])
 def test_docstring_examples(name):
     import doctest
     import importlib

@@ -8,7 +8,8 @@ from sklearn.datasets import load_breast_cancer, load_iris, load_wine, make_clas
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-from ember.ml.svm import SVC, LinearSVC, _couple_pairwise, _sigmoid_train
+from ember.ml.svm import SVC, LinearSVC
+from ember.ml.svm._platt import _couple_pairwise, _sigmoid_train
 
 
 def _load(name):

@@ -158,3 +158,11 @@ def test_dense_and_sparse_layouts_grow_the_same_tree(max_features):
     for attr in ("children_left", "feature", "threshold", "value"):
         np.testing.assert_array_equal(getattr(trees[0], attr), getattr(trees[1], attr))
     assert trees[0].node_count > 20
+
+
+@pytest.mark.parametrize("module", ["tree", "tree._classes"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+    result = doctest.testmod(importlib.import_module(f"ember.ml.{module}"))
+    assert result.attempted > 0 and result.failed == 0

@@ -59,6 +59,8 @@ def _print_result(cid, verdict, criterion, numbers, notes, seconds, files=(), ou
 
 def _run(args):
     from .core import get
+    from .runner import use_agg
+    use_agg()                 # the command line writes figures to files, it never shows them
     if args.claim == "all":
         from .runner import run_all
         results = run_all(None, seed=args.seed, fast=args.fast, out=args.out, jobs=args.jobs)
@@ -92,6 +94,8 @@ def _run(args):
 
 def _report(args):
     from .report import build_report
+    from .runner import use_agg
+    use_agg()
     path = build_report(args.out, seed=args.seed, fast=args.fast, jobs=args.jobs, progress=not args.no_progress)
     print(f"wrote {path}")
     return 0

@@ -1,11 +1,13 @@
 """The lab's core: a claim is a question from the notes, our paraphrase of the notes'
 answer, and an experiment that measures whether it holds.
 
-    @claim(id="softmax-ce-gradient", topic="losses", concepts=("loss.ce",),
+    @claim(id="softmax-ce-gradient", topic="gradients", concepts=("loss.ce",),
            question="...", statement="...", source="002 Q5", method="...")
-    def run(seed: int, fast: bool) -> Result: ...
+    def softmax_ce_gradient(seed: int, fast: bool) -> Result: ...
 
-``run`` returns a :class:`Result`: the verdict (``holds``/``fails``/``inconclusive``)
+A claim lives in ``ember/lab/claims/<topic>.py`` (one file per topic, helpers from
+``ember/lab/claims/_common.py`` only) and its function is named after its id, dashes
+as underscores. It returns a :class:`Result`: the verdict (``holds``/``fails``/``inconclusive``)
 decided from the measured numbers against the stated ``criterion``, the numbers, and
 matplotlib figures. ``fast=True`` must finish in seconds (the test suite runs it);
 ``fast=False`` is the full experiment for the report.
@@ -53,12 +55,17 @@ REGISTRY = {}
 
 
 def claim(id, topic, concepts, question, statement, source, method):
-    """Register ``run(seed, fast) -> Result`` as a claim."""
+    """Register ``fn(seed, fast) -> Result`` as the claim ``id``; ``fn`` is named after the
+    id (``"dropout-overfitting"`` -> ``dropout_overfitting``)."""
     def deco(fn):
         if id in REGISTRY:
             raise ValueError(f"lab: claim id {id!r} is registered twice")
         if id != id.lower() or " " in id or "_" in id:
             raise ValueError(f"lab: claim id {id!r} must be kebab-case")
+        name = id.replace("-", "_")
+        if getattr(fn, "__name__", None) != name:
+            raise ValueError(f"lab: the function of claim {id!r} must be named {name!r}, "
+                             f"not {getattr(fn, '__name__', fn)!r}")
         REGISTRY[id] = Claim(id, topic, tuple(concepts), question, statement, source, method, fn)
         return fn
     return deco
@@ -72,10 +79,12 @@ def verdict(ok, inconclusive=False):
 
 
 def load_all():
-    """Import every module in ``ember.lab.claims`` (one file per topic) and return the registry."""
+    """Import every topic module of ``ember.lab.claims`` (one file per topic; ``_common`` is
+    their helper module) and return the registry."""
     from . import claims
     for mod in pkgutil.iter_modules(claims.__path__):
-        importlib.import_module(f"{claims.__name__}.{mod.name}")
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{claims.__name__}.{mod.name}")
     return REGISTRY
 
 

@@ -15,6 +15,11 @@ Output layout for ``out=DIR``::
 
 The record of last verdicts lives in ``$EMBER_LAB_HOME/last.json`` (default
 ``~/.cache/ember/lab/last.json``).
+
+Matplotlib's backend is chosen here, not by the claims: the spawned worker processes of
+:func:`run_all` and the ``ember lab`` command line (which only write files) switch to the
+non-interactive Agg backend with :func:`use_agg`; :func:`run_claim` called from Python
+keeps whatever backend the caller has, so a notebook can show the returned figures.
 """
 import json
 import math
@@ -25,13 +30,20 @@ import time
 import traceback
 from pathlib import Path
 
-__all__ = ["run_claim", "run_all", "last_verdicts", "lab_home", "claim_ids"]
+__all__ = ["run_claim", "run_all", "last_verdicts", "lab_home", "claim_ids", "use_agg"]
 
 
 def lab_home():
     """Folder holding the lab's state (``$EMBER_LAB_HOME`` or ``~/.cache/ember/lab``)."""
     env = os.environ.get("EMBER_LAB_HOME")
     return Path(env) if env else Path.home() / ".cache" / "ember" / "lab"
+
+
+def use_agg():
+    """Switch matplotlib to the non-interactive Agg backend (for processes that only write
+    figure files: the workers of :func:`run_all` and the command line)."""
+    import matplotlib
+    matplotlib.use("Agg")
 
 
 def claim_ids():
@@ -124,8 +136,6 @@ def _meta(c):
 
 def _save(claim, result, out, seed, fast, seconds):
     """Write the figures and result.json of one claim under ``out/<id>/``; return the figure file names."""
-    import matplotlib
-    matplotlib.use("Agg")
     folder = Path(out) / claim.id
     folder.mkdir(parents=True, exist_ok=True)
     files = []
@@ -216,6 +226,7 @@ def _entry(claim_id, seed, fast, out):
 
 
 def _worker(claim_id, seed, fast, out):     # runs in a spawned process
+    use_agg()
     return _entry(claim_id, seed, fast, out)
 
 

@@ -1,8 +1,9 @@
 """Adaptive-learning-rate optimizers: Adagrad, Adadelta, RMSprop, Adam, AdamW, NAdam.
 
-Each follows ``torch.optim``'s single-tensor update rule line by line (same defaults,
-same state names, same order of operations), on arrays, in place, with the state
-buffers allocated once and a shared scratch pool for the temporaries.
+Each writes ``torch.optim``'s single-tensor update rule once, line by line (same
+defaults, same state names, same order of operations), as a ``_rule`` on arrays that
+:class:`~ember.optim.Optimizer` applies per parameter or to a group's concatenated small
+parameters; state buffers are allocated once and the temporaries come from scratch pools.
 """
 import math
 
@@ -83,35 +84,18 @@ class Adagrad(Optimizer):
         state["step"] = 0
         state["sum"] = self._zeros_like(p.data, group["initial_accumulator_value"])
 
-    def _update(self, p, grad, state, group):
-        d = p.data
-        state["step"] += 1
-        step = state["step"]
-        g = self._effective_grad(grad, d, group["weight_decay"], group["maximize"])
-        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
-        s = state["sum"].data
-        _addcmul_(s, g, g, 1, self._buffer(d, 1))
-        std = self._buffer(d, 1)
-        np.sqrt(s, out=std)
-        std += group["eps"]
-        np.divide(g, std, out=std)
-        std *= -clr
-        d += std
-
-    def _fused_state_names(self, group):
+    def _state_names(self, group):
         return ("sum",)
 
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters
-        g, _ = fused.effective_grad(group)
-        clr = group["lr"] / (1 + (fused.step - 1) * group["lr_decay"])
-        s, std = fused.state["sum"], fused.tmp
-        _addcmul_(s, g, g, 1, std)
-        np.sqrt(s, out=std)
+    def _rule(self, g, s, group, tmp):
+        clr = group["lr"] / (1 + (s["step"] - 1) * group["lr_decay"])
+        acc, std = s["sum"], tmp(1)
+        _addcmul_(acc, g, g, 1, std)
+        np.sqrt(acc, out=std)
         std += group["eps"]
         np.divide(g, std, out=std)
         std *= -clr
-        return std, None
+        return std
 
 
 class Adadelta(Optimizer):
@@ -145,40 +129,13 @@ class Adadelta(Optimizer):
         _check_number("Adadelta", "eps", g["eps"], low=0, where=where)
         _check_number("Adadelta", "weight_decay", g["weight_decay"], low=0, where=where)
 
-    def _init_state(self, p, state, group):
-        state["step"] = 0
-        state["square_avg"] = self._zeros_like(p.data)
-        state["acc_delta"] = self._zeros_like(p.data)
-
-    def _update(self, p, grad, state, group):
-        d = p.data
-        rho, eps = group["rho"], group["eps"]
-        state["step"] += 1
-        g = self._effective_grad(grad, d, group["weight_decay"], group["maximize"])
-        v, u = state["square_avg"].data, state["acc_delta"].data
-        std, delta = self._buffer(d, 1), self._buffer(d, 2)
-        v *= rho
-        _addcmul_(v, g, g, 1 - rho, std)
-        np.add(v, eps, out=std)
-        np.sqrt(std, out=std)
-        np.add(u, eps, out=delta)
-        np.sqrt(delta, out=delta)
-        delta /= std
-        delta *= g
-        u *= rho
-        _addcmul_(u, delta, delta, 1 - rho, std)
-        delta *= -group["lr"]
-        d += delta
-
-    def _fused_state_names(self, group):
+    def _state_names(self, group):
         return ("square_avg", "acc_delta")
 
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters
+    def _rule(self, g, s, group, tmp):
         rho, eps = group["rho"], group["eps"]
-        g, _ = fused.effective_grad(group)
-        v, u = fused.state["square_avg"], fused.state["acc_delta"]
-        std, delta = fused.tmp, fused.scratch()
+        v, u = s["square_avg"], s["acc_delta"]
+        std, delta = tmp(1), tmp(2)
         v *= rho
         _addcmul_(v, g, g, 1 - rho, std)
         np.add(v, eps, out=std)
@@ -190,7 +147,7 @@ class Adadelta(Optimizer):
         u *= rho
         _addcmul_(u, delta, delta, 1 - rho, std)
         delta *= -group["lr"]
-        return delta, None
+        return delta
 
 
 class RMSprop(Optimizer):
@@ -228,61 +185,17 @@ class RMSprop(Optimizer):
         for key in ("lr", "eps", "momentum", "weight_decay", "alpha"):
             _check_number("RMSprop", key, g[key], low=0, where=where)
 
-    def _init_state(self, p, state, group):
-        state["step"] = 0
-        state["square_avg"] = self._zeros_like(p.data)
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = self._zeros_like(p.data)
-        if group["centered"]:
-            state["grad_avg"] = self._zeros_like(p.data)
-
-    def _update(self, p, grad, state, group):
-        d = p.data
-        alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
-        state["step"] += 1
-        g = self._effective_grad(grad, d, group["weight_decay"], group["maximize"])
-        v = state["square_avg"].data
-        avg = self._buffer(d, 1)
-        v *= alpha
-        _addcmul_(v, g, g, 1 - alpha, avg)
-        if group["centered"]:
-            if "grad_avg" not in state:
-                state["grad_avg"] = self._zeros_like(d)
-            ga = state["grad_avg"].data
-            _lerp_(ga, g, 1 - alpha, avg)
-            np.multiply(ga, ga, out=avg)
-            np.subtract(v, avg, out=avg)
-            np.sqrt(avg, out=avg)
-        else:
-            np.sqrt(v, out=avg)
-        avg += group["eps"]
-        if momentum > 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = self._zeros_like(d)
-            buf = state["momentum_buffer"].data
-            buf *= momentum
-            np.divide(g, avg, out=avg)
-            buf += avg
-            np.multiply(buf, -lr, out=avg)
-        else:
-            np.divide(g, avg, out=avg)
-            avg *= -lr
-        d += avg
-
-    def _fused_state_names(self, group):
+    def _state_names(self, group):
         return (("square_avg",) + (("momentum_buffer",) if group["momentum"] > 0 else ())
                 + (("grad_avg",) if group["centered"] else ()))
 
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters
+    def _rule(self, g, s, group, tmp):
         alpha, lr, momentum = group["alpha"], group["lr"], group["momentum"]
-        avg = fused.tmp
-        g, _ = fused.effective_grad(group)
-        v = fused.state["square_avg"]
+        v, avg = s["square_avg"], tmp(1)
         v *= alpha
         _addcmul_(v, g, g, 1 - alpha, avg)
         if group["centered"]:
-            ga = fused.state["grad_avg"]
+            ga = s["grad_avg"]
             _lerp_(ga, g, 1 - alpha, avg)
             np.multiply(ga, ga, out=avg)
             np.subtract(v, avg, out=avg)
@@ -291,7 +204,7 @@ class RMSprop(Optimizer):
             np.sqrt(v, out=avg)
         avg += group["eps"]
         if momentum > 0:
-            buf = fused.state["momentum_buffer"]
+            buf = s["momentum_buffer"]
             buf *= momentum
             np.divide(g, avg, out=avg)
             buf += avg
@@ -299,7 +212,7 @@ class RMSprop(Optimizer):
         else:
             np.divide(g, avg, out=avg)
             avg *= -lr
-        return avg, None
+        return avg
 
 
 class Adam(Optimizer):
@@ -343,77 +256,32 @@ class Adam(Optimizer):
         _check_betas(name, g["betas"], where)
         _check_number(name, "weight_decay", g["weight_decay"], low=0, where=where)
 
-    def _init_state(self, p, state, group):
-        state["step"] = 0
-        state["exp_avg"] = self._zeros_like(p.data)
-        state["exp_avg_sq"] = self._zeros_like(p.data)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = self._zeros_like(p.data)
-
-    def _update(self, p, grad, state, group):
-        d = p.data
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
-        beta1, beta2 = group["betas"]
-        state["step"] += 1
-        step = state["step"]
-        if wd != 0 and group["decoupled_weight_decay"]:
-            d *= 1 - lr * wd
-            g = self._effective_grad(grad, d, 0, group["maximize"])
-        else:
-            g = self._effective_grad(grad, d, wd, group["maximize"])
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-        t = self._buffer(d, 1)
-        _lerp_(m, g, 1 - beta1, t)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2, t)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = math.sqrt(bias_correction2)
-        if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = self._zeros_like(d)
-            vmax = state["max_exp_avg_sq"].data
-            np.maximum(vmax, v, out=vmax)
-            v = vmax
-        denom = t
-        np.sqrt(v, out=denom)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        np.divide(m, denom, out=denom)
-        denom *= -step_size
-        d += denom
-
-    def _fused_state_names(self, group):
+    def _state_names(self, group):
         if group["amsgrad"]:
             return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
         return ("exp_avg", "exp_avg_sq")
 
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters
-        lr, eps = group["lr"], group["eps"]
+    def _rule(self, g, s, group, tmp):
         beta1, beta2 = group["betas"]
-        step = fused.step
-        t = fused.tmp
-        g, decay = fused.effective_grad(group)
-        m, v = fused.state["exp_avg"], fused.state["exp_avg_sq"]
+        step = s["step"]
+        m, v, t = s["exp_avg"], s["exp_avg_sq"], tmp(1)
         _lerp_(m, g, 1 - beta1, t)
         v *= beta2
         _addcmul_(v, g, g, 1 - beta2, t)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
+        step_size = group["lr"] / bias_correction1
         bias_correction2_sqrt = math.sqrt(bias_correction2)
         if group["amsgrad"]:
-            vmax = fused.state["max_exp_avg_sq"]
+            vmax = s["max_exp_avg_sq"]
             np.maximum(vmax, v, out=vmax)
             v = vmax
         np.sqrt(v, out=t)
         t /= bias_correction2_sqrt
-        t += eps
+        t += group["eps"]
         np.divide(m, t, out=t)
         t *= -step_size
-        return t, decay
+        return t
 
 
 class AdamW(Adam):
@@ -468,7 +336,7 @@ class NAdam(Optimizer):
         True
     """
 
-    _scalar_state = ("step", "mu_product")
+    _scalars = {"mu_product": 1.0}
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, maximize=False):
@@ -484,74 +352,29 @@ class NAdam(Optimizer):
         _check_number("NAdam", "weight_decay", g["weight_decay"], low=0, where=where)
         _check_number("NAdam", "momentum_decay", g["momentum_decay"], low=0, where=where)
 
-    def _init_state(self, p, state, group):
-        state["step"] = 0
-        state["mu_product"] = 1.0
-        state["exp_avg"] = self._zeros_like(p.data)
-        state["exp_avg_sq"] = self._zeros_like(p.data)
-
-    def _update(self, p, grad, state, group):
-        d = p.data
-        lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
-        beta1, beta2 = group["betas"]
-        psi = group["momentum_decay"]
-        state["step"] += 1
-        step = state["step"]
-        bias_correction2 = 1 - beta2 ** step
-        if wd != 0 and group["decoupled_weight_decay"]:
-            d *= 1 - lr * wd
-            g = self._effective_grad(grad, d, 0, group["maximize"])
-        else:
-            g = self._effective_grad(grad, d, wd, group["maximize"])
-        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
-        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-        state["mu_product"] *= mu
-        mu_product = state["mu_product"]
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-        t, denom = self._buffer(d, 1), self._buffer(d, 2)
-        _lerp_(m, g, 1 - beta1, t)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2, t)
-        np.divide(v, bias_correction2, out=denom)
-        np.sqrt(denom, out=denom)
-        denom += eps
-        mu_product_next = mu_product * mu_next
-        np.divide(g, denom, out=t)
-        t *= -lr * (1.0 - mu) / (1.0 - mu_product)
-        d += t
-        np.divide(m, denom, out=t)
-        t *= (-lr * mu_next) / (1.0 - mu_product_next)
-        d += t
-
-    _fused_scalars = ("mu_product",)
-
-    def _fused_state_names(self, group):
+    def _state_names(self, group):
         return ("exp_avg", "exp_avg_sq")
 
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters; the
-        # two additions to the parameters stay two (returned as a pair)
+    def _rule(self, g, s, group, tmp):
         lr, eps = group["lr"], group["eps"]
         beta1, beta2 = group["betas"]
         psi = group["momentum_decay"]
-        step = fused.step
+        step = s["step"]
         bias_correction2 = 1 - beta2 ** step
-        g, decay = fused.effective_grad(group)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * psi)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * psi)))
-        fused.scalars["mu_product"] *= mu
-        mu_product = fused.scalars["mu_product"]
-        m, v = fused.state["exp_avg"], fused.state["exp_avg_sq"]
-        t, denom = fused.tmp, fused.scratch()
+        mu_product = s["mu_product"] = s["mu_product"] * mu
+        mu_product_next = mu_product * mu_next
+        m, v = s["exp_avg"], s["exp_avg_sq"]
+        t, denom = tmp(1), tmp(2)
         _lerp_(m, g, 1 - beta1, t)
         v *= beta2
         _addcmul_(v, g, g, 1 - beta2, t)
         np.divide(v, bias_correction2, out=denom)
         np.sqrt(denom, out=denom)
         denom += eps
-        mu_product_next = mu_product * mu_next
         np.divide(g, denom, out=t)
         t *= -lr * (1.0 - mu) / (1.0 - mu_product)
         np.divide(m, denom, out=denom)
         denom *= (-lr * mu_next) / (1.0 - mu_product_next)
-        return (t, denom), decay
+        return t, denom     # two additions to the parameter, in this order (as torch's)

@@ -15,24 +15,51 @@ parameter-sized temporaries after the first one.
     >>> w
     tensor([ 0.8000, -1.6000], requires_grad=True)
 
-Subclasses implement three hooks:
+A subclass writes its update rule **once**, on arrays, and the base class applies it:
 
 * ``_validate(group, where)``: raise ``ValueError`` for a bad hyper-parameter; called for
   ``defaults`` and for every group added (so a group's own ``lr=-1`` is caught too);
-* ``_init_state(p, state, group)``: fill a parameter's empty ``state`` dict;
-* ``_update(p, grad, state, group)``: the update rule on arrays (``grad`` is ``p.grad``'s
-  array, never to be written).
+* ``_state_names(group)``: the names of the state arrays shaped like the parameter
+  (``("exp_avg", "exp_avg_sq")``); the class attribute ``_scalars`` names the scalar state
+  besides the step count, with initial values (NAdam's ``{"mu_product": 1.0}``), and
+  ``_counts_steps = False`` marks a rule that keeps no ``"step"`` (SGD);
+* ``_rule(g, s, group, tmp)``: the update rule. ``g`` is the gradient as every rule sees
+  it (negated under ``maximize``, plus ``weight_decay * param`` for coupled weight decay;
+  formed once, here, by :meth:`_effective_grad`; read only: it may be ``p.grad``'s own
+  array). ``s`` holds the state arrays by name, ``"step"`` (this update's number, from 1),
+  ``"first"`` (True on the parameter's first update) and the ``_scalars`` (a new value
+  written into ``s`` is kept). ``tmp(i)`` is scratch array ``i`` (1, 2, ...; contents
+  undefined). The rule updates the state arrays in place and returns what to add to the
+  parameter: an array, or a tuple of arrays added one after the other. Decoupled weight
+  decay (``decoupled_weight_decay=True``: AdamW) is the base class's too: it multiplies
+  the parameter by ``1 - lr * weight_decay`` before adding;
+* ``_init_state(p, state, group)`` (optional): the state of a parameter before its first
+  update; by default ``step = 0``, the ``_scalars``, and zeros for the state arrays (a
+  state array still missing at an update is made then, as zeros, e.g. SGD's buffer).
 
-Optionally, for speed on models with many small parameters, a subclass may also give
-``_fused_state_names(group)`` and ``_fused_update(fused, group)``: then the small
-parameters of a group whose state is created on the same step share one flat array per
-state buffer (each parameter's state tensor is a view into it), and a step runs the
-update rule once on the concatenation instead of once per parameter; the arithmetic is
-the same element by element, so the result is identical. A parameter leaves the fused
-set for good (back to the per-parameter path) as soon as the set stops stepping together.
-``_fused_step_key`` (the step-count entry, or None when the first update creates the state,
-as SGD's momentum buffer) and ``_fused_scalars`` (scalar entries kept equal across the set)
-describe the rest of the state. Every optimizer here has a fused path (SGD: with momentum).
+The base class applies the rule to each parameter (the arrays shaped like it) or, for
+speed with many small parameters, once to the flat concatenation of a group's small
+parameters (:mod:`ember.optim._fused`): the arrays are then flat, the arithmetic the same
+element by element, so the result is bit-identical. Heavy-ball momentum, for example:
+
+    >>> import numpy as np
+    >>> class HeavyBall(ember.optim.Optimizer):
+    ...     def __init__(self, params, lr=0.1, momentum=0.9):
+    ...         super().__init__(params, dict(lr=lr, momentum=momentum))
+    ...     def _state_names(self, group):
+    ...         return ("buf",)
+    ...     def _rule(self, g, s, group, tmp):      # b <- momentum b + g; p <- p - lr b
+    ...         b = s["buf"]
+    ...         b *= group["momentum"]
+    ...         b += g
+    ...         return np.multiply(b, -group["lr"], out=tmp(1))
+    >>> w = ember.tensor([1.0], requires_grad=True)
+    >>> opt = HeavyBall([w])
+    >>> for _ in range(2):
+    ...     w.grad = ember.ones(1)
+    ...     opt.step()
+    >>> round(w.item(), 4)      # 1 - 0.1 * 1 - 0.1 * 1.9
+    0.71
 
 ``state_dict()`` uses torch's layout (``{"state": {index: {...}}, "param_groups": [{...,
 "params": [index, ...]}]}``) with the state arrays as ember Tensors and ``"step"`` as an
@@ -41,9 +68,9 @@ other way round after converting the tensors.
 """
 import math
 import numbers
-import operator
 import warnings
 from collections import defaultdict
+from functools import partial
 from itertools import chain
 
 import numpy as np
@@ -51,6 +78,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.tensor import Tensor, _wrap
+from . import _fused
 
 
 class _RequiredParameter:
@@ -105,15 +133,24 @@ class Optimizer:
         defaults: the default hyper-parameters of every group.
     """
 
-    #: state entries that are Python scalars, not arrays shaped like the parameter
-    _scalar_state = ("step",)
+    #: the rule counts its updates in ``state["step"]`` (False: SGD, whose state is made by
+    #: its first update)
+    _counts_steps = True
+
+    #: scalar state entries besides the step count, with their initial values (NAdam's
+    #: ``mu_product``); a fused set keeps them equal across its members
+    _scalars = {}
+
+    #: parameters with at most this many elements may share flat state arrays (above it
+    #: the extra copy of the gradient costs more than the per-parameter calls it saves)
+    _fuse_max_numel = 4096
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self._validate(self.defaults, "")
         self.state = defaultdict(dict)
         self.param_groups = []
-        self._scratch = {}
+        self._scratch, self._scratch_views = {}, {}
         self._fused = {}
         if isinstance(params, Tensor):
             raise TypeError(
@@ -135,36 +172,22 @@ class Optimizer:
     def _validate(self, group, where):
         """Raise ValueError for a bad hyper-parameter in ``group`` (defaults or a group)."""
 
+    def _state_names(self, group):
+        """The names of the state arrays (shaped like the parameter) of the rule for ``group``."""
+        return ()
+
     def _init_state(self, p, state, group):
         """Fill the empty ``state`` of parameter ``p`` before its first update."""
+        if not self._counts_steps:
+            return      # (the first update makes the arrays)
+        state["step"] = 0
+        state.update(self._scalars)
+        for name in self._state_names(group):
+            state[name] = self._zeros_like(p.data)
 
-    def _update(self, p, grad, state, group):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    #: parameters with at most this many elements may share flat state arrays (above it
-    #: the extra copy of the gradient costs more than the per-parameter calls it saves)
-    _fuse_max_numel = 4096
-
-    #: the state entry counting a parameter's steps, kept equal across a fused set (None:
-    #: the rule has no step count and its state is created by the first update, as SGD's
-    #: momentum buffer; ``fused.step == 1`` then marks the first update)
-    _fused_step_key = "step"
-
-    #: scalar state entries (besides the step count) that a fused set keeps equal across its
-    #: members, in ``fused.scalars`` (e.g. NAdam's ``mu_product``)
-    _fused_scalars = ()
-
-    def _fused_state_names(self, group):
-        """Names of the state arrays of the fused path for ``group`` (``None``: no fused
-        path; the default)."""
-        return None
-
-    def _fused_update(self, fused, group):  # pragma: no cover - abstract
-        """The update rule on the flat arrays of ``fused`` (a :class:`_Fused`: ``grad``,
-        ``state[name]``, ``tmp``, ``param_data()``; ``fused.step`` is the new step count).
-        Returns ``(update, decay)``: each parameter becomes ``d * decay + update`` (its
-        slice; ``decay`` None for no decay), applied in that order; ``update`` may be a
-        tuple of flat arrays, added one after the other."""
+    def _rule(self, g, s, group, tmp):  # pragma: no cover - abstract
+        """The update rule on arrays (see the module docstring); returns the array (or
+        tuple of arrays) to add to the parameter."""
         raise NotImplementedError
 
     # ---- param groups ------------------------------------------------------------------------
@@ -265,169 +288,139 @@ class Optimizer:
         self._opt_called = True
         with no_grad():
             for group in self.param_groups:
-                params = group["params"]
-                if self._fused_state_names(group) is not None:
-                    rest = self._fused_step(group)
-                    if rest is not None:
-                        params = rest
-                for p in params:
-                    g = p.grad
-                    if g is None:
-                        continue
-                    grad = g.data
-                    if grad.shape != p.data.shape:
-                        raise RuntimeError(
-                            f"{type(self).__name__}: a parameter of shape {tuple(p.shape)} has a "
-                            f"gradient of shape {tuple(grad.shape)}")
-                    state = self.state[p]
-                    if not state:
-                        self._init_state(p, state, group)
-                    self._update(p, grad, state, group)
-                    vc = getattr(p, "_vc", None)
-                    if vc is not None:  # a graph that saved the old value must not reuse it
-                        vc[0] += 1
+                names = self._state_names(group)
+                params = self._step_fused(group, names) if names else group["params"]
+                if params:
+                    self._step_params(params, group, names)
         return loss
 
-    # ---- the fused path for small parameters ---------------------------------------------------
-    def _fused_step(self, group):
-        """Update the fused parameters of ``group``; return the others (to update one by
-        one), or ``None`` when there is no valid fused set (then all go one by one)."""
+    def _step_params(self, params, group, names):
+        """Apply the rule to each parameter of ``params`` that has a gradient, in place."""
+        state, rule, buffer = self.state, self._rule, self._buffer
+        counts, scalars = self._counts_steps, self._scalars
+        coupled, maximize, decay = self._grad_terms(group)
+        for p in params:
+            g = p.grad
+            if g is None:
+                continue
+            d, grad = p.data, g.data
+            if grad.shape != d.shape:
+                raise RuntimeError(f"{type(self).__name__}: a parameter of shape "
+                                   f"{tuple(p.shape)} has a gradient of shape {tuple(grad.shape)}")
+            st = state[p]
+            if not st:
+                self._init_state(p, st, group)
+            s, first = {}, False
+            for name in names:
+                t = st.get(name)
+                if t is None:   # made by the first update (SGD), or an option turned on later
+                    t = st[name] = self._zeros_like(d)
+                    first = True
+                s[name] = t.data
+            if counts:
+                step = st["step"] = st["step"] + 1
+                s["step"], first = step, step == 1
+            s["first"] = first
+            for k in scalars:
+                s[k] = st[k]
+            tmp = partial(buffer, d)
+            if coupled or maximize:
+                grad = self._effective_grad(grad, d, coupled, maximize, tmp)
+            update = rule(grad, s, group, tmp)
+            for k in scalars:
+                st[k] = s[k]
+            if decay is not None:
+                d *= decay
+            if update.__class__ is tuple:
+                for u in update:
+                    d += u
+            else:
+                d += update
+            vc = getattr(p, "_vc", None)
+            if vc is not None:  # a graph that saved the old value must not reuse it
+                vc[0] += 1
+
+    def _step_fused(self, group, names):
+        """Apply the rule once to the fused small parameters of ``group`` (made on their
+        first step); return the group's other parameters, to update one by one (all of
+        them when there is no valid fused set)."""
         key = id(group)
         fused = self._fused.get(key)
-        if fused is not None:
-            if fused.group is group and fused.names == self._fused_state_names(group):
-                datas = fused.gather(self.state, group["params"])
-                if datas is not None:
-                    fused.step += 1
-                    update, decay = self._fused_update(fused, group)
-                    fused.scatter(datas, update, decay)
-                    return fused.rest
-            # the set stopped stepping together (or the group changed): its members keep their
-            # state (views into the old flat arrays) and go one by one from now on
+        if fused is not None and (fused.names != names or not fused.gather(self.state, group)):
+            # the set stopped stepping together (or the group changed): its members keep
+            # their state (views into the old flat arrays) and go one by one from now on
             del self._fused[key]
-        fused = self._fused_build(group)
+            fused = None
         if fused is None:
-            return None
-        self._fused[key] = fused
-        return self._fused_step(group)
-
-    def _fused_build(self, group):
-        """A fused set from the small parameters of ``group`` that have a gradient and no
-        state yet (their state is created here, as views into new flat arrays)."""
-        params = group["params"]
-        state = self.state
-        if len({id(p) for p in params}) != len(params):
-            return None
-        members, dtype, limit = [], None, self._fuse_max_numel
-        for p in params:
-            g, d = p.grad, p.data
-            if (g is None or type(d) is not np.ndarray or d.size > limit or state.get(p)
-                    or type(g.data) is not np.ndarray or g.data.shape != d.shape
-                    or g.data.dtype != d.dtype or d.dtype.kind != "f"):
-                continue
-            if dtype is None:
-                dtype = d.dtype
-            if d.dtype == dtype:
-                members.append(p)
-        if len(members) < 2:
-            return None
-        names, key = self._fused_state_names(group), self._fused_step_key
-        fused = _Fused(group, members, dtype, names, key)
-        for p, (_, st, _, _, checks) in zip(members, fused.members):
-            fresh = {}
-            self._init_state(p, fresh, group)
-            if key is None:
-                if fresh:
-                    return None     # state made before the first update: not this layout
-                for name, t, view in checks:    # (zeros; the first update fills them)
-                    st[name] = t
-                continue
-            if set(fresh) != {key, *names, *self._fused_scalars} or fresh[key] != 0:
-                return None     # the subclass's state is not what the fused rule expects
-            for name, t, view in checks:
-                view[...] = fresh[name].data
-                st[name] = t
-            st[key] = 0
-            for k in self._fused_scalars:
-                if fused.scalars.setdefault(k, fresh[k]) != fresh[k]:
-                    return None
-                st[k] = fresh[k]
-        for p, (_, st, _, _, _) in zip(members, fused.members):
-            state[p] = st
-        ids = {id(p) for p in members}
-        fused.rest = [p for p in params if id(p) not in ids]
-        return fused
+            fused = _fused.build(self, group, names)
+            if fused is None or not fused.gather(self.state, group):
+                return group["params"]
+            self._fused[key] = fused
+        fused.step = step = fused.step + 1
+        s = fused.rule_state    # (the flat state arrays, and what is set here)
+        if self._counts_steps:
+            s["step"] = step
+        s["first"] = step == 1
+        scalars = fused.scalars
+        if scalars:
+            s.update(scalars)
+        coupled, maximize, decay = self._grad_terms(group)
+        grad, tmp = fused.grad, fused.tmp
+        if coupled or maximize:
+            grad = self._effective_grad(grad, fused, coupled, maximize, tmp)
+        update = self._rule(grad, s, group, tmp)
+        for k in scalars:
+            scalars[k] = s[k]
+        fused.scatter(update, decay)
+        return fused.rest
 
     def _fused_adopt(self, group):
-        """After ``load_state_dict``: a fused set from the small parameters of ``group``
-        whose loaded state has the fused layout and a common step count (the loaded values
-        are copied into new flat arrays; nothing else refers to the loaded arrays yet)."""
-        names = self._fused_state_names(group)
-        params = group["params"]
-        if names is None or len({id(p) for p in params}) != len(params):
-            return
-        key = self._fused_step_key
-        scalars = self._fused_scalars
-        keys = ({key, *names} if key is not None else set(names)) | set(scalars)
-        members, dtype, step, limit = [], None, None, self._fuse_max_numel
-        for p in params:
-            st, d = self.state.get(p), p.data
-            if (not st or type(d) is not np.ndarray or d.size > limit or d.dtype.kind != "f"
-                    or set(st) != keys or (key is not None and type(st[key]) is not int)):
-                continue
-            if not all(isinstance(st[n], Tensor) and type(st[n].data) is np.ndarray
-                       and st[n].data.shape == d.shape and st[n].data.dtype == d.dtype
-                       for n in names):
-                continue
-            # (no step count: past the first update)
-            s = (st[key] if key is not None else 1,) + tuple(st[k] for k in scalars)
-            if dtype is None:
-                dtype, step = d.dtype, s
-            if d.dtype == dtype and s == step:
-                members.append(p)
-        if len(members) < 2:
-            return
-        fused = _Fused(group, members, dtype, names, key)
-        fused.step = step[0]
-        fused.scalars = dict(zip(scalars, step[1:]))
-        for p, (_, st, _, _, checks) in zip(members, fused.members):
-            loaded = self.state[p]
-            for name, t, view in checks:
-                view[...] = loaded[name].data
-                st[name] = t
-            if key is not None:
-                st[key] = fused.step
-            st.update(fused.scalars)
-            self.state[p] = st
-        ids = {id(p) for p in members}
-        fused.rest = [p for p in params if id(p) not in ids]
-        self._fused[id(group)] = fused
+        """A fused set from the small parameters of ``group`` whose state was just made or
+        loaded (their arrays are copied into flat ones)."""
+        names = self._state_names(group)
+        fused = _fused.adopt(self, group, names) if names else None
+        if fused is not None:
+            self._fused[id(group)] = fused
 
     def _buffer(self, like, slot):
         """A scratch array shaped like ``like`` (contents undefined), from a pool shared by
         all parameters: one flat array per (slot, dtype, array module), grown to the
-        largest parameter, so scratch memory is a few times the largest parameter."""
-        xp = backend.get_array_module(like)
-        key = (slot, like.dtype, xp)
-        buf = self._scratch.get(key)
-        n = like.size
-        if buf is None or buf.size < n:
-            buf = xp.empty(n, dtype=like.dtype)
-            self._scratch[key] = buf
-        return buf[:n].reshape(like.shape)
+        largest parameter, so scratch memory is a few times the largest parameter. The
+        reshaped views are kept, so that a step asks the pool only once per shape."""
+        key = (slot, like.shape, like.dtype, type(like))
+        view = self._scratch_views.get(key)
+        if view is None:
+            xp = backend.get_array_module(like)
+            flat_key = (slot, like.dtype, xp)
+            buf = self._scratch.get(flat_key)
+            n = like.size
+            if buf is None or buf.size < n:
+                buf = self._scratch[flat_key] = xp.empty(n, dtype=like.dtype)
+                self._scratch_views.clear()     # (views of the old array would keep it alive)
+            view = self._scratch_views[key] = buf[:n].reshape(like.shape)
+        return view
 
-    def _effective_grad(self, grad, d, weight_decay, maximize):
-        """``(-grad if maximize else grad) + weight_decay * d``, in scratch slot 0 (or
-        ``grad`` itself when neither applies)."""
-        if weight_decay == 0 and not maximize:
-            return grad
-        out = self._buffer(d, 0)
-        if weight_decay != 0:
-            np.multiply(d, weight_decay, out=out)
-            if maximize:
-                np.subtract(out, grad, out=out)
-            else:
-                np.add(out, grad, out=out)
+    # ---- the gradient a rule sees: maximize and weight decay, once for every optimizer --------
+    @staticmethod
+    def _grad_terms(group):
+        """``(coupled, maximize, decay)`` for ``group``: the coupled weight decay added to the
+        gradient (0 for none), whether to negate the gradient, and decoupled weight decay's
+        factor ``1 - lr * weight_decay`` on the parameter (AdamW; None for none)."""
+        wd, decay = group.get("weight_decay", 0), None
+        if wd != 0 and group.get("decoupled_weight_decay", False):
+            wd, decay = 0, 1 - group["lr"] * wd
+        return wd, group.get("maximize", False), decay
+
+    @staticmethod
+    def _effective_grad(grad, data, coupled, maximize, tmp):
+        """The gradient the rule sees, formed as torch does, in ``tmp(0)``: ``-grad`` under
+        ``maximize``, then plus ``coupled * param`` (coupled weight decay). ``data`` is the
+        parameter's array, or a fused set (whose values are then gathered)."""
+        out = tmp(0)
+        if coupled != 0:
+            np.multiply(data.values() if data.__class__ is _fused.Fused else data, coupled,
+                        out=out)
+            (np.subtract if maximize else np.add)(out, grad, out=out)
         else:
             np.negative(grad, out=out)
         return out
@@ -508,7 +501,7 @@ class Optimizer:
             self._fused_adopt(group)
 
     def _load_value(self, p, key, value):
-        if key in self._scalar_state:
+        if key == "step" or key in self._scalars:
             v = _to_numpy(value)
             v = v.item() if isinstance(v, np.ndarray) else v
             return int(round(v)) if key == "step" else float(v)
@@ -540,128 +533,8 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._scratch = {}
+        self._scratch, self._scratch_views = {}, {}
         self._fused = {}
-
-
-class _Fused:
-    """The fused parameters of one group: for each state name one flat array whose slices
-    (reshaped) are the parameters' state arrays, plus flat scratch for the gradient."""
-
-    def __init__(self, group, params, dtype, names, step_key="step"):
-        self.group, self.names, self.dtype, self.step = group, names, dtype, 0
-        self.step_key = step_key
-        self.scalars = {}
-        self.params = tuple(group["params"])
-        sizes = [p.data.size for p in params]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-        self.shapes = [p.data.shape for p in params]
-        n = self.offsets[-1]
-        self.state = {name: np.zeros(n, dtype=dtype) for name in names}
-        self.grad = np.empty(n, dtype=dtype)
-        self.tmp = np.empty(n, dtype=dtype)
-        self._data = self._datas = self._scratch = None
-        self.members = []
-        gviews, tviews = self.views(self.grad), self.views(self.tmp)
-        state_views = {name: self.views(arr) for name, arr in self.state.items()}
-        for i, p in enumerate(params):
-            checks = tuple((name, _wrap(state_views[name][i]), state_views[name][i]) for name in names)
-            self.members.append((p, {}, self.shapes[i], gviews[i], checks))
-        self.tviews = tviews
-        self.rest = []
-
-    def effective_grad(self, group):
-        """The gradient an update rule sees, formed as torch does: negated under
-        ``maximize`` and, with coupled weight decay, ``grad + weight_decay * param`` (in a
-        fresh array). Returns ``(g, decay)``: ``decay`` is decoupled weight decay's
-        multiplicative factor ``1 - lr * weight_decay`` (AdamW), or None."""
-        wd = group["weight_decay"]
-        g = self.grad
-        if wd != 0 and group.get("decoupled_weight_decay", False):
-            if group["maximize"]:
-                np.negative(g, out=g)
-            return g, 1 - group["lr"] * wd
-        if wd != 0:
-            out = self.param_data()
-            np.multiply(out, wd, out=out)
-            (np.subtract if group["maximize"] else np.add)(out, g, out=out)
-            return out, None
-        if group["maximize"]:
-            np.negative(g, out=g)
-        return g, None
-
-    def views(self, flat):
-        o = self.offsets
-        return [flat[a:b].reshape(s) for a, b, s in zip(o, o[1:], self.shapes)]
-
-    def gather(self, state, params):
-        """Check that every member still steps with this set (same parameter list, a
-        gradient of the right shape and dtype, untouched state) and copy the gradients into
-        ``grad``; return the members' data arrays, or ``None`` if the set is no longer valid."""
-        if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
-            return None
-        dtype, step, key, datas = self.dtype, self.step, self.step_key, []
-        for p, st, shape, gview, checks in self.members:
-            g = p.grad
-            if g is None:
-                return None
-            gd, d = g.data, p.data
-            if (type(d) is not np.ndarray or type(gd) is not np.ndarray or d.shape != shape
-                    or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
-                    or state.get(p) is not st or (key is not None and st.get(key) != step)):
-                return None
-            if self.scalars:
-                for k, v in self.scalars.items():
-                    if st.get(k) != v:
-                        return None
-            for name, t, view in checks:
-                if st.get(name) is not t or t.data is not view:
-                    return None
-            gview[...] = gd     # (same dtype and shape: a plain copy, cheaper than copyto)
-            datas.append(d)
-        self._datas = datas
-        return datas
-
-    def scratch(self):
-        """A second flat scratch array (made on first use)."""
-        if self._scratch is None:
-            self._scratch = np.empty_like(self.grad)
-        return self._scratch
-
-    def param_data(self):
-        """The members' current values, gathered into one flat array (valid during a step)."""
-        if self._data is None:
-            self._data = np.empty_like(self.grad)
-            self._data_views = self.views(self._data)
-        for view, d in zip(self._data_views, self._datas):
-            view[...] = d
-        return self._data
-
-    def scatter(self, datas, update, decay):
-        """``d = d * decay + update`` for every member (``update`` may be a tuple of flat
-        arrays, added one after the other), and the step bookkeeping."""
-        if update.__class__ is tuple:   # several additions, in order
-            slices = [self.tviews if u is self.tmp else self.views(u) for u in update]
-            for i, d in enumerate(datas):
-                if decay is not None:
-                    d *= decay
-                for views in slices:
-                    d += views[i]
-        else:
-            for d, u in zip(datas, self.tviews if update is self.tmp else self.views(update)):
-                if decay is not None:
-                    d *= decay
-                d += u
-        step, key, scalars = self.step, self.step_key, self.scalars
-        for p, st, _, _, _ in self.members:
-            if key is not None:
-                st[key] = step
-            if scalars:
-                st.update(scalars)
-            vc = getattr(p, "_vc", None)
-            if vc is not None:
-                vc[0] += 1
-        self._datas = None
 
 
 def _snapshot(v):

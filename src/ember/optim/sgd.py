@@ -2,7 +2,6 @@
 decay, exactly as ``torch.optim.SGD``."""
 import numpy as np
 
-from ..autograd.tensor import _wrap
 from .optimizer import Optimizer, _check_number
 
 
@@ -61,63 +60,32 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: nesterov=True{where} requires momentum > 0 and dampening=0, "
                              f"got momentum={g['momentum']}, dampening={g['dampening']}")
 
-    def _update(self, p, grad, state, group):
-        d = p.data
+    #: torch's SGD keeps no step count: the momentum buffer is made by the first update
+    _counts_steps = False
+
+    def _state_names(self, group):
+        return ("momentum_buffer",) if group["momentum"] != 0 else ()
+
+    def _rule(self, g, s, group, tmp):
         lr, momentum = group["lr"], group["momentum"]
-        g = self._effective_grad(grad, d, group["weight_decay"], group["maximize"])
+        t = tmp(1)
         if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = _wrap(g.astype(d.dtype, copy=True))
-                b = buf.data
+            b = s["momentum_buffer"]
+            if s["first"]:      # the buffer starts as a copy of the gradient
+                b[...] = g
             else:
-                b = buf.data
                 b *= momentum
                 damp = group["dampening"]
                 if damp == 0:
                     b += g
                 else:
-                    t = self._buffer(d, 1)
                     np.multiply(g, 1 - damp, out=t)
                     b += t
             if group["nesterov"]:
-                t = self._buffer(d, 1)
                 np.multiply(b, momentum, out=t)
                 np.add(g, t, out=t)
                 g = t
             else:
                 g = b
-        t = self._buffer(d, 1)
         np.multiply(g, -lr, out=t)
-        np.add(d, t, out=d)
-
-    # fused path (momentum only: without a buffer there is nothing to save per parameter)
-    _fused_step_key = None
-
-    def _fused_state_names(self, group):
-        return ("momentum_buffer",) if group["momentum"] != 0 else None
-
-    def _fused_update(self, fused, group):
-        # _update's arithmetic, in the same order, on the concatenated small parameters
-        lr, momentum = group["lr"], group["momentum"]
-        t = fused.tmp
-        g, _ = fused.effective_grad(group)
-        b = fused.state["momentum_buffer"]
-        if fused.step == 1:     # the buffer starts as a copy of the gradient
-            b[...] = g
-        else:
-            b *= momentum
-            damp = group["dampening"]
-            if damp == 0:
-                b += g
-            else:
-                np.multiply(g, 1 - damp, out=t)
-                b += t
-        if group["nesterov"]:
-            np.multiply(b, momentum, out=t)
-            np.add(g, t, out=t)
-            g = t
-        else:
-            g = b
-        np.multiply(g, -lr, out=t)
-        return t, None
+        return t

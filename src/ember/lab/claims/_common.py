@@ -1,33 +1,38 @@
-"""Shared helpers for lab claims: data, small MLPs with a chosen init, a plain training
-loop that survives divergence, statistics and plotting.
+"""The one helper module of the lab's claims: data, model builders, one training loop,
+evaluation, statistics over seeds and figures.
 
-Claims build their experiments from these pieces so that each claim file reads as the
-experiment itself. Everything takes a ``seed`` (or an ``ember.Generator``) so a claim
-is reproducible; nothing here uses torch.
+Claim files import from here and never from each other, so each claim file reads as its
+experiments. Everything takes a seed, so a claim is reproducible; nothing here uses torch
+and nothing here touches matplotlib's backend (the runner chooses it, see
+:mod:`ember.lab.runner`).
 
     >>> from ember.lab.claims._common import digits, make_mlp, fit, evaluate
     >>> Xtr, ytr, Xte, yte = digits(seed=0, n_train=300)
     >>> net = make_mlp(64, (32,), 10, activation="relu", init="he", seed=0)
     >>> hist = fit(net, Xtr, ytr, "sgd", lr=0.1, steps=20)
-    >>> len(hist["loss"])
-    20
+    >>> len(hist["loss"]), 0.0 <= evaluate(net, Xte, yte).accuracy <= 1.0
+    (20, True)
 """
 import contextlib
 import math
+from typing import NamedTuple
 
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import numpy as np
 
-import ember  # noqa: E402
-from ember import nn  # noqa: E402
-import ember.nn.functional as F  # noqa: E402
-from ember.nn import init as _init  # noqa: E402
+import ember
+from ember import nn
+import ember.nn.functional as F
+from ember.autograd import Tensor
+from ember.nn import init as _init
 
-__all__ = ["generator", "single_thread", "digits", "xor", "ACTIVATIONS", "make_mlp", "linear_layers",
-           "init_linear_", "fit", "evaluate", "grad_norms", "mean_std", "finite", "figure", "plt"]
+__all__ = ["generator", "single_thread", "to_tensor", "digits", "stratified_subset", "xor", "ACTIVATIONS",
+           "init_linear_", "make_mlp", "lenet5", "random_shift", "n_params", "linear_layers", "grad_norms",
+           "finite", "fit", "Evaluation", "evaluate", "mean_std", "paired_difference", "figure"]
 
+
+# ------------------------------------------------------------------------------------------
+# randomness and threads
+# ------------------------------------------------------------------------------------------
 
 def generator(seed):
     """A fresh ``ember.Generator`` seeded with ``seed``."""
@@ -36,27 +41,42 @@ def generator(seed):
 
 @contextlib.contextmanager
 def single_thread():
-    """Limit BLAS to one thread. The lab's matrices are small; on a loaded 2-core machine
-    a multi-threaded OpenBLAS makes a 1347x64 @ 64x64 matmul ~25x slower than one thread."""
+    """Limit BLAS to one thread (a context manager, or a decorator as ``@single_thread()``).
+
+    The lab's matrices are small; on a loaded 2-core machine a multi-threaded OpenBLAS
+    makes a 1347x64 @ 64x64 matmul ~25x slower than one thread."""
     try:
         from threadpoolctl import threadpool_limits
-    except ImportError:          # pragma: no cover
+    except ImportError:          # pragma: no cover  (threadpoolctl ships with scikit-learn)
         yield
         return
     with threadpool_limits(limits=1):
         yield
 
 
+# ------------------------------------------------------------------------------------------
+# data
+# ------------------------------------------------------------------------------------------
+
+def to_tensor(a):
+    """``a`` as an ember tensor (a tensor is returned as is; arrays are made contiguous)."""
+    return a if isinstance(a, Tensor) else ember.tensor(np.ascontiguousarray(a))
+
+
 _DIGITS = {}
 
 
-def digits(seed=0, n_train=None, n_test=None):
-    """The 8x8 digits (pixels in [0, 1]) as ``(Xtr, ytr, Xte, yte)`` ember tensors: the
-    stratified 1,347/450 split of ``ember.data.datasets.load_digits`` with ``random_state=seed``,
-    optionally subsampled (without replacement, seeded) to ``n_train`` / ``n_test`` rows."""
-    from ember.data import datasets
+def digits(seed=0, n_train=None, n_test=None, images=False, tensors=True):
+    """The 8x8 digits (pixels in [0, 1]) as ``(Xtr, ytr, Xte, yte)``.
+
+    The stratified 1,347/450 split of ``ember.data.datasets.load_digits`` with
+    ``random_state=seed``, optionally subsampled (without replacement, seeded by ``seed``,
+    not stratified) to ``n_train`` / ``n_test`` rows. ``X`` has shape (N, 64), or
+    (N, 1, 8, 8) with ``images=True``. Ember tensors, or numpy arrays with ``tensors=False``.
+    """
     key = int(seed)
     if key not in _DIGITS:
+        from ember.data import datasets
         Xtr, ytr = datasets.load_digits("train", random_state=key, return_X_y=True)
         Xte, yte = datasets.load_digits("test", random_state=key, return_X_y=True)
         _DIGITS[key] = (Xtr.data, ytr.data, Xte.data, yte.data)
@@ -68,7 +88,24 @@ def digits(seed=0, n_train=None, n_test=None):
     if n_test is not None and n_test < len(yte):
         idx = np.sort(rs.permutation(len(yte))[:n_test])
         Xte, yte = Xte[idx], yte[idx]
-    return tuple(ember.tensor(a) for a in (Xtr, ytr, Xte, yte))
+    if images:
+        Xtr, Xte = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
+    out = (Xtr, ytr, Xte, yte)
+    return tuple(ember.tensor(a) for a in out) if tensors else out
+
+
+def stratified_subset(y, n, rng, exclude=()):
+    """Sorted indices of ``n`` samples with (as nearly as possible) equal counts per class,
+    drawn with the numpy generator ``rng``, never any index in ``exclude``."""
+    excl = set(int(i) for i in exclude)
+    per = [rng.permutation([i for i in np.flatnonzero(y == c) if int(i) not in excl]) for c in np.unique(y)]
+    out, k = [], 0
+    while len(out) < n:
+        for p in per:
+            if k < len(p) and len(out) < n:
+                out.append(int(p[k]))
+        k += 1
+    return np.array(sorted(out))
 
 
 def xor(n, noise=0.3, seed=0):
@@ -77,13 +114,17 @@ def xor(n, noise=0.3, seed=0):
     return datasets.make_xor(n, noise=noise, generator=generator(seed))
 
 
+# ------------------------------------------------------------------------------------------
+# models
+# ------------------------------------------------------------------------------------------
+
 ACTIVATIONS = {
     "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "identity": nn.Identity,
     "leaky_relu": lambda: nn.LeakyReLU(0.01),
 }
 
 
-def init_linear_(layer, init, g, gain_relu=None):
+def init_linear_(layer, init, g):
     """Re-initialise one ``nn.Linear`` in place.
 
     ``init``: ``None`` (keep ember's default, U(+-1/sqrt(fan_in)) like torch), ``"zeros"``,
@@ -119,20 +160,48 @@ def init_linear_(layer, init, g, gain_relu=None):
 
 
 def make_mlp(in_features, hidden, out_features, activation="relu", init=None, batch_norm=False, seed=0,
-             bias=True, dtype=None):
-    """``Linear -> [BatchNorm1d] -> activation`` per hidden width, then a ``Linear`` head,
-    every layer initialised from one seeded generator (see :func:`init_linear_`)."""
+             bias=True, dtype=None, dropout=(), dropout_scaling="inverted", dropout_seed=0, linear=nn.Linear):
+    """An MLP ``[Dropout] -> Linear -> [BatchNorm1d] -> activation`` per hidden width, then
+    ``[Dropout] -> Linear`` for the head; every ``Linear`` drawn in order from one generator
+    seeded with ``seed``, then re-initialised by ``init`` (see :func:`init_linear_`).
+
+    ``dropout[i]`` (when given and > 0) drops the input of the i-th Linear layer, with its own
+    generator seeded ``100 * dropout_seed + i`` and the given ``scaling``. ``linear`` is the
+    class used for the Linear layers (a subclass of ``nn.Linear``).
+    """
     g = generator(seed)
     act = ACTIVATIONS[activation]
-    layers, prev = [], in_features
-    for h in hidden:
-        layers.append(init_linear_(nn.Linear(prev, h, bias=bias, dtype=dtype, generator=g), init, g))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(h, dtype=dtype) if dtype is not None else nn.BatchNorm1d(h))
-        layers.append(act())
-        prev = h
-    layers.append(init_linear_(nn.Linear(prev, out_features, bias=bias, dtype=dtype, generator=g), init, g))
+    sizes = [in_features, *hidden, out_features]
+    layers = []
+    for i in range(len(sizes) - 1):
+        p = dropout[i] if i < len(dropout) else 0.0
+        if p:
+            layers.append(nn.Dropout(p, scaling=dropout_scaling, generator=generator(dropout_seed * 100 + i)))
+        layers.append(init_linear_(linear(sizes[i], sizes[i + 1], bias=bias, dtype=dtype, generator=g), init, g))
+        if i < len(sizes) - 2:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(sizes[i + 1], dtype=dtype) if dtype is not None
+                              else nn.BatchNorm1d(sizes[i + 1]))
+            layers.append(act())
     return nn.Sequential(*layers)
+
+
+def lenet5(seed):
+    """``ember.models.lenet5(input_size=8)`` (3x3 convolutions, one 2x2 max-pool, 42,794
+    parameters) initialised from the global generator seeded with ``seed``."""
+    ember.manual_seed(int(seed))
+    return ember.models.lenet5(input_size=8)
+
+
+def random_shift(seed):
+    """A random shift of at most one pixel per image (``RandomCrop(8, padding=1)``, zero fill)."""
+    from ember.data.transforms import RandomCrop
+    return RandomCrop(8, padding=1, generator=generator(20_000 + int(seed)))
+
+
+def n_params(model):
+    """Number of parameter values of ``model``."""
+    return int(sum(int(np.prod(p.shape)) for p in model.parameters()))
 
 
 def linear_layers(model):
@@ -153,91 +222,160 @@ def finite(x):
     return bool(np.all(np.isfinite(np.asarray(x, dtype=np.float64))))
 
 
+# ------------------------------------------------------------------------------------------
+# training and evaluation
+# ------------------------------------------------------------------------------------------
+
 def _optimizer(name, params, lr, momentum=0.0):
     if name == "sgd":
         return ember.optim.SGD(params, lr=lr, momentum=momentum)
     if name == "adam":
         return ember.optim.Adam(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}")
+    raise ValueError(f"fit: unknown optimizer {name!r} (use 'sgd', 'adam' or an optimizer instance)")
 
 
-def fit(model, X, y, optimizer="sgd", lr=0.1, steps=100, batch_size=None, seed=0, momentum=0.0,
-        clip_norm=None, record_grads=False, loss_fn=None, on_step=None):
-    """Train ``model`` on ``(X, y)`` for ``steps`` optimizer steps (full batch, or seeded
-    mini-batches of ``batch_size`` drawn epoch by epoch) and return a dict:
+def fit(model, X, y, optimizer="sgd", lr=0.1, steps=None, epochs=None, batch_size=None, drop_last=False, seed=0,
+        momentum=0.0, clip_norm=None, record_grads=False, loss_fn=None, transform=None, on_step=None,
+        on_epoch=None):
+    """Train ``model`` on ``(X, y)`` for ``steps`` optimizer steps or ``epochs`` epochs (give
+    one of the two) and return a history dict.
 
-    * ``loss``: training loss before each step (the first entry is the initial loss);
-    * ``grad_norm``: total gradient norm before clipping at each step;
-    * ``layer_grad_norms``: per-layer weight-gradient norms per step (``record_grads``);
-    * ``diverged``: the step at which the loss or a gradient stopped being finite (training
-      stops there; the remaining losses are ``nan``), else ``None``.
+    Batches: ``batch_size=None`` is the whole set, in its order, at every step (an epoch is
+    one step); otherwise each epoch draws a permutation from
+    ``np.random.default_rng(seed)`` and walks it in ``batch_size`` pieces, the last shorter
+    piece dropped with ``drop_last``. ``X`` is a tensor or an array; ``transform`` (e.g. an
+    augmentation) is applied to each batch of ``X`` before it becomes a tensor.
 
-    ``optimizer`` is ``"sgd"``, ``"adam"`` or an ember optimizer instance.
-    ``on_step(step, model)`` is called after each update.
+    History: ``loss`` (the training loss before each step; ``nan``-padded to ``steps``
+    after a divergence), ``grad_norm`` (total gradient norm before clipping),
+    ``layer_grad_norms`` (per-layer weight-gradient norms, with ``record_grads``),
+    ``diverged`` (the step at which the loss or the gradient stopped being finite: training
+    stops there; else ``None``).
+
+    ``optimizer`` is ``"sgd"`` (with ``momentum``), ``"adam"`` or an ember optimizer;
+    ``loss_fn(output, target)`` defaults to cross-entropy; ``clip_norm`` clips the total
+    gradient norm. ``on_step(step, model)`` is called after each update and
+    ``on_epoch(epoch, model)`` after each complete epoch.
     """
+    if (steps is None) == (epochs is None):
+        raise ValueError("fit: give exactly one of steps= and epochs=")
     opt = _optimizer(optimizer, model.parameters(), lr, momentum) if isinstance(optimizer, str) else optimizer
     loss_fn = loss_fn or F.cross_entropy
     params = [p for p in model.parameters() if p.requires_grad]
-    rs = np.random.default_rng(int(seed))
-    n = X.shape[0]
-    order, pos = None, n
+    y = to_tensor(y)
+    n = y.shape[0]
+    rng = np.random.default_rng(int(seed))
     hist = {"loss": [], "grad_norm": [], "layer_grad_norms": [], "diverged": None}
-    model.train()
+    step, epoch = 0, 0
     with single_thread(), np.errstate(all="ignore"):
-        for step in range(steps):
-            if batch_size is None or batch_size >= n:
-                xb, yb = X, y
+        while (epochs is None or epoch < epochs) and (steps is None or step < steps) and hist["diverged"] is None:
+            model.train()
+            if batch_size is None:
+                batches = [None]
             else:
-                if pos + batch_size > n:
-                    order, pos = rs.permutation(n), 0
-                idx = order[pos:pos + batch_size]
-                pos += batch_size
-                xb, yb = X[idx], y[idx]
-            opt.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            lv = float(loss.item())
-            hist["loss"].append(lv)
-            if not math.isfinite(lv):
-                hist["diverged"] = step
-                break
-            loss.backward()
-            sq = sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in params if p.grad is not None)
-            gn = math.sqrt(sq) if math.isfinite(sq) else float("inf")
-            hist["grad_norm"].append(gn)
-            if record_grads:
-                hist["layer_grad_norms"].append(grad_norms(model))
-            if not math.isfinite(gn):
-                hist["diverged"] = step
-                break
-            if clip_norm is not None:
-                nn.utils.clip_grad_norm_(params, clip_norm)
-            opt.step()
-            if on_step is not None:
-                on_step(step, model)
-    hist["loss"] += [float("nan")] * (steps - len(hist["loss"]))
+                perm = rng.permutation(n)
+                batches = [perm[i:i + batch_size] for i in range(0, n - batch_size + 1 if drop_last else n, batch_size)]
+            for idx in batches:
+                if steps is not None and step == steps:
+                    break
+                xb, yb = (X, y) if idx is None else (X[idx], y[idx])
+                xb = to_tensor(xb if transform is None else transform(xb))
+                opt.zero_grad()
+                loss = loss_fn(model(xb), yb)
+                lv = float(loss.item())
+                hist["loss"].append(lv)
+                if not math.isfinite(lv):
+                    hist["diverged"] = step
+                    break
+                loss.backward()
+                sq = sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in params if p.grad is not None)
+                gn = math.sqrt(sq) if math.isfinite(sq) else float("inf")
+                hist["grad_norm"].append(gn)
+                if record_grads:
+                    hist["layer_grad_norms"].append(grad_norms(model))
+                if not math.isfinite(gn):
+                    hist["diverged"] = step
+                    break
+                if clip_norm is not None:
+                    nn.utils.clip_grad_norm_(params, clip_norm)
+                opt.step()
+                if on_step is not None:
+                    on_step(step, model)
+                step += 1
+            else:
+                if on_epoch is not None:
+                    on_epoch(epoch, model)
+            epoch += 1
+    if steps is not None:
+        hist["loss"] += [float("nan")] * (steps - len(hist["loss"]))
     return hist
 
 
-def evaluate(model, X, y, loss_fn=None):
-    """``(loss, accuracy)`` of ``model`` on ``(X, y)`` in eval mode, without a graph."""
-    loss_fn = loss_fn or F.cross_entropy
-    model.eval()
-    with ember.no_grad(), single_thread(), np.errstate(all="ignore"):
-        out = model(X)
-        loss = float(loss_fn(out, y).item())
-        acc = float((out.argmax(1) == y).float().mean().item())
-    model.train()
-    return loss, acc
+class Evaluation(NamedTuple):
+    loss: float            # mean loss
+    accuracy: float        # fraction of correct argmax predictions, exactly k/n (float64)
+    pred: np.ndarray       # predicted labels
 
+
+def evaluate(model, X, y, loss_fn=None):
+    """Loss, accuracy and predictions of ``model`` on ``(X, y)`` (tensors or arrays) in eval
+    mode, without a graph; the model is left in the mode it was in."""
+    loss_fn = loss_fn or F.cross_entropy
+    was_training = model.training
+    y = to_tensor(y)
+    model.eval()
+    try:
+        with ember.no_grad(), single_thread(), np.errstate(all="ignore"):
+            out = model(to_tensor(X))
+            loss = float(loss_fn(out, y).item())
+    finally:
+        model.train(was_training)
+    pred = out.data.argmax(1)
+    return Evaluation(loss, float((pred == y.data).mean()), pred)
+
+
+# ------------------------------------------------------------------------------------------
+# statistics over seeds
+# ------------------------------------------------------------------------------------------
 
 def mean_std(values):
-    """``(mean, std)`` of a list of numbers as floats (std with ddof=0; NaNs propagate)."""
+    """``(mean, std)`` of one measurement repeated over seeds, as floats.
+
+    The std is the sample standard deviation (``ddof=1``): the seeds are a sample of the
+    runs one could make, and the lab's "mean +- std" says how far another seed's run may
+    land; with the 3-8 seeds of a full-mode claim the population formula (``ddof=0``)
+    would understate that spread by 6-18%. It is also the std behind the standard errors
+    the claims compare with (:func:`paired_difference`). One value has no measured spread:
+    its std is reported as 0.0 (read it with the seed count the claim reports). NaNs
+    propagate.
+    """
     a = np.asarray(values, dtype=np.float64)
-    return float(a.mean()), float(a.std())
+    return float(a.mean()), (float(a.std(ddof=1)) if a.size > 1 else 0.0)
 
 
-def figure(ncols=1, nrows=1, size=(5.0, 3.6)):
-    """A figure with a grid of axes (``squeeze``d like ``plt.subplots``)."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False)
+def paired_difference(diffs):
+    """``(mean, std, standard error)`` of paired differences over seeds (std with
+    ``ddof=1`` as in :func:`mean_std`, standard error = std / sqrt(n)); std and standard
+    error are NaN for a single pair (no spread can be measured)."""
+    d = np.asarray(diffs, dtype=np.float64)
+    if d.size < 2:
+        return float(d.mean()), float("nan"), float("nan")
+    sd = float(d.std(ddof=1))
+    return float(d.mean()), sd, sd / math.sqrt(d.size)
+
+
+# ------------------------------------------------------------------------------------------
+# figures
+# ------------------------------------------------------------------------------------------
+
+def figure(ncols=1, nrows=1, size=(5.0, 3.6), figsize=None, **subplot_kw):
+    """A figure with a grid of axes and the constrained layout, ``(fig, axes)`` squeezed like
+    ``plt.subplots`` (one Axes, a 1-D array for one row or column, else 2-D). The panel
+    ``size`` is per axes; ``figsize`` overrides the whole figure's size. Uses pyplot but
+    never chooses a backend: the runner does."""
+    import matplotlib.pyplot as plt
+    if figsize is None:
+        figsize = (size[0] * ncols, size[1] * nrows)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, **subplot_kw)
     fig.set_layout_engine("constrained")
-    return fig, (axes[0, 0] if ncols * nrows == 1 else axes.ravel())
+    return fig, axes

@@ -1,4 +1,4 @@
-"""Classical-ML claims: ROC vs precision-recall under class imbalance, and the kernel trick."""
+"""Classical-ML claims: the kernel trick, and the curse of dimensionality."""
 import math
 import time
 
@@ -6,103 +6,8 @@ import numpy as np
 
 import ember
 from ember.lab.core import Result, claim, verdict
-from ember.lab.claims.regularization import _fig, mean_std, one_thread
 
-
-# -------------------------------------------------------------------------------------------
-# ROC vs PR
-# -------------------------------------------------------------------------------------------
-
-@claim(
-    id="roc-vs-pr",
-    topic="metrics",
-    concepts=("metric.roc", "metric.pr"),
-    question="How is a ROC curve drawn (standard and fast methods), and what is its advantage over the "
-             "PR curve?",
-    statement="The ROC curve can be drawn by sweeping a threshold down from +infinity, or quickly by "
-              "sorting the samples by score and stepping up 1/P for each positive and right 1/N for each "
-              "negative; when the ratio of positives to negatives changes sharply, the ROC curve keeps "
-              "its shape while the precision-recall curve changes drastically.",
-    source="note 002 (ROC standard and fast methods; ROC vs PR)",
-    method="Scores: positives ~ N(1.5, 1), negatives ~ N(0, 1), rounded to 0.05 to create ties. Compare "
-           "ember.metrics.roc_curve (threshold sweep) with roc_curve_fast (step walk); then multiply the "
-           "negatives by 10 (fresh draws from the same distribution) and measure the change of the ROC "
-           "AUC and of the average precision, over several seeds.",
-)
-@one_thread
-def run_roc_pr(seed=0, fast=True):
-    from ember.metrics import (average_precision_score, precision_recall_curve, roc_auc_score, roc_curve,
-                               roc_curve_fast)
-    seeds = [seed] if fast else [seed + k for k in range(20)]
-    n_pos, n_neg = (200, 200) if fast else (500, 500)
-    rows, curves = [], None
-    identical = True
-    for s in seeds:
-        rng = np.random.default_rng(s)
-        pos = np.round(rng.normal(1.5, 1.0, n_pos) / 0.05) * 0.05
-        neg = np.round(rng.normal(0.0, 1.0, 10 * n_neg) / 0.05) * 0.05
-        sets = {"balanced": neg[:n_neg], "neg_x10": neg}
-        res = {}
-        for name, ng in sets.items():
-            y = np.concatenate([np.ones(n_pos, int), np.zeros(len(ng), int)])
-            sc = np.concatenate([pos, ng])
-            perm = rng.permutation(len(y))
-            y, sc = y[perm], sc[perm]
-            for drop in (True, False):
-                a = roc_curve(y, sc, drop_intermediate=drop)
-                b = roc_curve_fast(y, sc, drop_intermediate=drop)
-                identical &= all(np.array_equal(u, v) for u, v in zip(a, b))
-            fpr, tpr, _ = roc_curve(y, sc)
-            ffpr, ftpr, _ = roc_curve_fast(y, sc)
-            prec, rec, _ = precision_recall_curve(y, sc)
-            res[name] = dict(auc=float(roc_auc_score(y, sc)), ap=float(average_precision_score(y, sc)),
-                             fpr=fpr, tpr=tpr, ffpr=ffpr, ftpr=ftpr, prec=prec, rec=rec)
-        # exact replication of every negative 10 times: ROC is provably unchanged
-        y_rep = np.concatenate([np.ones(n_pos, int), np.zeros(10 * n_neg, int)])
-        sc_rep = np.concatenate([pos, np.tile(neg[:n_neg], 10)])
-        auc_rep = float(roc_auc_score(y_rep, sc_rep))
-        ap_rep = float(average_precision_score(y_rep, sc_rep))
-        rows.append(dict(seed=s, auc_balanced=res["balanced"]["auc"], auc_neg_x10=res["neg_x10"]["auc"],
-                         ap_balanced=res["balanced"]["ap"], ap_neg_x10=res["neg_x10"]["ap"],
-                         auc_replicated=auc_rep, ap_replicated=ap_rep))
-        if curves is None:
-            curves = res
-    d_auc = [r["auc_neg_x10"] - r["auc_balanced"] for r in rows]
-    d_ap = [r["ap_neg_x10"] - r["ap_balanced"] for r in rows]
-    d_auc_rep = [r["auc_replicated"] - r["auc_balanced"] for r in rows]
-    num = {"n_pos": n_pos, "n_neg": n_neg, "neg_factor": 10, "seeds": seeds,
-           "roc_curve_equals_roc_curve_fast": bool(identical), "per_seed": rows}
-    for key in ("auc_balanced", "auc_neg_x10", "ap_balanced", "ap_neg_x10", "ap_replicated"):
-        num[key + "_mean"], num[key + "_std"] = mean_std([r[key] for r in rows])
-    num["delta_auc_mean"], num["delta_auc_std"] = mean_std(d_auc)
-    num["max_abs_delta_auc"] = float(np.max(np.abs(d_auc)))
-    num["delta_ap_mean"], num["delta_ap_std"] = mean_std(d_ap)
-    num["max_abs_delta_auc_replicated"] = float(np.max(np.abs(d_auc_rep)))
-    ok = identical and num["max_abs_delta_auc"] < 0.05 and num["max_abs_delta_auc_replicated"] < 1e-12 \
-        and num["delta_ap_mean"] < -0.2 and abs(num["delta_ap_mean"]) > 5 * abs(num["delta_auc_mean"])
-    criterion = ("roc_curve and roc_curve_fast return identical arrays (with ties, with and without "
-                 "drop_intermediate); with 10x negatives |dAUC| < 0.05 in every seed (exactly 0 when the "
-                 "negatives are replicated) while the average precision drops by more than 0.2 on average and "
-                 "by more than 5x the mean AUC change")
-    notes = (f"AUC {num['auc_balanced_mean']:.3f} -> {num['auc_neg_x10_mean']:.3f} (dAUC {num['delta_auc_mean']:+.4f}); "
-             f"AP {num['ap_balanced_mean']:.3f} -> {num['ap_neg_x10_mean']:.3f} (dAP {num['delta_ap_mean']:+.3f}). "
-             "ROC rates are normalised within each class, so adding negatives from the same distribution leaves "
-             "them unchanged; precision mixes the classes, so it falls with the prevalence.")
-    plt = _fig()
-    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    for name, c in (("balanced", "tab:blue"), ("neg_x10", "tab:red")):
-        r = curves[name]
-        ax[0].plot(r["fpr"], r["tpr"], color=c, label=f"{name}: AUC {r['auc']:.3f} (threshold sweep)")
-        ax[0].plot(r["ffpr"], r["ftpr"], "o", color=c, ms=2.5, mfc="none", alpha=0.6,
-                   label=f"{name}: fast step walk")
-        ax[1].plot(r["rec"], r["prec"], color=c, label=f"{name}: AP {r['ap']:.3f}")
-    ax[0].plot([0, 1], [0, 1], "k:", lw=0.8)
-    ax[0].set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
-    ax[1].set(xlabel="recall", ylabel="precision", title="precision-recall", ylim=(0, 1.02))
-    ax[0].legend(fontsize=8)
-    ax[1].legend(fontsize=8)
-    fig.tight_layout()
-    return Result(verdict(ok), criterion, num, {"roc_pr": fig}, notes)
+from ._common import figure, single_thread
 
 
 # -------------------------------------------------------------------------------------------
@@ -122,8 +27,8 @@ def run_roc_pr(seed=0, fast=True):
            "polynomial_features_map; count the explicit features (C(d+p, p)) and time both as d grows; fit "
            "ember.ml.SVC with linear and RBF kernels on concentric circles (make_circles).",
 )
-@one_thread
-def run_kernel(seed=0, fast=True):
+@single_thread()
+def kernel_trick(seed, fast):
     from math import comb
 
     from ember.data.datasets import make_circles
@@ -181,8 +86,7 @@ def run_kernel(seed=0, fast=True):
     notes = (f"explicit degree-3 features for d={dims[-1]}: {feat[-1]:,} (kernel: one d-dim dot product per pair); "
              f"Gram of {n} points: map {t_map[-1] * 1e3:.1f} ms vs kernel {t_kernel[-1] * 1e3:.2f} ms. Circles: "
              f"linear {acc_lin:.3f}, RBF {acc_rbf:.3f}, linear on the explicit degree-2 features {acc_lin_on_map:.3f}.")
-    plt = _fig()
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, ax = figure(ncols=3, figsize=(13, 3.8))
     xx, yy = np.meshgrid(np.linspace(-1.4, 1.4, 150), np.linspace(-1.4, 1.4, 150))
     grid = np.c_[xx.ravel(), yy.ravel()]
     for a, clf, title in ((ax[0], lin, f"linear SVC: {acc_lin:.2f}"), (ax[1], rbf, f"RBF SVC: {acc_rbf:.2f}")):
@@ -195,5 +99,106 @@ def run_kernel(seed=0, fast=True):
     ax[2].semilogy(dims, dims, "s--", label="kernel: d multiplies per pair")
     ax[2].set(xlabel="input dimension d", title="cost of phi vs kernel (degree 3)")
     ax[2].legend(fontsize=8)
-    fig.tight_layout()
     return Result(verdict(ok), criterion, num, {"kernel_svm": fig}, notes)
+
+
+# -------------------------------------------------------------------------------------------
+# curse of dimensionality
+# -------------------------------------------------------------------------------------------
+
+def ball_over_cube(d):
+    """Volume of the unit d-ball over the volume of its enclosing cube [-1, 1]^d:
+    pi^(d/2) / Gamma(d/2 + 1) / 2^d (computed in logs)."""
+    return math.exp(d / 2 * math.log(math.pi) - math.lgamma(d / 2 + 1) - d * math.log(2))
+
+
+@claim(
+    id="dimensionality",
+    topic="classical",
+    concepts=("claim.dimensionality", "ml.knn"),
+    question="What is the curse of dimensionality?",
+    statement="As the dimension grows a fixed number of samples covers the space ever more sparsely: "
+              "the inscribed ball's share of the cube's volume goes to zero (almost everything lies in "
+              "the corners), distances between random points become nearly equal, and methods that rely "
+              "on nearness degrade unless the data grows with the dimension.",
+    source="note 002 (curse of dimensionality), concepts ml.knn",
+    method="Closed-form ball/cube volume ratio vs a Monte-Carlo estimate (uniform points in [-1,1]^d); "
+           "relative contrast (max-min)/min of the distances from query points to n uniform points as d "
+           "grows; ember.ml.KNeighborsClassifier on two moons padded with d uniform noise features.",
+)
+@single_thread()
+def dimensionality(seed, fast):
+    rng = np.random.default_rng(seed)
+    dims = list(range(1, 21))
+    M = 100_000 if fast else 2_000_000
+    exact, mc, mc_se, z = [], [], [], []
+    for d in dims:
+        inside = 0
+        left = M
+        while left:
+            m = min(left, 100_000)
+            P = rng.uniform(-1, 1, (m, d))
+            inside += int(((P * P).sum(1) <= 1).sum())
+            left -= m
+        p = ball_over_cube(d)
+        est = inside / M
+        se = max(math.sqrt(max(p * (1 - p), 0.0) / M), 1.0 / M)    # floor: p = 1 at d = 1
+        exact.append(p)
+        mc.append(est)
+        mc_se.append(se)
+        z.append((est - p) / se)
+    # distance concentration
+    n_pts, n_q = (500, 20) if fast else (2000, 100)
+    cdims = [1, 2, 5, 10, 20, 50, 100, 300, 1000] if fast else [1, 2, 3, 5, 10, 20, 50, 100, 300, 1000, 3000]
+    contrast = []
+    for d in cdims:
+        P = rng.uniform(0, 1, (n_pts, d))
+        Q = rng.uniform(0, 1, (n_q, d))
+        D = np.sqrt(np.maximum((Q * Q).sum(1)[:, None] - 2 * Q @ P.T + (P * P).sum(1)[None, :], 0))
+        contrast.append(float(np.mean((D.max(1) - D.min(1)) / D.min(1))))
+    # kNN on two moons + irrelevant uniform features
+    from ember.data.datasets import make_moons
+    from ember.ml import KNeighborsClassifier
+    noise_dims = [0, 2, 10, 50, 200] if fast else [0, 2, 5, 10, 20, 50, 100, 200, 500]
+    n_tr = 300 if fast else 1000
+    knn_acc = []
+    g = ember.Generator().manual_seed(seed)
+    Xm, ym = make_moons(n_tr + 500, noise=0.15, generator=g)
+    Xm, ym = Xm.numpy(), ym.numpy()
+    Xm = (Xm - Xm.min(0)) / (Xm.max(0) - Xm.min(0))           # both informative features in [0, 1]
+    for k in noise_dims:
+        Xk = np.hstack([Xm, rng.uniform(0, 1, (len(Xm), k))])
+        clf = KNeighborsClassifier(n_neighbors=5).fit(Xk[:n_tr], ym[:n_tr])
+        knn_acc.append(float(clf.score(Xk[n_tr:], ym[n_tr:])))
+    reliable = [i for i, p in enumerate(exact) if p * M >= 50]
+    mc_ok = all(abs(z[i]) < 4.5 for i in range(len(dims)))
+    rel_err = [abs(mc[i] - exact[i]) / exact[i] for i in reliable]
+    ratio_ok = exact[-1] < 1e-7 and all(exact[i + 1] < exact[i] for i in range(1, len(exact) - 1))
+    contrast_ok = contrast[-1] < 0.2 * contrast[cdims.index(10)] and contrast[cdims.index(2)] > 10 * contrast[-1]
+    knn_ok = knn_acc[0] > 0.9 and knn_acc[-1] < knn_acc[0] - 0.15
+    num = {"dims": dims, "ball_over_cube_exact": exact, "ball_over_cube_monte_carlo": mc,
+           "monte_carlo_samples": M, "monte_carlo_z_scores": z, "max_abs_z": float(np.max(np.abs(z))),
+           "max_rel_err_where_expected_count_ge_50": float(max(rel_err)),
+           "ratio_d2": exact[1], "ratio_d10": exact[9], "ratio_d20": exact[19],
+           "contrast_dims": cdims, "relative_contrast": contrast, "n_points": n_pts, "n_queries": n_q,
+           "knn_noise_dims": noise_dims, "knn_test_accuracy": knn_acc, "knn_train_size": n_tr}
+    criterion = ("the closed-form ball/cube ratio falls monotonically to < 1e-7 at d=20 and every Monte-Carlo "
+                 "estimate is within 4.5 binomial standard errors of it; the relative distance contrast "
+                 "(max-min)/min at the largest d is < 0.2x the d=10 value and < 0.1x the d=2 value; 5-NN on two "
+                 "moons loses > 0.15 accuracy when irrelevant uniform features are added")
+    notes = (f"ball/cube: d=2 {exact[1]:.3f}, d=10 {exact[9]:.2e}, d=20 {exact[19]:.2e} (Monte Carlo with {M} "
+             f"points agrees, max |z| {num['max_abs_z']:.2f}); relative contrast d=2 {contrast[1]:.1f} -> d={cdims[-1]} "
+             f"{contrast[-1]:.3f}; 5-NN accuracy {knn_acc[0]:.3f} with 2 features -> {knn_acc[-1]:.3f} with "
+             f"{noise_dims[-1]} noise features added.")
+    fig, ax = figure(ncols=3, figsize=(13, 3.6))
+    ax[0].semilogy(dims, exact, "-", label="pi^(d/2)/Gamma(d/2+1)/2^d")
+    ok_mc = [i for i in range(len(dims)) if mc[i] > 0]
+    ax[0].semilogy([dims[i] for i in ok_mc], [mc[i] for i in ok_mc], "o", ms=4, label=f"Monte Carlo ({M})")
+    ax[0].set(xlabel="dimension d", ylabel="ball volume / cube volume", title="unit ball in its cube")
+    ax[0].legend(fontsize=8)
+    ax[1].loglog(cdims, contrast, "o-")
+    ax[1].set(xlabel="dimension d", ylabel="(max - min) / min distance", title="distance concentration")
+    ax[2].semilogx([k + 1 for k in noise_dims], knn_acc, "o-")
+    ax[2].set(xlabel="1 + irrelevant features", ylabel="5-NN test accuracy", title="kNN on two moons", ylim=(0.4, 1))
+    return Result(verdict(mc_ok and ratio_ok and contrast_ok and knn_ok), criterion, num, {"dimensionality": fig},
+                  notes)

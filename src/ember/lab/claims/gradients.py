@@ -31,6 +31,7 @@ from ._common import (digits, evaluate, figure, finite, fit, linear_layers, make
            "We record every layer's weight-gradient norm at initialisation and train both with full-batch "
            "SGD, then measure how far each layer's weights moved from their initial values.",
 )
+@single_thread()
 def vanishing_gradients(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(5)]
     n_train, steps = (500, 60) if fast else (None, 200)
@@ -46,7 +47,7 @@ def vanishing_gradients(seed, fast):
             g_end = np.array(hist["layer_grad_norms"][-1])
             moved = np.array([np.linalg.norm(lin.weight.data - w) / np.linalg.norm(w)
                               for lin, w in zip(linear_layers(net), w0)])
-            _, acc = evaluate(net, Xte, yte)
+            acc = evaluate(net, Xte, yte).accuracy
             runs[act].append({"g_init": g_init, "g_end": g_end, "moved": moved,
                               "loss0": hist["loss"][0], "loss": hist["loss"][-1], "acc": acc})
 
@@ -115,6 +116,7 @@ def vanishing_gradients(seed, fast):
            "the loss, and rerun the unclipped training inside ember.train.detect_anomaly to see which parameter "
            "it names.",
 )
+@single_thread()
 def exploding_gradients(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(3)]
     n_train, steps = (400, 40) if fast else (None, 200)
@@ -127,7 +129,7 @@ def exploding_gradients(seed, fast):
         layer_g0 = h_raw["layer_grad_norms"][0]
         net_c = make_mlp(64, (width,) * depth, 10, "relu", ("scaled_he", scale), seed=s)
         h_clip = fit(net_c, Xtr, ytr, "sgd", lr=lr, steps=steps, clip_norm=clip)
-        _, acc_clip = evaluate(net_c, Xte, yte)
+        acc_clip = evaluate(net_c, Xte, yte).accuracy
         net_a = make_mlp(64, (width,) * depth, 10, "relu", ("scaled_he", scale), seed=s)
         where, kind, at = None, None, None
         params = dict(net_a.named_parameters())
@@ -208,6 +210,7 @@ def exploding_gradients(seed, fast):
            "and random batches. The gradient of ember's cross_entropy (sum reduction) is computed by autograd and by "
            "ember.autograd.numerical_grad (central differences, h=1e-4) and compared with softmax(z) - onehot(y).",
 )
+@single_thread()
 def softmax_ce_gradient(seed, fast):
     rs = np.random.default_rng(seed)
 
@@ -297,6 +300,7 @@ def _median_time(fn, repeats):
            "we compute every parameter's gradient with ember.autograd.numerical_grad and with loss.backward(), "
            "count the model's forward passes with a forward hook and time both.",
 )
+@single_thread()
 def numerical_vs_backprop(seed, fast):
     widths = [4, 16, 64, 256] if fast else [4, 16, 64, 256, 1024]
     rs = np.random.default_rng(seed)

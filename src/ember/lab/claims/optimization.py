@@ -8,8 +8,9 @@ import numpy as np
 import ember
 import ember.nn.functional as F
 from ember.lab.core import Result, claim, verdict
-from ember.lab.claims.regularization import (T, _fig, digits_arrays, evaluate, mean_std, mlp,
-                                             one_thread, stratified_subset, train_epochs)
+
+from ._common import (digits, evaluate, figure, fit, make_mlp, mean_std, paired_difference, single_thread,
+                      stratified_subset, to_tensor)
 
 
 # -------------------------------------------------------------------------------------------
@@ -53,8 +54,8 @@ def _quadratic_run(h, w0, lr, momentum, nesterov, max_steps, tol, keep_path=Fals
            "ember.optim.SGD: plain, with momentum, and Nesterov; each gets its best learning rate (and "
            "momentum) from a grid; count the steps until the distance to the optimum is below 1e-3.",
 )
-@one_thread
-def run_momentum(seed=0, fast=True):
+@single_thread()
+def momentum_valley(seed, fast):
     kappa = 100.0
     h = np.array([1.0, kappa])
     rng = np.random.default_rng(seed)
@@ -110,8 +111,7 @@ def run_momentum(seed=0, fast=True):
              f"{2 / kappa:.3g}), momentum {num['momentum_steps']}, Nesterov {num['nesterov_steps']}; theory "
              f"{num['theory_gd_steps']} for GD at its optimal step, {num['theory_heavy_ball_steps']} for the "
              "optimally tuned heavy ball.")
-    plt = _fig()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = figure(size=(7, 3.6))
     xs = np.linspace(-10, 1.5, 300)
     ys = np.linspace(-1.2, 1.2, 200)
     XX, YY = np.meshgrid(xs, ys)
@@ -125,7 +125,6 @@ def run_momentum(seed=0, fast=True):
     ax.plot([0], [0], "k*", ms=10)
     ax.set(xlabel="x", ylabel="y", title="0.5(x^2 + 100 y^2): best-tuned trajectories")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     return Result(verdict(ok), criterion, num, {"trajectories": fig}, notes)
 
 
@@ -167,18 +166,18 @@ def _optimizers():
            "several seeds, compare Adam for all epochs with Adam for the first half and SGD+momentum "
            "(ember.train.SwitchOptimizer) for the second half, on test accuracy.",
 )
-@one_thread
-def run_race(seed=0, fast=True):
+@single_thread()
+def optimizers_race(seed, fast):
     from ember.data import DataLoader, TensorDataset
     from ember.train import SwitchOptimizer, Trainer
     H, epochs, target, n_train = (64, 20, 0.5, 700) if fast else (128, 40, 0.1, 1347)
     switch_seeds = [seed + k for k in range(3 if fast else 8)]
-    Xa, ya, Xta, yta = digits_arrays()
+    Xa, ya, Xta, yta = digits(tensors=False)
     if n_train < len(ya):
         keep = stratified_subset(ya, n_train, np.random.default_rng(seed))
         Xa, ya = Xa[keep], ya[keep]
-    train_ds = TensorDataset(T(Xa), T(ya))
-    test_loader = DataLoader(TensorDataset(T(Xta), T(yta)), batch_size=512)
+    train_ds = TensorDataset(to_tensor(Xa), to_tensor(ya))
+    test_loader = DataLoader(TensorDataset(to_tensor(Xta), to_tensor(yta)), batch_size=512)
     steps_per_epoch = math.ceil(len(ya) / 64)
 
     def loader(s):
@@ -186,7 +185,7 @@ def run_race(seed=0, fast=True):
 
     race = {}
     for name, (make, lr) in _optimizers().items():
-        model = mlp((64, H, 10), ember.Generator().manual_seed(seed))
+        model = make_mlp(64, (H,), 10, seed=seed)
         t0 = time.perf_counter()
         hist = Trainer(model, make(model.parameters()), progress=False).fit(loader(seed), test_loader, epochs)
         losses = hist["loss"]
@@ -200,7 +199,7 @@ def run_race(seed=0, fast=True):
     for s in switch_seeds:
         accs = {}
         for mode in ("adam", "adam_then_sgd"):
-            model = mlp((64, H, 10), ember.Generator().manual_seed(s))
+            model = make_mlp(64, (H,), 10, seed=s)
             cbs = [SwitchOptimizer(half + 1, lambda p: ember.optim.SGD(p, lr=0.01, momentum=0.9))] \
                 if mode == "adam_then_sgd" else []
             hist = Trainer(model, ember.optim.Adam(model.parameters(), lr=1e-3), callbacks=cbs,
@@ -209,9 +208,9 @@ def run_race(seed=0, fast=True):
         rows.append(dict(seed=s, adam_test_acc=accs["adam"][0], switch_test_acc=accs["adam_then_sgd"][0],
                          adam_test_loss=accs["adam"][1], switch_test_loss=accs["adam_then_sgd"][1],
                          adam_train_loss=accs["adam"][2], switch_train_loss=accs["adam_then_sgd"][2]))
-    d = np.array([r["switch_test_acc"] - r["adam_test_acc"] for r in rows])
-    mean_d = float(d.mean())
-    sem = float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else float("inf")
+    mean_d, _, sem = paired_difference([r["switch_test_acc"] - r["adam_test_acc"] for r in rows])
+    if len(rows) < 2:
+        sem = float("inf")                      # one seed: no measured noise, so never decisive
     num = {"n_train": len(ya), "hidden": H, "epochs": epochs, "batch_size": 64, "steps_per_epoch": steps_per_epoch,
            "target_train_loss": target, "race": race, "switch_epoch": half + 1,
            "switch_seeds": switch_seeds, "switch_per_seed": rows,
@@ -238,8 +237,7 @@ def run_race(seed=0, fast=True):
              + ". Final test accuracy: " + ", ".join(f"{k} {race[k]['test_accuracy']:.3f}" for k in order)
              + f". Adam then SGD minus Adam: {mean_d:+.4f} +- {sem:.4f} (sem) over {len(rows)} seeds. "
              "The race depends on the learning rates (each at a standard value, not tuned).")
-    plt = _fig()
-    fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, ax = figure(ncols=2, figsize=(11, 3.8))
     for k in race:
         ax[0].plot(np.arange(1, epochs + 1) * steps_per_epoch, race[k]["loss_curve"], label=k)
     ax[0].axhline(target, color="k", ls=":", lw=0.8)
@@ -252,7 +250,6 @@ def run_race(seed=0, fast=True):
     ax[1].set(xlabel="seed", ylabel="test accuracy", ylim=(lo - 0.02, 1.0), xticks=xs,
               xticklabels=[r["seed"] for r in rows], title="switch at epoch %d" % (half + 1))
     ax[1].legend(fontsize=8)
-    fig.tight_layout()
     return Result(verdict(mean_d > 0, inconclusive=within), criterion, num, {"race": fig}, notes)
 
 
@@ -281,19 +278,19 @@ def _flat_grad(model):
            "train the same net for a fixed number of epochs at a fixed SGD learning rate with B from 1 "
            "(online) to the full batch and compare test accuracy and time per epoch.",
 )
-@one_thread
-def run_batch_size(seed=0, fast=True):
+@single_thread()
+def batch_size(seed, fast):
     from ember.data import DataLoader, TensorDataset
-    Xa, ya, Xta, yta = digits_arrays()
+    Xa, ya, Xta, yta = digits(tensors=False)
     n_noise = 400 if fast else 1347
     draws = 3000 if fast else 20000
     rng = np.random.default_rng(seed)
     idx = stratified_subset(ya, n_noise, rng) if n_noise < len(ya) else np.arange(len(ya))
-    Xn, yn = T(Xa[idx]), T(ya[idx])
+    Xn, yn = to_tensor(Xa[idx]), to_tensor(ya[idx])
     N = len(idx)
     # a realistic point: the net after one epoch of SGD
-    model = mlp((64, 32, 10), ember.Generator().manual_seed(seed))
-    train_epochs(model, ember.optim.SGD(model.parameters(), lr=0.1), Xn, yn, 1, 32, np.random.default_rng(seed))
+    model = make_mlp(64, (32,), 10, seed=seed)
+    fit(model, Xn, yn, "sgd", lr=0.1, epochs=1, batch_size=32, seed=seed)
     model.train()
     per_sample = []
     for i in range(N):
@@ -328,7 +325,7 @@ def run_batch_size(seed=0, fast=True):
     small = [i for i, B in enumerate(Bs) if B <= N // 8]
     slope = float(np.polyfit(np.log([Bs[i] for i in small]), np.log([var[i] for i in small]), 1)[0])
     # steps per epoch
-    ds_full = TensorDataset(T(Xa), T(ya))
+    ds_full = TensorDataset(to_tensor(Xa), to_tensor(ya))
     steps = {}
     steps_ok = True
     for B in (1, 7, 32, 64, 100, 1000, 1347, 2000):
@@ -341,20 +338,19 @@ def run_batch_size(seed=0, fast=True):
     epochs = 3 if fast else 5
     acc_seeds = [seed] if fast else [seed + k for k in range(3)]
     acc_Bs = [1, 8, 64, n_acc] if fast else [1, 4, 16, 64, 256, n_acc]
-    Xt, yt = T(Xta), T(yta)
+    Xt, yt = to_tensor(Xta), to_tensor(yta)
     acc = {str(B): [] for B in acc_Bs}
     secs = {str(B): [] for B in acc_Bs}
     for s in acc_seeds:
         sub = stratified_subset(ya, n_acc, np.random.default_rng(s)) if n_acc < len(ya) else np.arange(len(ya))
-        Xs, ys = T(Xa[sub]), T(ya[sub])
+        Xs, ys = to_tensor(Xa[sub]), to_tensor(ya[sub])
         for B in acc_Bs:
-            m = mlp((64, 32, 10), ember.Generator().manual_seed(s))
-            opt = ember.optim.SGD(m.parameters(), lr=0.05)
+            m = make_mlp(64, (32,), 10, seed=s)
             t0 = time.perf_counter()
-            train_epochs(m, opt, Xs, ys, epochs, B, np.random.default_rng(s))
+            fit(m, Xs, ys, "sgd", lr=0.05, epochs=epochs, batch_size=B, seed=s)
             secs[str(B)].append((time.perf_counter() - t0) / epochs)
-            acc[str(B)].append(evaluate(m, Xt, yt)[1])
-    acc_mean = {k: float(np.mean(v)) for k, v in acc.items()}
+            acc[str(B)].append(evaluate(m, Xt, yt).accuracy)
+    acc_mean = {k: mean_std(v)[0] for k, v in acc.items()}
     num = {"n_noise": N, "draws_per_batch_size": draws, "n_params": int(G.shape[1]),
            "sigma2_per_sample": sigma2, "batch_sizes": Bs, "grad_noise": var, "grad_noise_theory": pred,
            "measured_over_theory": ratio.tolist(), "loglog_slope_B_le_N_over_8": slope,
@@ -362,7 +358,7 @@ def run_batch_size(seed=0, fast=True):
            "steps_per_epoch_N1347": steps, "steps_per_epoch_is_ceil_N_over_B": bool(steps_ok),
            "fixed_epochs": epochs, "lr": 0.05, "n_train_accuracy_runs": n_acc, "acc_seeds": acc_seeds,
            "test_acc_by_batch": acc_mean,
-           "test_acc_std_by_batch": {k: float(np.std(v)) for k, v in acc.items()},
+           "test_acc_std_by_batch": {k: mean_std(v)[1] for k, v in acc.items()},
            "seconds_per_epoch_by_batch": {k: float(np.mean(v)) for k, v in secs.items()},
            "updates_per_epoch_by_batch": {str(B): math.ceil(n_acc / B) for B in acc_Bs}}
     noise_ok = bool(np.all(np.abs(ratio - 1) < 0.15)) and -1.1 <= slope <= -0.9 and batch_vs_mean < 1e-5
@@ -378,8 +374,7 @@ def run_batch_size(seed=0, fast=True):
              + ", ".join(f"B={k}: {v:.3f}" for k, v in acc_mean.items())
              + ". Online learning (B=1) makes the most updates per epoch but costs the most time per epoch: "
              + ", ".join(f"B={k}: {v * 1e3:.0f} ms" for k, v in num["seconds_per_epoch_by_batch"].items()) + ".")
-    plt = _fig()
-    fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, ax = figure(ncols=2, figsize=(10, 3.6))
     ax[0].loglog(Bs, var, "o", label="measured")
     ax[0].loglog(Bs, pred, "-", label="sigma^2/B (N-B)/(N-1)")
     ax[0].set(xlabel="batch size B", ylabel="E||g_B - g||^2", title="mini-batch gradient noise")
@@ -388,5 +383,4 @@ def run_batch_size(seed=0, fast=True):
     ax[1].bar(range(len(ks)), [acc_mean[k] for k in ks], yerr=[num["test_acc_std_by_batch"][k] for k in ks])
     ax[1].set(xticks=range(len(ks)), xticklabels=[f"B={k}" for k in ks], ylabel="test accuracy",
               title=f"after {epochs} epochs, SGD lr 0.05", ylim=(0, 1))
-    fig.tight_layout()
     return Result(verdict(noise_ok and steps_ok and full_worst), criterion, num, {"batch_size": fig}, notes)

@@ -27,6 +27,7 @@ from ._common import (digits, evaluate, figure, fit, linear_layers, make_mlp, me
            "matrix W and bias b and measure ||x W^T + b - net(x)|| / ||net(x)||, and compare test accuracies with the "
            "best linear classifier (logistic regression).",
 )
+@single_thread()
 def linear_collapse(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(5)]
     n, steps = (400, 300) if fast else (1000, 1000)
@@ -47,7 +48,8 @@ def linear_collapse(seed, fast):
         collapse_err = float(np.linalg.norm(Xt.data @ M.T + c - out) / np.linalg.norm(out))
         from ember.ml import LogisticRegression
         logreg_acc = float(LogisticRegression().fit(X.data, y.data).score(Xt.data, yt.data))
-        rows.append({"err": collapse_err, "deep_acc": evaluate(deep, Xt, yt)[1], "relu_acc": evaluate(relu, Xt, yt)[1],
+        rows.append({"err": collapse_err, "deep_acc": evaluate(deep, Xt, yt).accuracy,
+                     "relu_acc": evaluate(relu, Xt, yt).accuracy,
                      "logreg_acc": logreg_acc, "deep_loss": h_deep["loss"][-1], "relu_loss": h_relu["loss"][-1],
                      "M": M, "c": c, "deep": deep, "relu": relu, "X": X, "y": y})
     deep_acc = mean_std([r["deep_acc"] for r in rows])
@@ -113,6 +115,7 @@ def _dead_fraction(net, X):
            "steps at each rate of the notes' ladder, same init for every rate. We compare the final loss with the "
            "initial one, record NaNs and the fraction of dead ReLU units, and plot the loss curves.",
 )
+@single_thread()
 def learning_rate(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(3)]
     n_train, steps = (600, 100) if fast else (None, 300)
@@ -125,7 +128,7 @@ def learning_rate(seed, fast):
             L = np.array(h["loss"], dtype=float)
             final = float(np.mean(L[-10:])) if np.all(np.isfinite(L[-10:])) else float("nan")
             res[lr].append({"curve": L, "initial": float(L[0]), "final": final, "min": float(np.nanmin(L)),
-                            "acc": evaluate(net, Xte, yte)[1], "dead": float(_dead_fraction(net, Xtr).mean()),
+                            "acc": evaluate(net, Xte, yte).accuracy, "dead": float(_dead_fraction(net, Xtr).mean()),
                             "nan": h["diverged"] is not None})
 
     def failed(r):      # no real progress: NaN, or the final loss within 10% of the initial one
@@ -186,6 +189,7 @@ def learning_rate(seed, fast):
            "and a large one (1.0), with ReLU and with Leaky ReLU (slope 0.01). A unit is dead/dormant when its "
            "pre-activation is <= 0 on every training example; we count them and check which still get a gradient.",
 )
+@single_thread()
 def dying_relu(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(5)]
     n_train, steps = (800, 200) if fast else (None, 600)
@@ -197,7 +201,7 @@ def dying_relu(seed, fast):
             for tag, lr in lrs.items():
                 net = make_mlp(64, (128, 128), 10, act, "he", seed=s)
                 dead0 = _dead_fraction(net, Xtr)
-                h = fit(net, Xtr, ytr, "sgd", lr=lr, steps=steps, batch_size=64, seed=s)
+                h = fit(net, Xtr, ytr, "sgd", lr=lr, steps=steps, batch_size=64, drop_last=True, seed=s)
                 dead = _dead_fraction(net, Xtr)
                 with single_thread(), np.errstate(all="ignore"):
                     net.zero_grad()
@@ -209,7 +213,7 @@ def dying_relu(seed, fast):
                     "dead0": float(dead0.mean()), "dead": float(dead.mean()), "n_dead": n_dead,
                     "dead_zero_grad": int((row_grad[dead] == 0).sum()),
                     "loss": float(np.mean(h["loss"][-20:])), "nan": h["diverged"] is not None,
-                    "acc": evaluate(net, Xte, yte)[1]})
+                    "acc": evaluate(net, Xte, yte).accuracy})
 
     def m(key, field):
         return mean_std([r[field] for r in res[key]])
@@ -281,6 +285,7 @@ def dying_relu(seed, fast):
            "activation, trained with mini-batch SGD (batch 64) at lr=0.1 and at 10x that, lr=1.0. We report final "
            "training losses, NaNs and test accuracies.",
 )
+@single_thread()
 def batchnorm_lr(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(5)]
     n_train, steps = (800, 150) if fast else (None, 600)
@@ -292,10 +297,10 @@ def batchnorm_lr(seed, fast):
         for bn in (False, True):
             for mult in (1, 10):
                 net = make_mlp(64, (128,) * 4, 10, "relu", "he", batch_norm=bn, seed=s)
-                h = fit(net, Xtr, ytr, "sgd", lr=base * mult, steps=steps, batch_size=64, seed=s)
+                h = fit(net, Xtr, ytr, "sgd", lr=base * mult, steps=steps, batch_size=64, drop_last=True, seed=s)
                 L = np.array(h["loss"], dtype=float)
                 final = float(np.mean(L[-20:])) if h["diverged"] is None else float("nan")
-                loss_te, acc = evaluate(net, Xte, yte)
+                loss_te, acc, _ = evaluate(net, Xte, yte)
                 res.setdefault((bn, mult), []).append({"final": final, "nan": h["diverged"] is not None,
                                                        "acc": acc if math.isfinite(loss_te) else 0.1})
                 curves.setdefault((bn, mult), L)

@@ -1,0 +1,54 @@
+"""Split criteria on summed per-sample statistics.
+
+All helpers take statistics laid out as (C, P): one row per statistic, one column per node
+or candidate split. Row 0 is the sample count; the other rows are the sums of the columns of
+``S`` described in ``grow_tree`` (weighted class counts for gini / entropy; ``w, w y, w y^2``
+for mse; gradient and hessian for xgb).
+"""
+import numpy as np
+from scipy.special import xlogy
+
+
+def _node_weight(T, crit):
+    if crit in ("gini", "entropy"):
+        return T[1:].sum(axis=0)
+    if crit == "mse":
+        return T[1]
+    return T[2]  # xgb: hessian sum
+
+
+def _impurity(T, crit, reg_lambda=1.0):
+    if crit == "gini":
+        w = T[1:].sum(axis=0)
+        return 1.0 - np.sum((T[1:] / w) ** 2, axis=0)
+    if crit == "entropy":
+        w = T[1:].sum(axis=0)
+        p = T[1:] / w
+        return -np.sum(xlogy(p, p), axis=0) / np.log(2.0)
+    if crit == "mse":
+        return np.maximum(T[3] / T[1] - (T[2] / T[1]) ** 2, 0.0)
+    # xgb: the "impurity" is minus the structure score G^2 / (H + lambda)
+    return -(T[1] ** 2) / (T[2] + reg_lambda)
+
+
+def _proxy(L, R, crit, reg_lambda=1.0):
+    """Score to maximise (minus the children's weighted impurity, up to a constant)."""
+    if crit == "gini":
+        return (np.sum(L[1:] ** 2, axis=0) / L[1:].sum(axis=0)
+                + np.sum(R[1:] ** 2, axis=0) / R[1:].sum(axis=0))
+    if crit == "entropy":
+        wl = L[1:].sum(axis=0)
+        wr = R[1:].sum(axis=0)
+        return (np.sum(xlogy(L[1:], L[1:] / wl), axis=0)
+                + np.sum(xlogy(R[1:], R[1:] / wr), axis=0))
+    if crit == "mse":
+        return L[2] ** 2 / L[1] + R[2] ** 2 / R[1]
+    return L[1] ** 2 / (L[2] + reg_lambda) + R[1] ** 2 / (R[2] + reg_lambda)
+
+
+def _node_value(T, crit, reg_lambda=1.0, eta=1.0):
+    if crit in ("gini", "entropy"):
+        return (T[1:] / T[1:].sum(axis=0)).T
+    if crit == "mse":
+        return (T[2] / T[1])[:, None]
+    return (-eta * T[1] / (T[2] + reg_lambda))[:, None]

@@ -1,0 +1,77 @@
+"""``Tree``: the array layout of a fitted binary tree (scikit-learn's ``tree_``)."""
+import numpy as np
+
+TREE_LEAF = -1
+
+
+class Tree:
+    """Array-based binary tree (the layout of scikit-learn's ``tree_``).
+
+    Node ``i`` is a leaf iff ``children_left[i] == -1``. Internal nodes send a sample to
+    ``children_left`` when ``x[feature] <= threshold`` (or ``<`` when ``strict``, the
+    XGBoost convention) and to ``children_right`` otherwise. ``value[i]`` holds the class
+    fractions (classification), the mean target (regression) or the leaf weight (boosting).
+    """
+
+    def __init__(self, children_left, children_right, feature, threshold, value, impurity,
+                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False):
+        self.children_left = np.asarray(children_left, dtype=np.intp)
+        self.children_right = np.asarray(children_right, dtype=np.intp)
+        self.feature = np.asarray(feature, dtype=np.intp)
+        self.threshold = np.asarray(threshold, dtype=np.float64)
+        self.value = np.asarray(value, dtype=np.float64)
+        self.impurity = np.asarray(impurity, dtype=np.float64)
+        self.n_node_samples = np.asarray(n_node_samples, dtype=np.intp)
+        self.weighted_n_node_samples = np.asarray(weighted_n_node_samples, dtype=np.float64)
+        self.improvement = np.asarray(improvement, dtype=np.float64)
+        self.depth = np.asarray(depth, dtype=np.intp)
+        self.strict = strict
+        self._finalize()
+
+    def _finalize(self):
+        leaf = self.children_left == TREE_LEAF
+        ids = np.arange(self.node_count)
+        self._left = np.where(leaf, ids, self.children_left)
+        self._right = np.where(leaf, ids, self.children_right)
+        self._feat = np.where(leaf, 0, self.feature)
+        self._thr = np.where(leaf, np.inf, self.threshold)
+        internal = ~leaf
+        self.max_depth = int(self.depth[leaf].max()) if self.node_count else 0
+        self.n_leaves = int(leaf.sum())
+        self._internal_max_depth = int(self.depth[internal].max()) + 1 if internal.any() else 0
+
+    @property
+    def node_count(self):
+        return self.children_left.shape[0]
+
+    def make_leaf(self, i):
+        """Turn node ``i`` into a leaf (its subtree becomes unreachable)."""
+        self.children_left[i] = TREE_LEAF
+        self.children_right[i] = TREE_LEAF
+        self.feature[i] = -2
+        self.threshold[i] = -2.0
+
+    def apply(self, X):
+        """Index of the leaf reached by every row of ``X`` (vectorised over rows)."""
+        n = X.shape[0]
+        node = np.zeros(n, dtype=np.intp)
+        rows = np.arange(n)
+        for _ in range(self._internal_max_depth):
+            xv = X[rows, self._feat[node]]
+            thr = self._thr[node]
+            go_left = xv < thr if self.strict else xv <= thr
+            node = np.where(go_left, self._left[node], self._right[node])
+        return node
+
+    def predict(self, X):
+        return self.value[self.apply(X)]
+
+    def compute_feature_importances(self, n_features, normalize=True):
+        imp = np.zeros(n_features)
+        internal = self.children_left != TREE_LEAF
+        np.add.at(imp, self.feature[internal], self.improvement[internal])
+        if normalize:
+            total = imp.sum()
+            if total > 0:
+                imp /= total
+        return imp
