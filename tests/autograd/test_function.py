@@ -12,7 +12,7 @@ import torch
 
 import ember
 from ember.autograd import Function, once_differentiable
-from tests.core._parity import check
+from tests.ops._parity import check
 
 
 def _pair(ember_fn, torch_fn):

@@ -8,7 +8,7 @@ from hypothesis import given, strategies as st
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from tests.core._parity import check
+from tests.ops._parity import check
 
 TF = torch.nn.functional
 

@@ -7,7 +7,7 @@ import torch
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
-from tests.core._parity import check
+from tests.ops._parity import check
 
 TF = torch.nn.functional
 R = ["mean", "sum", "none"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 import ember
 import ember.nn as nn
 from ember.ops import _im2col as K, conv as C
-from tests.core._parity import check
+from tests.ops._parity import check
 
 TF = torch.nn.functional
 

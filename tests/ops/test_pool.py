@@ -17,7 +17,7 @@ from ember.nn.functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  adaptive_max_pool2d, avg_pool1d, avg_pool2d, global_avg_pool2d,
                                  max_pool1d, max_pool2d, spatial_pyramid_pool)
 
-from ..core._parity import check
+from ._parity import check
 
 TF = torch.nn.functional
 

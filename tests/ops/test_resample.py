@@ -11,7 +11,7 @@ from ember.autograd import gradcheck, gradgradcheck
 from ember.nn.functional import interpolate
 from ember.nn.modules.spatial import Upsample
 
-from ..core._parity import check
+from ._parity import check
 
 TF = torch.nn.functional
 seeds = st.integers(0, 2 ** 16)

@@ -9,7 +9,7 @@ import ember
 from ember.nn.functional import channel_shuffle
 from ember.nn.modules.spatial import ChannelShuffle
 
-from ..core._parity import check
+from ._parity import check
 
 TF = torch.nn.functional
 seeds = st.integers(0, 2 ** 16)
