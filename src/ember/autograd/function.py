@@ -184,19 +184,17 @@ class Function(Node):
         requires grad."""
         ctx = _new(cls)
         if state.enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    break
-            else:
-                a = None
-            if a is not None:
-                n = len(args)               # (a plain loop: cheaper than comprehensions here)
-                edges, shapes, i = [None] * n, [None] * n, 0
-                for t in args:
-                    if isinstance(t, Tensor) and t.requires_grad:
-                        edges[i] = t.grad_fn or t
-                        shapes[i] = t.data.shape
-                    i += 1
+            edges = None
+            i = 0
+            for t in args:          # (a plain loop: cheaper than comprehensions here)
+                if isinstance(t, Tensor) and t.requires_grad:
+                    if edges is None:
+                        n = len(args)
+                        edges, shapes = [None] * n, [None] * n
+                    edges[i] = t.grad_fn or t
+                    shapes[i] = t.data.shape
+                i += 1
+            if edges is not None:
                 ctx.next_edges = edges
                 ctx._shapes = shapes
                 ctx._saved = ctx._versions = ()
