@@ -23,9 +23,12 @@ arrays (``x.data``) and returns an array.
 
 The engine sees a graph node through three things: ``next_edges`` (per argument: None,
 a leaf Tensor whose ``.grad`` receives the gradient, or the node that made a non-leaf),
-``_backward(grad)`` (the gradients of the arguments, one per edge) and ``release()``
-(free what was saved, after a backward without ``retain_graph``). Pointing at nodes
-rather than tensors keeps the graph fixed even if a tensor is later changed in place.
+``_backward(grad)`` (the gradients of the arguments, one per edge: arrays when the
+backward is not recorded, tensors when it is) and ``release()`` (free what was saved,
+after a backward without ``retain_graph``). Pointing at nodes rather than tensors keeps
+the graph fixed even if a tensor is later changed in place. A function with several
+differentiable outputs gives each its own small ``_Output`` node, which hands the
+gradient to the function in its place.
 """
 import functools
 
@@ -108,7 +111,8 @@ class Function(Node):
     tensors as usual. The formula is written once either way.
     """
 
-    # the fields every node has live in slots (no per-node dict unless forward stores more)
+    # the fields every recorded node has live in slots (no per-node dict unless forward
+    # stores more); _shapes: per argument, the shape of a tensor that needs a gradient, else None
     __slots__ = ("next_edges", "_shapes", "_saved", "_versions")
     _materialize = True
     _non_diff = None
@@ -116,7 +120,6 @@ class Function(Node):
     _marked = False         # mark_non_differentiable or mark_dirty was called
     _outputs = None         # (shapes, dtypes) of a function with several outputs
     array_backward = False
-    # _shapes: per argument, the shape of a tensor that needs a gradient, else None
 
     @classmethod
     def name(cls):
