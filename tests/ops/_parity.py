@@ -79,3 +79,17 @@ def check(fn, arrays, *, grad_mask=None, second=True, atol=1e-9, rtol=1e-7, seed
             assert np.allclose(a, 0) and np.allclose(b, 0), f"second derivative {i}: one is None, the other not zero"
             continue
         _close(_np(e), _np(t), f"second derivative of input {i}", atol, rtol)
+
+
+def normal(seed, shape):
+    """Standard-normal float64 values of ``shape``, reproducible from ``seed``."""
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def with_square(f):
+    """``fn(m, t) -> (y, y * y)``: the square makes the gradient depend on the values of y,
+    so the second-derivative check goes through the op's backward's own backward."""
+    def g(m, t):
+        y = f(m, t)
+        return y, y * y
+    return g

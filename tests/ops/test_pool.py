@@ -17,26 +17,13 @@ from ember.nn.functional import (adaptive_avg_pool1d, adaptive_avg_pool2d, adapt
                                  adaptive_max_pool2d, avg_pool1d, avg_pool2d, global_avg_pool2d,
                                  max_pool1d, max_pool2d, spatial_pyramid_pool)
 
-from ._parity import check
+from ._parity import check, normal as values, with_square
 
 TF = torch.nn.functional
 
 
 def fn(m, name):
     return getattr(P if m is ember else TF, name)
-
-
-def values(seed, shape):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def with_square(f):
-    """``(y, y * y)``: the square makes the gradient depend on the pooled values, so the
-    second-derivative check goes through the scatter's and the gather's own backward."""
-    def g(m, t):
-        y = f(m, t)
-        return y, y * y
-    return g
 
 
 @st.composite

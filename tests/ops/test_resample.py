@@ -11,21 +11,10 @@ from ember.autograd import gradcheck, gradgradcheck
 from ember.nn.functional import interpolate
 from ember.nn.modules.spatial import Upsample
 
-from ._parity import check
+from ._parity import check, normal as values, with_square as squared
 
 TF = torch.nn.functional
 seeds = st.integers(0, 2 ** 16)
-
-
-def values(seed, shape):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def squared(f):
-    def g(m, t):
-        y = f(m, t)
-        return y, y * y
-    return g
 
 
 # ---- interpolate -----------------------------------------------------------------------------

@@ -9,21 +9,10 @@ import ember
 from ember.nn.functional import channel_shuffle
 from ember.nn.modules.spatial import ChannelShuffle
 
-from ._parity import check
+from ._parity import check, normal as values, with_square as squared
 
 TF = torch.nn.functional
 seeds = st.integers(0, 2 ** 16)
-
-
-def values(seed, shape):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def squared(f):
-    def g(m, t):
-        y = f(m, t)
-        return y, y * y
-    return g
 
 
 # ---- channel shuffle -------------------------------------------------------------------------

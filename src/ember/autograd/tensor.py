@@ -323,20 +323,6 @@ def _wrap(data, node=None):
     return t
 
 
-def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _index_key(key):
-    if isinstance(key, Tensor):
-        return key.data
-    if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    if isinstance(key, list) and any(isinstance(k, Tensor) for k in key):
-        return [k.data if isinstance(k, Tensor) else k for k in key]
-    return key
-
-
 def _check_dim(dim, ndim, op):
     if not isinstance(dim, numbers.Integral):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
