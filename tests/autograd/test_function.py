@@ -385,3 +385,21 @@ def test_deepcopy_of_a_non_leaf_raises():
         copy.deepcopy(x * 2)
     y = copy.deepcopy(x)
     assert y.requires_grad and y is not x and y.tolist() == [1.0]
+
+
+def test_backward_frees_saved_outputs_while_the_graph_lives_on():
+    # tanh saves its own output; after a backward without retain_graph the array must go,
+    # even though `loss` (and so the graph) is still referenced: activations of a deep net
+    # would otherwise all stay alive through the backward pass
+    import gc
+    import weakref
+    x = ember.randn(1000, requires_grad=True)
+    h = x.tanh()
+    ref = weakref.ref(h.data)
+    loss = (h * 2).sum()
+    del h
+    gc.collect()
+    assert ref() is not None            # kept for backward
+    loss.backward()
+    gc.collect()
+    assert ref() is None and loss.grad_fn is not None

@@ -376,6 +376,7 @@ class Function(Node):
     def release(self):
         if self._saved:
             self._saved = _FREED
+            self._versions = ()     # (a saved output's array lives here)
 
 
 class SumTo(Function):
