@@ -147,7 +147,10 @@ class Function(Node):
             raise RuntimeError(FREED_MESSAGE)
         out = []
         arrays = self.array_backward and not state.enabled
-        for t, v in zip(saved, self._versions):
+        i = 0
+        versions = self._versions
+        for t in saved:
+            v = versions[i]
             if v is None:                           # a constant (number, array) or None
                 if not arrays and t is not None and hasattr(t, "shape"):
                     t = _wrap(t)
@@ -155,10 +158,11 @@ class Function(Node):
                 t = self._unpack_output(v, arrays)
             else:                                   # a tensor saved at version v
                 if t._vc[0] != v:
-                    raise _version_error(self, f"argument {len(out)} of save_for_backward")
+                    raise _version_error(self, f"argument {i} of save_for_backward")
                 if arrays:
                     t = t.data
             out.append(t)
+            i += 1
         return tuple(out)
 
     @property
