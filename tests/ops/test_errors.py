@@ -1,5 +1,4 @@
 """Bad input gets an exception that names the op, the shapes or values, and what to do."""
-import numpy as np
 import pytest
 
 import ember

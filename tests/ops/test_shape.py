@@ -1,6 +1,5 @@
 """Channel shuffle (channel_shuffle, ChannelShuffle) against torch: values, gradients and
 second derivatives (float64) on hypothesis-drawn sizes; the ShuffleNet order; bad input errors."""
-import numpy as np
 import pytest
 import torch
 from hypothesis import given, strategies as st

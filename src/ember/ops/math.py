@@ -46,8 +46,7 @@ def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
         return forward(d)
 
     def fwd(ctx, x):
-        d = x.data                      # (compute's lines again: one call less on the hot path)
-        y = forward(d if keeps_ints or d.dtype.kind not in "iub" else d.astype(get_default_dtype()))
+        y = compute(x)
         if saves is not None:
             ctx.save_for_backward(x if saves == "input" else y)
         return y
