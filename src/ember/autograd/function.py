@@ -216,15 +216,8 @@ class Function(Node):
                 res = _new(Tensor)      # (_wrap inlined: this is the hottest path of ember)
                 res.data = out if out.__class__ is _ndarray else _as_array(out)
                 res.grad, res.grad_fn, res.requires_grad, res._vc, res._hooks = None, ctx, True, [0], None
-                saved = ctx._saved
-                if saved:       # note versions, and where forward saved its own output
-                    versions = []
-                    for t in saved:
-                        if t is out:
-                            versions.append((res.data, res._vc, res._vc[0], None))
-                        else:
-                            versions.append(t._vc[0] if isinstance(t, Tensor) else None)
-                    ctx._versions = versions
+                if ctx._saved:
+                    ctx._freeze_saved(((out, res, None),))
                 return res
         out = cls.forward(ctx, *args)
         if out.__class__ is _ndarray:
@@ -248,11 +241,10 @@ class Function(Node):
         return _wrap(data, self if index is None else _Output(self, index, len(self._outputs[0])))
 
     def _freeze_saved(self, outputs):
-        """After a several-output forward (``apply`` does the same inline for one output):
-        note the versions of the saved tensors (to catch in-place changes), and where
-        forward saved one of its own outputs (``(returned, tensor, index)``): backward gets
-        that as a tensor connected to this node (so the backward of the backward is right),
-        while the node keeps only its array (no reference cycle)."""
+        """After forward: note the versions of the saved tensors (to catch in-place changes),
+        and where forward saved one of its own outputs (``(returned, tensor, index)``):
+        backward gets that as a tensor connected to this node (so the backward of the
+        backward is right), while the node keeps only its array (no reference cycle)."""
         versions = []
         for t in self._saved:
             v = None

@@ -8,7 +8,7 @@ from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor, _wrap, _check_dim, get_default_dtype
 
 __all__ = ["Tensor", "_wrap", "as_tensor_arg", "scalar_or_tensor", "norm_dims", "_check_dim",
-           "get_default_dtype", "shape_str", "composite_grads"]
+           "get_default_dtype", "shape_str", "composite_grads", "to_tensor", "require_tensor"]
 
 
 def as_tensor_arg(x, name="input", op="op"):
@@ -26,6 +26,18 @@ def as_tensor_arg(x, name="input", op="op"):
         return Tensor(x)
     except Exception:
         raise TypeError(f"{op}: {name} must be a Tensor, array or number, got {type(x).__name__}")
+
+
+def to_tensor(x, op, name="input"):
+    """``x`` as a Tensor (arrays, lists and numbers are converted; see :func:`as_tensor_arg`)."""
+    return x if isinstance(x, Tensor) else as_tensor_arg(x, name, op)
+
+
+def require_tensor(x, op, name="input"):
+    """``x`` if it is an ember Tensor, else a TypeError naming the op and the argument."""
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
 
 
 def scalar_or_tensor(x, op, name="other"):

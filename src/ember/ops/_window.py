@@ -18,13 +18,12 @@ import numbers
 
 import numpy as np
 
-from ._util import Tensor
+from ._util import require_tensor
 
 
 def float_input(x, op):
     """``x`` if it is a floating ember Tensor, else a clear TypeError."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input must be an ember Tensor, got {type(x).__name__}")
+    require_tensor(x, op)
     if x.dtype.kind != "f":
         raise TypeError(f"{op}: input must be a floating tensor, got dtype {x.dtype}")
     return x

@@ -7,14 +7,9 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import Tensor
+from ._util import require_tensor
 from .math import clamp, relu, tanh, where
 
-
-def _t(x, name, op):
-    if isinstance(x, Tensor):
-        return x
-    raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
 
 
 class LeakyRelu(Function):
@@ -36,13 +31,13 @@ class LeakyRelu(Function):
 
 def leaky_relu(input, negative_slope=0.01):
     """x if x > 0 else negative_slope * x; derivative 1 or negative_slope."""
-    return LeakyRelu.apply(_t(input, "input", "leaky_relu"), negative_slope)
+    return LeakyRelu.apply(require_tensor(input, "leaky_relu", "input"), negative_slope)
 
 
 def prelu(input, weight):
     """x if x > 0 else a * x with a learned slope ``a`` (one per channel, channel dim 1)."""
-    x = _t(input, "input", "prelu")
-    a = _t(weight, "weight", "prelu")
+    x = require_tensor(input, "prelu", "input")
+    a = require_tensor(weight, "prelu", "weight")
     if a.numel() != 1:
         if x.ndim < 2 or x.shape[1] != a.numel():
             raise ValueError(f"prelu: {a.numel()} slopes given but input of shape {tuple(x.shape)} has "
@@ -53,14 +48,14 @@ def prelu(input, weight):
 
 def elu(input, alpha=1.0):
     """x if x > 0 else alpha * (exp(x) - 1)."""
-    x = _t(input, "input", "elu")
+    x = require_tensor(input, "elu", "input")
     neg = clamp(x, max=0.0)
     return where(x > 0, x, (neg.exp() - 1) * alpha)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, computed stably; x itself where beta x > threshold."""
-    x = _t(input, "input", "softplus")
+    x = require_tensor(input, "softplus", "input")
     bx = x * beta
     soft = (relu(bx) + (-(bx.abs())).exp().log1p()) / beta
     return where(bx > threshold, x, soft)
@@ -68,13 +63,13 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def gelu(input):
     """x * Phi(x) with the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    x = _t(input, "input", "gelu")
+    x = require_tensor(input, "gelu", "input")
     return x * 0.5 * (1 + tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
 def maxout(input, pieces):
     """Maximum over groups of ``pieces`` consecutive features of the last dimension."""
-    x = _t(input, "input", "maxout")
+    x = require_tensor(input, "maxout", "input")
     if x.shape[-1] % pieces:
         raise ValueError(f"maxout: last dimension {x.shape[-1]} is not divisible by pieces={pieces}")
     return x.reshape(*x.shape[:-1], x.shape[-1] // pieces, pieces).amax(-1)

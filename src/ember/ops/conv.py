@@ -27,7 +27,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._im2col import _Geom, _conv_fwd, _conv_input_grad, _conv_weight_grad, _like
-from ._util import Tensor
+from ._util import require_tensor
 from .linalg import Einsum
 
 
@@ -180,18 +180,12 @@ class ConvW(Function):
 # ---------------------------------------------------------------------------------------
 # public functional API (torch's signatures)
 # ---------------------------------------------------------------------------------------
-def _tensor(x, name, op):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
-    return x
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation, like torch) of (N, C, H, W) input with weight
     (O, C / groups, kH, kW): out[n, o] = b[o] + sum_{c, i, j} W[o, c, i, j] x[n, c, s*y + d*i, s*x + d*j].
     ``padding`` is an int, a pair, 'same' or 'valid'; ``groups`` splits channels into
     independent groups (groups = C gives a depthwise convolution)."""
-    x, w = _tensor(input, "input", "conv2d"), _tensor(weight, "weight", "conv2d")
+    x, w = require_tensor(input, "conv2d", "input"), require_tensor(weight, "conv2d", "weight")
     _check_input("conv2d", x, w, groups)
     geom = _geom("conv2d", x.shape, w.shape, stride, padding, dilation, groups)
     if bias is not None and tuple(bias.shape) != (w.shape[0],):
@@ -208,7 +202,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of (N, C, L) input with weight (O, C / groups, k) (e.g. n-gram filters
     over a sequence of embeddings), computed as a 2-D convolution of height 1."""
-    x, w = _tensor(input, "input", "conv1d"), _tensor(weight, "weight", "conv1d")
+    x, w = require_tensor(input, "conv1d", "input"), require_tensor(weight, "conv1d", "weight")
     if x.ndim != 3:
         raise ValueError(f"conv1d: expected a 3-D input (N, C, L), got shape {tuple(x.shape)}")
     if w.ndim != 3:
@@ -225,7 +219,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     gradient of ``conv2d`` with respect to its input, so it maps a conv's output size back
     to its input size: H_out = (H_in - 1) * stride - 2 * padding + dilation * (kH - 1) +
     output_padding + 1. Weight shape: (C_in, C_out / groups, kH, kW)."""
-    x, w = _tensor(input, "input", "conv_transpose2d"), _tensor(weight, "weight", "conv_transpose2d")
+    x, w = require_tensor(input, "conv_transpose2d", "input"), require_tensor(weight, "conv_transpose2d", "weight")
     _check_input("conv_transpose2d", x, w, groups, transposed=True)
     stride_t = _pair(stride, "stride", "conv_transpose2d")
     pad_t = _pair(padding, "padding", "conv_transpose2d")
@@ -252,7 +246,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    x, w = _tensor(input, "input", "conv_transpose1d"), _tensor(weight, "weight", "conv_transpose1d")
+    x, w = require_tensor(input, "conv_transpose1d", "input"), require_tensor(weight, "conv_transpose1d", "weight")
     if x.ndim != 3 or w.ndim != 3:
         raise ValueError(f"conv_transpose1d: expected 3-D input and weight, got {tuple(x.shape)} and {tuple(w.shape)}")
     one = lambda v, n: (0 if n == "p" else 1, _pair(v, n, "conv_transpose1d", 1)[0])  # noqa: E731

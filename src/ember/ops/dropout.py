@@ -11,7 +11,8 @@ import numbers
 
 from ..autograd.function import Function
 from ..random import rng
-from ._util import Tensor
+from ._util import require_tensor
+from ._window import float_input
 
 __all__ = ["dropout", "dropout2d"]
 
@@ -32,14 +33,6 @@ class DropoutMask(Function):
         return g * mask, None
 
 
-def _check_input(x, op):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{op}: input must be an ember Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: input must be a floating tensor, got dtype {x.dtype}")
-    return x
-
-
 def _check_p(p, op):
     if not isinstance(p, numbers.Real) or isinstance(p, bool) or p != p or not 0 <= p < 1:
         raise ValueError(f"{op}: p={p!r} must be a probability in [0, 1)")
@@ -53,8 +46,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None, scaling=
     formulation) keeps values unscaled in training and multiplies by the keep probability
     1 - p at test time. Both have the same expected output. ``inplace`` is accepted for
     torch compatibility; the result is always a new tensor."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"dropout: input must be an ember Tensor, got {type(input).__name__}")
+    require_tensor(input, "dropout")
     _check_p(p, "dropout")
     if scaling not in ("inverted", "classic"):
         raise ValueError(f"dropout: scaling={scaling!r} must be 'inverted' or 'classic'")
@@ -82,7 +74,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False, generator=None):
         >>> sorted(set(y.flatten().tolist())) in ([0.0, 2.0], [2.0], [0.0])
         True
     """
-    x = _check_input(input, "dropout2d")
+    x = float_input(input, "dropout2d")
     _check_p(p, "dropout2d")
     if x.ndim not in (3, 4):
         raise ValueError(f"dropout2d: expected a 3-D (N, C, L) or 4-D (N, C, H, W) input, got shape "

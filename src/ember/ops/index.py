@@ -11,13 +11,11 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
-from ._util import Tensor, _wrap, as_tensor_arg, _check_dim, shape_str
+from ._util import Tensor, _wrap, _check_dim, shape_str
+from ._util import to_tensor as _tensor
 from .math import cast, where
 from .shape import broadcast_to, pad
 
-
-def _tensor(x, op, name="input"):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name, op)
 
 
 def _norm_key(key):

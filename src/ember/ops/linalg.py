@@ -10,8 +10,9 @@ from collections import Counter
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import Tensor, shape_str
-from .math import _tensor, cast, mul
+from ._util import require_tensor, shape_str
+from ._util import to_tensor as _tensor
+from .math import cast, mul
 from .shape import broadcast_to, reshape, squeeze, unsqueeze
 
 
@@ -203,8 +204,8 @@ class Linear(Function):
 def linear(input, weight, bias=None):
     """y = x W^T + b (the notes' Affine layer); ``weight`` has shape (out_features, in_features).
     Backward: dx = dy W, dW = dy^T x, db = sum of dy over the batch."""
-    x = _checked(input, "input")
-    w = _checked(weight, "weight")
+    x = require_tensor(input, "linear")
+    w = require_tensor(weight, "linear", "weight")
     xd, wd = x.data, w.data
     if xd.ndim < 1 or xd.shape[-1] != wd.shape[-1]:
         raise ValueError(f"linear: input shape {tuple(x.shape)} does not match weight shape "
@@ -214,10 +215,4 @@ def linear(input, weight, bias=None):
     if bias is not None and bias.data.shape != wd.shape[:1]:
         raise ValueError(f"linear: bias shape {tuple(bias.shape)} must be ({w.shape[0]},)")
     return Linear.apply(x, w, bias)
-
-
-def _checked(x, name):
-    if isinstance(x, Tensor):
-        return x
-    raise TypeError(f"linear: {name} must be an ember Tensor, got {type(x).__name__}")
 

@@ -11,16 +11,11 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
-from ._util import Tensor, _wrap, composite_grads
+from ._util import require_tensor, Tensor, _wrap, composite_grads
 from .math import clamp, maximum, relu, where
 
 _REDUCTIONS = ("mean", "sum", "none")
 
-
-def _t(x, name, op):
-    if isinstance(x, Tensor):
-        return x
-    raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
 
 
 def _check_reduction(reduction, op):
@@ -50,7 +45,7 @@ def _as_target(target, like, op):
 
 def mse_loss(input, target, reduction="mean"):
     """mean((x - y)^2), the notes' mean-square loss."""
-    x = _t(input, "input", "mse_loss")
+    x = require_tensor(input, "mse_loss", "input")
     y = _as_target(target, x, "mse_loss")
     _check_same_shape(x, y, "mse_loss")
     _check_reduction(reduction, "mse_loss")
@@ -59,7 +54,7 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def l1_loss(input, target, reduction="mean"):
-    x = _t(input, "input", "l1_loss")
+    x = require_tensor(input, "l1_loss", "input")
     y = _as_target(target, x, "l1_loss")
     _check_same_shape(x, y, "l1_loss")
     _check_reduction(reduction, "l1_loss")
@@ -68,7 +63,7 @@ def l1_loss(input, target, reduction="mean"):
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (robust to outliers)."""
-    x = _t(input, "input", "smooth_l1_loss")
+    x = require_tensor(input, "smooth_l1_loss", "input")
     y = _as_target(target, x, "smooth_l1_loss")
     _check_same_shape(x, y, "smooth_l1_loss")
     _check_reduction(reduction, "smooth_l1_loss")
@@ -82,7 +77,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta)."""
-    x = _t(input, "input", "huber_loss")
+    x = require_tensor(input, "huber_loss", "input")
     y = _as_target(target, x, "huber_loss")
     _check_same_shape(x, y, "huber_loss")
     _check_reduction(reduction, "huber_loss")
@@ -94,7 +89,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
 
 def _class_target(input, target, op, ignore_index):
     """Flatten (N, C, d1, ...) logits to (M, C) and the class targets to (M,), checking range."""
-    x = _t(input, "input", op)
+    x = require_tensor(input, op, "input")
     if x.ndim < 1:
         raise ValueError(f"{op}: input must have a class dimension, got shape {tuple(x.shape)}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
@@ -264,7 +259,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing={label_smoothing} must be in [0, 1]")
-    x = _t(input, "input", "cross_entropy")
+    x = require_tensor(input, "cross_entropy", "input")
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         return _soft_cross_entropy(x, target, weight, reduction, label_smoothing)
     if weight is None and not label_smoothing and reduction != "none" and _is_simple(x, target, ignore_index):
@@ -360,7 +355,7 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-(y log p + (1 - y) log(1 - p)); the logs are clamped at -100 like torch, and the
     gradient (p - y) / max(p (1 - p), 1e-12) stays finite at p = 0 or 1."""
-    p = _t(input, "input", "binary_cross_entropy")
+    p = require_tensor(input, "binary_cross_entropy", "input")
     y = _as_target(target, p, "binary_cross_entropy")
     _check_same_shape(p, y, "binary_cross_entropy")
     _check_reduction(reduction, "binary_cross_entropy")
@@ -377,7 +372,7 @@ def _log_sigmoid(x):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """-(pos_weight * y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))), computed stably."""
-    z = _t(input, "input", "binary_cross_entropy_with_logits")
+    z = require_tensor(input, "binary_cross_entropy_with_logits", "input")
     y = _as_target(target, z, "binary_cross_entropy_with_logits")
     _check_same_shape(z, y, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
@@ -392,7 +387,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def kl_div(input, target, reduction="mean", log_target=False):
     """KL(target || q) with ``input`` = log q: sum target * (log target - input).
     ``reduction="batchmean"`` divides the sum by the batch size (the true KL per sample)."""
-    x = _t(input, "input", "kl_div")
+    x = require_tensor(input, "kl_div", "input")
     y = _as_target(target, x, "kl_div")
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: reduction={reduction!r} must be one of {_REDUCTIONS + ('batchmean',)}")
@@ -434,7 +429,7 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
     FL = alpha_t (1 - p_t)^gamma * BCE(z, y), p_t = p y + (1 - p)(1 - y),
     alpha_t = alpha y + (1 - alpha)(1 - y) (alpha < 0 disables it). Easy examples
     (p_t near 1) are down-weighted by (1 - p_t)^gamma."""
-    z = _t(inputs, "inputs", "sigmoid_focal_loss")
+    z = require_tensor(inputs, "sigmoid_focal_loss", "inputs")
     y = _as_target(targets, z, "sigmoid_focal_loss")
     _check_same_shape(z, y, "sigmoid_focal_loss")
     _check_reduction(reduction, "sigmoid_focal_loss")

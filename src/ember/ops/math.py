@@ -12,15 +12,13 @@ import numpy as np
 from ..autograd.function import Function, SumTo
 from ..autograd.grad_mode import state
 from ._util import Tensor, _wrap, as_tensor_arg, scalar_or_tensor, get_default_dtype, shape_str
+from ._util import to_tensor as _tensor
 
 try:
     from scipy.special import expit as _expit
 except Exception:  # pragma: no cover
     _expit = None
 
-
-def _tensor(x, op, name="input"):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, name, op)
 
 
 def sum_to(x, shape):

@@ -6,14 +6,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
-from ._util import Tensor, _wrap, composite_grads
+from ._util import require_tensor, _wrap, composite_grads
 from .math import rsqrt
 
-
-def _t(x, name, op):
-    if isinstance(x, Tensor):
-        return x
-    raise TypeError(f"{op}: {name} must be an ember Tensor, got {type(x).__name__}")
 
 
 def _bn_shape(x, op):
@@ -93,7 +88,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     shift by ``bias`` (beta). In training the running estimates are updated in place:
     running = (1 - momentum) * running + momentum * batch_stat, with the unbiased variance;
     ``momentum=None`` gives a cumulative average (pass the count via ``momentum=1/n``)."""
-    x = _t(input, "input", "batch_norm")
+    x = require_tensor(input, "batch_norm", "input")
     axes, shape = _bn_shape(x, "batch_norm")
     C = x.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):

@@ -8,14 +8,12 @@ from collections import namedtuple
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import Tensor, _wrap, as_tensor_arg, norm_dims, _check_dim, get_default_dtype
+from ._util import Tensor, _wrap, norm_dims, _check_dim, get_default_dtype
+from ._util import to_tensor as _tensor
 from .math import abs as _abs, cast, exp, maximum, minimum, sqrt
 from .shape import broadcast_to, flip, reshape, squeeze
 from .index import gather
 
-
-def _tensor(x, op):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, "input", op)
 
 
 def _expand_back(g, in_shape, dims, keepdim):

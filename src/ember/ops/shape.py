@@ -10,11 +10,9 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function, BroadcastTo
-from ._util import Tensor, as_tensor_arg, _check_dim, shape_str
+from ._util import Tensor, _check_dim, shape_str
+from ._util import require_tensor, to_tensor as _tensor
 
-
-def _tensor(x, op):
-    return x if isinstance(x, Tensor) else as_tensor_arg(x, "input", op)
 
 
 def _sizes(args, op):
@@ -433,9 +431,7 @@ def channel_shuffle(input, groups):
         >>> channel_shuffle(ember.arange(6.0).reshape(1, 6, 1), 2).flatten().tolist()
         [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"channel_shuffle: input must be an ember Tensor, got {type(input).__name__}")
-    x = input
+    x = require_tensor(input, "channel_shuffle")
     if not isinstance(groups, numbers.Integral) or isinstance(groups, bool) or groups < 1:
         raise ValueError(f"channel_shuffle: groups={groups!r} must be a positive int")
     shape = tuple(int(s) for s in x.shape)
