@@ -130,11 +130,28 @@ def _build_model(name, input_shape, num_classes, args_cfg):
         raise SystemExit(f"ember: {e}")
 
 
+# Models whose training is a task of its own (sequences, detection, generative models):
+# name -> "module:function"; the function takes the parsed `ember train` arguments and does
+# the whole run (its own data, checkpoint and metrics). One line here per model.
+TASK_MODELS = {}
+
+# Commands that live beside their code: each module has ``add_parser(subparsers)``.
+COMMAND_MODULES = ["ember.lab.cli"]
+
+
+def _task(name):
+    import importlib
+    module, func = TASK_MODELS[name].split(":")
+    return getattr(importlib.import_module(module), func)
+
+
 def _train(args):
     import numpy as np
     import ember
     from ember.data import DataLoader
 
+    if args.model in TASK_MODELS:
+        return _task(args.model)(args)
     if args.model not in ember.models.available_models():
         raise SystemExit(f"ember: unknown model {args.model!r}; valid models: {', '.join(ember.models.available_models())}")
     if args.data not in DATASETS:
@@ -248,7 +265,7 @@ def build_parser():
     t = sub.add_parser("train", help="train a model and save checkpoint, metrics, history and curves",
                        description="Train a model. With no options: an MLP on scikit-learn's digits "
                                    "(>= 97%% test accuracy in seconds).")
-    t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models())}")
+    t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models() + sorted(TASK_MODELS))}")
     t.add_argument("--data", default="digits", help=f"dataset (default digits): {', '.join(DATASETS)}")
     t.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
     t.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
@@ -278,12 +295,9 @@ def build_parser():
     e.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
     e.set_defaults(func=_eval)
 
-    try:   # `ember lab ...` lives with the lab
-        from ember.lab.cli import add_parser as _add_lab
-    except ImportError:
-        _add_lab = None
-    if _add_lab is not None:
-        _add_lab(sub)
+    import importlib
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_parser(sub)
     return p
 
 
