@@ -39,7 +39,7 @@ def _dtype(dtype, default=None):
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (Python numbers, nested lists, arrays).
     Python floats become float32, ints int64, bools bool."""
-    arr = _to_array(data.data if isinstance(data, Tensor) else data,
+    arr = _to_array(data.array if isinstance(data, Tensor) else data,
                     None if dtype is None else np.dtype(dtype))
     return _finish(arr, requires_grad, device)
 
@@ -169,8 +169,8 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None):
     """Normal samples with the given mean and std (numbers or tensors, broadcasting)."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
+    m = mean.array if isinstance(mean, Tensor) else mean
+    s = std.array if isinstance(std, Tensor) else std
     if np.any(np.asarray(s) < 0):
         raise ValueError("normal: std must be non-negative")
     shape = size if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
@@ -182,7 +182,7 @@ def normal(mean=0.0, std=1.0, size=None, generator=None, dtype=None):
 def bernoulli(input, p=None, generator=None):
     """1 with probability ``input`` (or ``p``) element-wise, else 0; same dtype as input."""
     x = input if isinstance(input, Tensor) else tensor(input)
-    prob = x.data if p is None else p
+    prob = x.array if p is None else p
     if np.any((np.asarray(prob) < 0) | (np.asarray(prob) > 1)):
         raise ValueError("bernoulli: probabilities must be in [0, 1]")
     return _wrap((rng(generator).random(x.shape) < prob).astype(x.dtype))

@@ -51,7 +51,7 @@ _SUPPORTED = {np.dtype(t) for t in (np.bool_, np.uint8, np.int8, np.int16, np.in
 
 
 def _to_numpy(x):
-    arr = backend.to_numpy(x.data if isinstance(x, Tensor) else x)
+    arr = backend.to_numpy(x.array if isinstance(x, Tensor) else x)
     if arr.dtype not in _SUPPORTED:
         dt = arr.dtype.newbyteorder("=") if arr.dtype.byteorder not in "=|" else arr.dtype
         if dt not in _SUPPORTED:

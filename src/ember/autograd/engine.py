@@ -36,16 +36,16 @@ def _root_grads(outputs, grad_outputs):
                 f"nothing to differentiate. Did you create it under no_grad, or forget "
                 f"requires_grad=True on the inputs?")
         if g is None:
-            if out.data.size != 1:
+            if out.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs, but output {i} "
                     f"has shape {tuple(out.shape)}; pass gradient= (backward) or grad_outputs= "
                     f"(autograd.grad) with a tensor of that shape, e.g. ember.ones_like(out)")
-            d = out.data
+            d = out.array
             g = _wrap(np.array(1, dtype=d.dtype) if d.ndim == 0 and type(d) is np.ndarray
                       else np.ones_like(d))
         elif not isinstance(g, Tensor):
-            g = _wrap(np.asarray(g, dtype=out.data.dtype))
+            g = _wrap(np.asarray(g, dtype=out.array.dtype))
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"mismatch in shape: grad_output {i} has shape {tuple(g.shape)} but output {i} "
@@ -65,7 +65,7 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
     arrays = not create_graph
     given = set()       # arrays already handed to some leaf's .grad (or the caller's own)
     for g in grads:
-        arr = g.data
+        arr = g.array
         given.add(id(arr if arr.base is None else arr.base))
 
     def to_leaf(leaf, g):
@@ -84,7 +84,7 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
     roots = []
     for out, g in zip(outputs, grads):
         if arrays:
-            g = g.data
+            g = g.array
         node = out.grad_fn
         if node is None:
             to_leaf(out, g.copy() if arrays else g)
@@ -151,7 +151,7 @@ def _run_hooks(hooks, g, arrays):
         r = hook(t)
         if r is not None:
             t = r
-    return t.data if arrays else t
+    return t.array if arrays else t
 
 
 def _count_consumers(roots, records, capture):
@@ -218,7 +218,7 @@ def _deliver(leaf, arr, given):
     if leaf.grad is None:
         leaf.grad = _wrap(arr)
     else:
-        leaf.grad = _wrap(leaf.grad.data + arr)
+        leaf.grad = _wrap(leaf.grad.array + arr)
 
 
 def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):

@@ -4,7 +4,7 @@
         @staticmethod
         def forward(ctx, x):              # x as given to apply(); runs without recording
             ctx.save_for_backward(x)
-            return x.data ** 3            # an array or a Tensor
+            return x.array ** 3            # an array or a Tensor
         @staticmethod
         def backward(ctx, g):             # written with ember ops
             x, = ctx.saved_tensors
@@ -19,7 +19,7 @@
 for free. A gradient whose shape is a broadcast of the input's is summed back to it.
 
 Every built-in op of ember is written this way; ``forward`` usually computes on the
-arrays (``x.data``) and returns an array.
+arrays (``x.array``) and returns an array.
 
 The engine sees a graph node through three things: ``next_edges`` (per argument: None,
 a leaf Tensor whose ``.grad`` receives the gradient, or the node that made a non-leaf),
@@ -160,7 +160,7 @@ class Function(Node):
                 if t._vc[0] != v:
                     raise _version_error(self, f"argument {i} of save_for_backward")
                 if arrays:
-                    t = t.data
+                    t = t.array
             out.append(t)
             i += 1
         return tuple(out)
@@ -199,7 +199,7 @@ class Function(Node):
                         n = len(args)
                         edges, shapes = [None] * n, [None] * n
                     edges[i] = t.grad_fn or t
-                    shapes[i] = t.data.shape
+                    shapes[i] = t.array.shape
                 i += 1
             if edges is not None:
                 ctx.next_edges = edges
@@ -214,7 +214,7 @@ class Function(Node):
                     res = ctx._wrap_outputs(out if out.__class__ is tuple else (out,), args)
                     return res if out.__class__ is tuple else res[0]
                 res = _new(Tensor)      # (_wrap inlined: this is the hottest path of ember)
-                res.data = out if out.__class__ is _ndarray else _as_array(out)
+                res.array = out if out.__class__ is _ndarray else _as_array(out)
                 res.grad, res.grad_fn, res.requires_grad, res._vc, res._hooks = None, ctx, True, [0], None
                 if ctx._saved:
                     ctx._freeze_saved(((out, res, None),))
@@ -222,7 +222,7 @@ class Function(Node):
         out = cls.forward(ctx, *args)
         if out.__class__ is _ndarray:
             res = _new(Tensor)
-            res.data, res.grad, res.grad_fn, res.requires_grad, res._vc, res._hooks = out, None, None, False, [0], None
+            res.array, res.grad, res.grad_fn, res.requires_grad, res._vc, res._hooks = out, None, None, False, [0], None
             return res
         if out.__class__ is tuple:
             return tuple([o if o is None or isinstance(o, Tensor) else _wrap(o) for o in out])
@@ -250,7 +250,7 @@ class Function(Node):
             v = None
             for out, res, index in outputs:
                 if t is out and res.grad_fn is not None:
-                    v = (res.data, res._vc, res._vc[0], None if res.grad_fn is self else index)
+                    v = (res.array, res._vc, res._vc[0], None if res.grad_fn is self else index)
                     break
             else:
                 if isinstance(t, Tensor):
@@ -262,7 +262,7 @@ class Function(Node):
         """Several outputs (or marked ones): the differentiable ones share this node."""
         non_diff = self._non_diff or ()
         dirty = self._dirty or ()
-        datas = [o.data if isinstance(o, Tensor) else o for o in outs]
+        datas = [o.array if isinstance(o, Tensor) else o for o in outs]
         diff = [i for i, o in enumerate(outs) if o is not None and id(o) not in non_diff
                 and np.asarray(datas[i]).dtype.kind in "fc"]
         self._outputs = ([np.shape(d) for d in datas], [np.asarray(d).dtype for d in datas])
@@ -334,7 +334,7 @@ class Function(Node):
         shape (torch's rule)."""
         if isinstance(g, Tensor):
             if arrays:
-                g = g.data
+                g = g.array
         elif arrays and isinstance(g, (_ndarray, np.generic)):
             g = np.asarray(g)
         else:
@@ -381,8 +381,8 @@ class SumTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.data.shape
-        return _sum_to_array(x.data, shape)
+        ctx.in_shape = x.array.shape
+        return _sum_to_array(x.array, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -394,8 +394,8 @@ class BroadcastTo(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.data.shape
-        return np.broadcast_to(x.data, shape)
+        ctx.in_shape = x.array.shape
+        return np.broadcast_to(x.array, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -404,7 +404,7 @@ class BroadcastTo(Function):
 
 def _as_array(out):
     """The array of what a forward returned (a Tensor, an array or a NumPy scalar)."""
-    return out.data if isinstance(out, Tensor) else _wrap(out).data
+    return out.array if isinstance(out, Tensor) else _wrap(out).array
 
 
 def _sum_to_array(a, shape):
@@ -470,7 +470,7 @@ def once_differentiable(backward):
         if not recording or not any(isinstance(g, Tensor) and g.requires_grad for g in grads):
             return result
         single = not isinstance(result, (tuple, list))
-        outs = tuple(_wrap(r.data, _DelayedError(ctx.name(), grads)) if isinstance(r, Tensor) else r
+        outs = tuple(_wrap(r.array, _DelayedError(ctx.name(), grads)) if isinstance(r, Tensor) else r
                      for r in ((result,) if single else result))
         return outs[0] if single else outs
     return wrapper

@@ -29,7 +29,7 @@ def numerical_grad(f, x, eps=1e-4):
         >>> ember.autograd.numerical_grad(lambda t: (t * t).sum(), x)
         tensor([2.0000, 4.0000], dtype=ember.float64)
     """
-    arr = x.data if isinstance(x, Tensor) else x
+    arr = x.array if isinstance(x, Tensor) else x
     if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":
         raise TypeError(f"numerical_grad: x must be a floating Tensor or array, got {type(x).__name__}")
     out = np.zeros_like(arr)
@@ -50,9 +50,9 @@ def numerical_grad(f, x, eps=1e-4):
 
 def _scalar(v):
     if isinstance(v, Tensor):
-        if v.data.size != 1:
+        if v.array.size != 1:
             raise ValueError(f"numerical_grad: f must return a scalar, got shape {tuple(v.shape)}")
-        return float(v.data.reshape(-1)[0])
+        return float(v.array.reshape(-1)[0])
     return float(v)
 
 
@@ -69,18 +69,18 @@ def _jacobians(func, inputs, eps):
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     # func may itself differentiate (gradgradcheck), so it runs with grad mode on
     outs = _outputs(func, inputs)
-    sizes = [o.data.size for o in outs]
+    sizes = [o.array.size for o in outs]
     jac = {}
     for i in diff:
-        x = inputs[i].data
+        x = inputs[i].array
         flat = x.reshape(-1)
         J = np.zeros((flat.size, int(np.sum(sizes))), dtype=np.float64)
         for k in range(flat.size):
             old = flat[k]
             flat[k] = old + eps
-            fp = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
+            fp = np.concatenate([o.array.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
             flat[k] = old - eps
-            fm = np.concatenate([o.data.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
+            fm = np.concatenate([o.array.reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
             flat[k] = old
             J[k] = (fp - fm) / (2 * eps)
         jac[i] = J
@@ -89,21 +89,21 @@ def _jacobians(func, inputs, eps):
 
 def _analytical(func, inputs, diff, outs_ref):
     outs = _outputs(func, inputs)
-    total = int(np.sum([o.data.size for o in outs]))
-    J = {i: np.zeros((inputs[i].data.size, total), dtype=np.float64) for i in diff}
+    total = int(np.sum([o.array.size for o in outs]))
+    J = {i: np.zeros((inputs[i].array.size, total), dtype=np.float64) for i in diff}
     col = 0
     for oi, o in enumerate(outs):
-        for k in range(o.data.size):
+        for k in range(o.array.size):
             if not o.requires_grad:
                 col += 1
                 continue
-            go = np.zeros(o.data.shape, dtype=o.data.dtype)
+            go = np.zeros(o.array.shape, dtype=o.array.dtype)
             go.reshape(-1)[k] = 1
             gs = _grad([o], [inputs[i] for i in diff], grad_outputs=[_wrap(go)],
                        retain_graph=True, allow_unused=True)
             for i, g in zip(diff, gs):
                 if g is not None:
-                    J[i][:, col] = g.data.reshape(-1)
+                    J[i][:, col] = g.array.reshape(-1)
             col += 1
     return J
 

@@ -43,14 +43,14 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "__weakref__")
+    __slots__ = ("array", "requires_grad", "grad", "grad_fn", "_vc", "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy defers `ndarray + Tensor` to Tensor.__radd__
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         arr = _to_array(data, dtype)
-        self.data = arr
+        self.array = arr
         self.grad = None
         self.grad_fn = None
         self._vc = [0]
@@ -60,62 +60,72 @@ class Tensor:
             self.requires_grad_(True)
 
     # ---- basic properties ------------------------------------------------------------------
+    # ``array`` is the NumPy (or CuPy) array behind the tensor, the name Chainer gives it:
+    # what a Function's forward computes on. ``data`` is PyTorch's name for it.
+    @property
+    def data(self):
+        return self.array
+
+    @data.setter
+    def data(self, value):
+        self.array = value.array if isinstance(value, Tensor) else value
+
     @property
     def shape(self):
-        return self.data.shape
+        return self.array.shape
 
     def size(self, dim=None):
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_check_dim(dim, self.data.ndim, "size")]
+            return self.array.shape
+        return self.array.shape[_check_dim(dim, self.array.ndim, "size")]
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
-        return self.data.ndim
+        return self.array.ndim
 
     def numel(self):
-        return int(self.data.size)
+        return int(self.array.size)
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self):
         return self.grad_fn is None
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     __hash__ = object.__hash__
 
     # ---- conversion ------------------------------------------------------------------------
     def item(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item(): only a tensor with one element can be converted to a Python scalar, "
                 f"got shape {tuple(self.shape)}")
-        return self.data.reshape(-1)[0].item()
+        return self.array.reshape(-1)[0].item()
 
     def tolist(self):
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self.array).tolist()
 
     def numpy(self, force=False):
         """The NumPy array behind this tensor (shared memory), like torch's ``numpy()``."""
@@ -123,10 +133,10 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on a tensor that requires grad. "
                 "Use tensor.detach().numpy() instead.")
-        return backend.to_numpy(self.data)
+        return backend.to_numpy(self.array)
 
     def __array__(self, dtype=None, copy=None):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self.array)
         return arr if dtype is None else arr.astype(dtype, copy=False)
 
     def __float__(self):
@@ -136,20 +146,20 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"Boolean value of a tensor with {self.data.size} elements is ambiguous; "
+                f"Boolean value of a tensor with {self.array.size} elements is ambiguous; "
                 f"use .any() or .all()")
-        return bool(self.data.reshape(-1)[0])
+        return bool(self.array.reshape(-1)[0])
 
     def detach(self):
         """A tensor sharing this one's data (and version counter) but outside the graph."""
-        t = _wrap(self.data)
+        t = _wrap(self.array)
         t._vc = self._vc
         return t
 
@@ -159,10 +169,10 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and not _is_float(self.data.dtype):
+        if requires_grad and not _is_float(self.array.dtype):
             raise RuntimeError(
                 f"only tensors of floating point dtype can require gradients; "
-                f"this tensor has dtype {self.data.dtype}. Convert it first, e.g. x.float().")
+                f"this tensor has dtype {self.array.dtype}. Convert it first, e.g. x.float().")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf tensors; "
@@ -179,7 +189,7 @@ class Tensor:
         def _store(grad):
             t = ref()
             if t is not None:
-                t.grad = grad if t.grad is None else _wrap(t.grad.data + grad.data)
+                t.grad = grad if t.grad is None else _wrap(t.grad.array + grad.array)
         self.grad_fn.register_hook(_store)
 
     def register_hook(self, hook):
@@ -201,7 +211,7 @@ class Tensor:
             raise RuntimeError("only tensors created explicitly by the user (graph leaves) support "
                                "the deepcopy protocol; use .detach().clone() first")
         new = object.__new__(self.__class__)
-        new.data = self.data.copy()
+        new.array = self.array.copy()
         new.requires_grad = self.requires_grad
         new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
         new.grad_fn = None
@@ -213,11 +223,11 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         # pickling (process pools): the array, requires_grad and .grad; the graph is not kept,
         # so a non-leaf comes back as a leaf (as in torch)
-        return (_rebuild, (self.__class__, self.data, self.requires_grad, self.grad))
+        return (_rebuild, (self.__class__, self.array, self.requires_grad, self.grad))
 
     # ---- printing --------------------------------------------------------------------------
     def __repr__(self):
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self.array)
         body = _format_array(arr)
         extras = []
         if arr.dtype not in (get_default_dtype(), np.int64, np.bool_):
@@ -286,7 +296,7 @@ def _flat(data):
 
 def _untensor(data):
     if isinstance(data, Tensor):
-        return backend.to_numpy(data.data)
+        return backend.to_numpy(data.array)
     if isinstance(data, (list, tuple)):
         return [_untensor(d) for d in data]
     return data
@@ -294,7 +304,7 @@ def _untensor(data):
 
 def _rebuild(cls, data, requires_grad, grad):
     t = object.__new__(cls)
-    t.data, t.requires_grad, t.grad, t.grad_fn, t._vc, t._hooks = data, requires_grad, grad, None, [0], None
+    t.array, t.requires_grad, t.grad, t.grad_fn, t._vc, t._hooks = data, requires_grad, grad, None, [0], None
     return t
 
 
@@ -314,7 +324,7 @@ def _wrap(data, node=None):
     t = object.__new__(Tensor)
     if type(data) is not np.ndarray:
         data = backend.as_array(data)
-    t.data = data
+    t.array = data
     t.grad = None
     t.grad_fn = node
     t.requires_grad = node is not None

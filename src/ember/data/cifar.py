@@ -239,8 +239,8 @@ class CIFAR10(Dataset):
 
     def __getitem__(self, index):
         i = _check_index(index, len(self), type(self).__name__)
-        img = _wrap(self.data.data[i].transpose(2, 0, 1).astype(np.float32) / np.float32(255))
-        target = int(self.targets.data[i])
+        img = _wrap(self.data.array[i].transpose(2, 0, 1).astype(np.float32) / np.float32(255))
+        target = int(self.targets.array[i])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -250,8 +250,8 @@ class CIFAR10(Dataset):
     def _fetch_batch(self, indices):
         if self.transform is not None or self.target_transform is not None:
             return None
-        imgs = self.data.data[indices].transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255)
-        return [_wrap(imgs), _wrap(self.targets.data[indices])]
+        imgs = self.data.array[indices].transpose(0, 3, 1, 2).astype(np.float32) / np.float32(255)
+        return [_wrap(imgs), _wrap(self.targets.array[indices])]
 
     def __repr__(self):
         split = "train" if self.train else "test"

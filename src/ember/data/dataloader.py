@@ -115,7 +115,7 @@ class SubsetRandomSampler(Sampler):
     """The given ``indices`` in a random order (fresh each pass)."""
 
     def __init__(self, indices, generator=None):
-        self.indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices,
+        self.indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices,
                                   dtype=np.int64).reshape(-1)
         self.generator = generator
 
@@ -133,7 +133,7 @@ class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probability proportional to ``weights``."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
-        w = np.asarray(weights.data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights.array if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1 or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
             raise ValueError("WeightedRandomSampler: weights must be a 1-D sequence of finite, "
                              "non-negative numbers with a positive sum")
@@ -242,7 +242,7 @@ def default_collate(batch):
         if any(b.requires_grad for b in batch if isinstance(b, Tensor)):
             from ..ops import stack
             return stack(list(batch))
-        return _wrap(_stack_arrays([b.data if isinstance(b, Tensor) else np.asarray(b)
+        return _wrap(_stack_arrays([b.array if isinstance(b, Tensor) else np.asarray(b)
                                     for b in batch], "tensor"))
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "SaUO":

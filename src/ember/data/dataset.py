@@ -75,7 +75,7 @@ def _as_tensor(x, name):
 def _check_index(index, n, name):
     """A Python int in [0, n) from a (possibly negative) integer index."""
     if isinstance(index, Tensor):
-        index = index.item() if index.data.size == 1 else index
+        index = index.item() if index.array.size == 1 else index
     if not isinstance(index, (numbers.Integral, np.integer)) or isinstance(index, bool):
         raise TypeError(f"{name}: index must be an int, got {type(index).__name__}")
     i = int(index)
@@ -115,7 +115,7 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index):
         if isinstance(index, (list, np.ndarray, slice)) or (
-                isinstance(index, Tensor) and index.data.size != 1):
+                isinstance(index, Tensor) and index.array.size != 1):
             return tuple(t[index] for t in self.tensors)
         i = _check_index(index, len(self), "TensorDataset")
         return tuple(t[i] for t in self.tensors)
@@ -129,7 +129,7 @@ class TensorDataset(Dataset):
             if t.requires_grad:  # keep the graph: index through autograd
                 out.append(t[_wrap(indices)])
             else:
-                out.append(_wrap(t.data[indices]))
+                out.append(_wrap(t.array[indices]))
         return out
 
     def __repr__(self):
@@ -149,7 +149,7 @@ class Subset(Dataset):
     def __init__(self, dataset, indices):
         self.dataset = dataset
         if isinstance(indices, Tensor):
-            indices = indices.data
+            indices = indices.array
         self.indices = [int(i) for i in indices] if not isinstance(indices, range) else indices
 
     def __getitem__(self, idx):

@@ -144,7 +144,7 @@ def write_idx(path_or_fileobj, array, compress=None):
             float64; other dtypes raise ``ValueError`` (cast explicitly first).
         compress: gzip the output; default: when the path ends with ``.gz``.
     """
-    arr = np.asarray(array.data if hasattr(array, "grad_fn") else array)
+    arr = np.asarray(array.array if hasattr(array, "grad_fn") else array)
     code = _KIND_TO_CODE.get((arr.dtype.kind, arr.dtype.itemsize))
     if code is None:
         raise ValueError(f"write_idx: array dtype {arr.dtype} has no IDX type code; expected "
@@ -352,8 +352,8 @@ class MNIST(Dataset):
 
     def __getitem__(self, index):
         i = _check_index(index, len(self), type(self).__name__)
-        img = _wrap(self.data.data[i][None].astype(np.float32) / np.float32(255))
-        target = int(self.targets.data[i])
+        img = _wrap(self.data.array[i][None].astype(np.float32) / np.float32(255))
+        target = int(self.targets.array[i])
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -363,8 +363,8 @@ class MNIST(Dataset):
     def _fetch_batch(self, indices):
         if self.transform is not None or self.target_transform is not None:
             return None
-        imgs = self.data.data[indices][:, None].astype(np.float32) / np.float32(255)
-        return [_wrap(imgs), _wrap(self.targets.data[indices])]
+        imgs = self.data.array[indices][:, None].astype(np.float32) / np.float32(255)
+        return [_wrap(imgs), _wrap(self.targets.array[indices])]
 
     def __repr__(self):
         split = "train" if self.train else "test"

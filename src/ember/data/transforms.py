@@ -35,7 +35,7 @@ from ..random import rng
 
 def _array(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x.array
     return np.asarray(x)
 
 

@@ -52,7 +52,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 def _fill(tensor, values):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"expected an ember Tensor, got {type(tensor).__name__}")
-    tensor.data[...] = values
+    tensor.array[...] = values
     tensor._vc[0] += 1
     return tensor
 

@@ -24,11 +24,11 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data.array
         else:
             arr = _to_array(data)
         t = object.__new__(cls)
-        t.data, t.grad, t.grad_fn, t.requires_grad, t._vc, t._hooks = arr, None, None, False, [0], None
+        t.array, t.grad, t.grad_fn, t.requires_grad, t._vc, t._hooks = arr, None, None, False, [0], None
         if requires_grad:
             t.requires_grad_(True)
         return t

@@ -18,7 +18,7 @@ class LeakyRelu(Function):
 
     @staticmethod
     def forward(ctx, x, negative_slope):
-        xd = x.data
+        xd = x.array
         pos = xd > 0
         if ctx.needs_input_grad[0]:
             ctx.slope = np.where(pos, 1.0, negative_slope).astype(xd.dtype)

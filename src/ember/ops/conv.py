@@ -100,12 +100,12 @@ class Conv(Function):
 
     @staticmethod
     def forward(ctx, x, w, b, geom, out_hw=None):
-        xd, wd = x.data, w.data
+        xd, wd = x.array, w.array
         if xd.dtype != wd.dtype:
             raise TypeError(f"conv2d: input dtype {xd.dtype} and weight dtype {wd.dtype} differ")
         out, cols = _conv_fwd(xd, wd, geom, out_hw=out_hw)
         if b is not None:
-            bd = b.data.reshape(1, -1, 1, 1)
+            bd = b.array.reshape(1, -1, 1, 1)
             if bd.dtype == out.dtype:
                 np.add(out, bd, out=out)          # out is a fresh array (or a view of one): no copy
             else:
@@ -126,9 +126,9 @@ class Conv(Function):
         # the weight gradient first, from the forward's cols; they are dropped before the
         # input gradient allocates its own (VGG-small's 32x32x32 layer: 75 MiB less at the
         # peak); a second backward (retain_graph=True) recomputes them
-        gw = ConvW.apply(x, g, w.data.shape, geom, ctx.cols) if need_w else None
+        gw = ConvW.apply(x, g, w.array.shape, geom, ctx.cols) if need_w else None
         ctx.cols = None
-        gx = ConvT.apply(g, w, x.data.shape, geom, x.data) if need_x else None
+        gx = ConvT.apply(g, w, x.array.shape, geom, x.array) if need_x else None
         return gx, gw, gb, None, None
 
     def release(self):
@@ -145,7 +145,7 @@ class ConvT(Function):
     def forward(ctx, g, w, x_shape, geom, like=None):
         ctx.save_for_backward(g, w)
         ctx.geom = geom
-        out = _conv_input_grad(g.data, w.data, tuple(x_shape), geom)
+        out = _conv_input_grad(g.array, w.array, tuple(x_shape), geom)
         return out if like is None else _like(out, like)
 
     @staticmethod
@@ -153,8 +153,8 @@ class ConvT(Function):
         g, w = ctx.saved_tensors
         need_g, need_w = ctx.needs_input_grad[:2]
         geom = ctx.geom
-        return (Conv.apply(h, w, None, geom, g.data.shape[2:]) if need_g else None,
-                ConvW.apply(h, g, w.data.shape, geom) if need_w else None, None, None, None)
+        return (Conv.apply(h, w, None, geom, g.array.shape[2:]) if need_g else None,
+                ConvW.apply(h, g, w.array.shape, geom) if need_w else None, None, None, None)
 
 
 class ConvW(Function):
@@ -166,15 +166,15 @@ class ConvW(Function):
     def forward(ctx, x, g, w_shape, geom, cols=None):
         ctx.save_for_backward(x, g)
         ctx.geom = geom
-        return _conv_weight_grad(x.data, g.data, tuple(w_shape), geom, cols)
+        return _conv_weight_grad(x.array, g.array, tuple(w_shape), geom, cols)
 
     @staticmethod
     def backward(ctx, H):
         x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
         geom = ctx.geom
-        return (ConvT.apply(g, H, x.data.shape, geom) if need_x else None,
-                Conv.apply(x, H, None, geom, g.data.shape[2:]) if need_g else None, None, None, None)
+        return (ConvT.apply(g, H, x.array.shape, geom) if need_x else None,
+                Conv.apply(x, H, None, geom, g.array.shape[2:]) if need_g else None, None, None, None)
 
 
 # ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ class DropoutMask(Function):
     @staticmethod
     def forward(ctx, x, mask):
         ctx.save_for_backward(mask)
-        return x.data * mask
+        return x.array * mask
 
     @staticmethod
     def backward(ctx, g):
@@ -55,7 +55,7 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None, scaling=
         return x if scaling == "inverted" or p == 0 else x * (1.0 - p)
     if p == 0:
         return x
-    mask = (rng(generator).random(x.shape) >= p).astype(x.data.dtype)
+    mask = (rng(generator).random(x.shape) >= p).astype(x.array.dtype)
     if scaling == "inverted":
         mask *= 1.0 / (1.0 - p)
     return DropoutMask.apply(x, mask)

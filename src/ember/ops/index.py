@@ -22,7 +22,7 @@ def _norm_key(key):
     """Turn tensors inside an index into arrays; report whether it is advanced indexing."""
     def conv(k):
         if isinstance(k, Tensor):
-            return k.data
+            return k.array
         if isinstance(k, list):
             return np.asarray([conv(v) if isinstance(v, Tensor) else v for v in k])
         return k
@@ -59,12 +59,12 @@ class Getitem(Function):
 
     @staticmethod
     def forward(ctx, x, k, advanced, key):
-        ctx.key, ctx.advanced, ctx.in_shape = k, advanced, x.data.shape
+        ctx.key, ctx.advanced, ctx.in_shape = k, advanced, x.array.shape
         try:
-            return x.data[k]
+            return x.array[k]
         except IndexError as e:
             raise IndexError(f"index {key!r} is invalid for a tensor of shape "
-                             f"{shape_str(x.data.shape)}: {e}") from None
+                             f"{shape_str(x.array.shape)}: {e}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -84,7 +84,7 @@ class IndexScatter(Function):
     @staticmethod
     def forward(ctx, g, key, advanced, shape):
         ctx.key, ctx.advanced = key, advanced
-        return _scatter_into_zeros(g.data, key, advanced, shape, g.data.dtype)
+        return _scatter_into_zeros(g.array, key, advanced, shape, g.array.dtype)
 
     @staticmethod
     def backward(ctx, h):
@@ -97,17 +97,17 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx, x, k, advanced, v, key):
-        out = x.data.copy()
+        out = x.array.copy()
         try:
-            out[k] = v.data
+            out[k] = v.array
         except (IndexError, ValueError) as e:
-            raise ValueError(f"index_put: cannot assign a value of shape {shape_str(v.data.shape)} to "
-                             f"index {key!r} of a tensor of shape {shape_str(x.data.shape)}: {e}") from None
+            raise ValueError(f"index_put: cannot assign a value of shape {shape_str(v.array.shape)} to "
+                             f"index {key!r} of a tensor of shape {shape_str(x.array.shape)}: {e}") from None
         if ctx.needs_input_grad[0]:
-            keep = np.ones(x.data.shape, dtype=x.data.dtype)
+            keep = np.ones(x.array.shape, dtype=x.array.dtype)
             keep[k] = 0
             ctx.keep = keep
-        ctx.key, ctx.advanced, ctx.v_ndim = k, advanced, v.data.ndim
+        ctx.key, ctx.advanced, ctx.v_ndim = k, advanced, v.array.ndim
         return out
 
     @staticmethod
@@ -125,12 +125,12 @@ def index_put(input, key, value):
     """Out-of-place ``input[key] = value`` (what ``x[key] = v`` records in the graph)."""
     x = _tensor(input, "index_put")
     k, advanced = _norm_key(key)
-    v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=x.data.dtype))
+    v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=x.array.dtype))
     return IndexPut.apply(x, k, advanced, v, key)
 
 
 def _check_index(index, op):
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
     return idx
@@ -154,12 +154,12 @@ class Gather(Function):
 
     @staticmethod
     def forward(ctx, x, dim, idx):
-        ctx.in_shape, ctx.dim, ctx.index = x.data.shape, dim, idx
-        return x.data[_along_dim_index(idx, dim)]
+        ctx.in_shape, ctx.dim, ctx.index = x.array.shape, dim, idx
+        return x.array[_along_dim_index(idx, dim)]
 
     @staticmethod
     def backward(ctx, g):
-        zeros = _wrap(np.zeros(ctx.in_shape, dtype=g.data.dtype))
+        zeros = _wrap(np.zeros(ctx.in_shape, dtype=g.array.dtype))
         return scatter_add(zeros, ctx.dim, ctx.index, g), None, None
 
 
@@ -168,15 +168,15 @@ def gather(input, dim, index):
     ``index`` has the same number of dimensions; other sizes may be smaller than input's."""
     x = _tensor(input, "gather")
     idx = _check_index(index, "gather")
-    d = _check_dim(dim, x.data.ndim, "gather")
-    if idx.ndim != x.data.ndim:
-        raise ValueError(f"gather: index has {idx.ndim} dimensions but input has {x.data.ndim} "
-                         f"(shapes {shape_str(idx.shape)} and {shape_str(x.data.shape)})")
-    for i, (a, b) in enumerate(zip(idx.shape, x.data.shape)):
+    d = _check_dim(dim, x.array.ndim, "gather")
+    if idx.ndim != x.array.ndim:
+        raise ValueError(f"gather: index has {idx.ndim} dimensions but input has {x.array.ndim} "
+                         f"(shapes {shape_str(idx.shape)} and {shape_str(x.array.shape)})")
+    for i, (a, b) in enumerate(zip(idx.shape, x.array.shape)):
         if i != d and a > b:
             raise ValueError(f"gather: index shape {shape_str(idx.shape)} is larger than input shape "
-                             f"{shape_str(x.data.shape)} in dimension {i}")
-    n = x.data.shape[d]
+                             f"{shape_str(x.array.shape)} in dimension {i}")
+    n = x.array.shape[d]
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"gather: index values must be in [{-n}, {n}) for dim {dim} of size {n}")
     return Gather.apply(x, d, idx)
@@ -188,10 +188,10 @@ class ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, x, dim, idx, s):
-        out = x.data.astype(np.result_type(x.data.dtype, s.data.dtype), copy=True)
-        src_part = s.data[tuple(slice(0, n) for n in idx.shape)]
+        out = x.array.astype(np.result_type(x.array.dtype, s.array.dtype), copy=True)
+        src_part = s.array[tuple(slice(0, n) for n in idx.shape)]
         backend.get_array_module(out).add.at(out, _along_dim_index(idx, dim), src_part)
-        ctx.dim, ctx.index, ctx.src_shape = dim, idx, s.data.shape
+        ctx.dim, ctx.index, ctx.src_shape = dim, idx, s.array.shape
         return out
 
     @staticmethod
@@ -199,9 +199,9 @@ class ScatterAdd(Function):
         gs = None
         if ctx.needs_input_grad[3]:
             gs = gather(g, ctx.dim, ctx.index)
-            if tuple(gs.data.shape) != ctx.src_shape:
+            if tuple(gs.array.shape) != ctx.src_shape:
                 pads = []
-                for a, b in zip(reversed(gs.data.shape), reversed(ctx.src_shape)):
+                for a, b in zip(reversed(gs.array.shape), reversed(ctx.src_shape)):
                     pads += [0, b - a]
                 gs = pad(gs, pads)
         return g, None, None, gs
@@ -212,14 +212,14 @@ def scatter_add(input, dim, index, src):
     x = _tensor(input, "scatter_add")
     s = _tensor(src, "scatter_add", "src")
     idx = _check_index(index, "scatter_add")
-    d = _check_dim(dim, x.data.ndim, "scatter_add")
-    if idx.ndim != x.data.ndim or s.data.ndim != x.data.ndim:
+    d = _check_dim(dim, x.array.ndim, "scatter_add")
+    if idx.ndim != x.array.ndim or s.array.ndim != x.array.ndim:
         raise ValueError(f"scatter_add: input, index and src must have the same number of dimensions, "
-                         f"got shapes {shape_str(x.data.shape)}, {shape_str(idx.shape)}, {shape_str(s.data.shape)}")
-    for i, (a, b, c) in enumerate(zip(idx.shape, s.data.shape, x.data.shape)):
+                         f"got shapes {shape_str(x.array.shape)}, {shape_str(idx.shape)}, {shape_str(s.array.shape)}")
+    for i, (a, b, c) in enumerate(zip(idx.shape, s.array.shape, x.array.shape)):
         if a > b or (i != d and a > c):
             raise ValueError(f"scatter_add: index shape {shape_str(idx.shape)} must not exceed src "
-                             f"shape {shape_str(s.data.shape)} (or input's outside dim {dim})")
+                             f"shape {shape_str(s.array.shape)} (or input's outside dim {dim})")
     return ScatterAdd.apply(x, d, idx, s)
 
 
@@ -229,14 +229,14 @@ def index_select(input, dim, index):
     idx = _check_index(index, "index_select")
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 1-D, got shape {shape_str(idx.shape)}")
-    d = _check_dim(dim, x.data.ndim, "index_select")
+    d = _check_dim(dim, x.array.ndim, "index_select")
     return getitem(x, (slice(None),) * d + (idx.reshape(-1),))
 
 
 def masked_fill(input, mask, value):
     """``value`` where ``mask`` is true, ``input`` elsewhere (mask broadcasts)."""
     x = _tensor(input, "masked_fill")
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor):
@@ -246,8 +246,8 @@ def masked_fill(input, mask, value):
 
 def masked_select(input, mask):
     x = _tensor(input, "masked_select")
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    shape = np.broadcast_shapes(x.data.shape, m.shape)
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
+    shape = np.broadcast_shapes(x.array.shape, m.shape)
     return getitem(broadcast_to(x, shape), np.broadcast_to(m, shape))
 
 

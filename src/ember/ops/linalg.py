@@ -24,10 +24,10 @@ class Matmul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         try:
-            return np.matmul(a.data, b.data)
+            return np.matmul(a.array, b.array)
         except ValueError:
-            raise ValueError(f"matmul: batch dimensions of shapes {shape_str(a.data.shape)} and "
-                             f"{shape_str(b.data.shape)} are not broadcastable") from None
+            raise ValueError(f"matmul: batch dimensions of shapes {shape_str(a.array.shape)} and "
+                             f"{shape_str(b.array.shape)} are not broadcastable") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -42,7 +42,7 @@ def matmul(input, other):
     Backward: dA = dC B^T, dB = A^T dC (summed over broadcast batch dimensions)."""
     a = _tensor(input, "matmul")
     b = _tensor(other, "matmul", "other")
-    ad, bd = a.data, b.data
+    ad, bd = a.array, b.array
     if ad.ndim == 0 or bd.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least one dimension, got shapes "
                          f"{shape_str(ad.shape)} and {shape_str(bd.shape)}")
@@ -134,12 +134,12 @@ class Einsum(Function):
         ctx.terms, ctx.rhs = terms, rhs
         ctx.save_for_backward(*ts)
         eq = ",".join(terms) + "->" + rhs
-        dt = np.result_type(*[t.data.dtype for t in ts])
+        dt = np.result_type(*[t.array.dtype for t in ts])
         try:
-            return np.einsum(eq, *[t.data.astype(dt, copy=False) for t in ts], optimize=len(ts) > 2)
+            return np.einsum(eq, *[t.array.astype(dt, copy=False) for t in ts], optimize=len(ts) > 2)
         except ValueError as e:
             raise ValueError(f"einsum: {eq!r} does not fit shapes "
-                             f"{', '.join(shape_str(t.data.shape) for t in ts)}: {e}") from None
+                             f"{', '.join(shape_str(t.array.shape) for t in ts)}: {e}") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -159,7 +159,7 @@ class Einsum(Function):
             kept = "".join(c for c in t if c in avail)
             gi = Einsum.apply(([rhs] + others), kept, g, *[ops[j] for j in range(len(ops)) if j != i])
             if kept != t:
-                shp = ops[i].data.shape
+                shp = ops[i].array.shape
                 gi = broadcast_to(reshape(gi, tuple(shp[k] if c in avail else 1 for k, c in enumerate(t))), shp)
             grads.append(gi)
         return tuple(grads)
@@ -171,7 +171,7 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [_tensor(o, "einsum", f"operands[{i}]") for i, o in enumerate(operands)]
-    terms, rhs = _parse_einsum(equation, [t.data.shape for t in ts])
+    terms, rhs = _parse_einsum(equation, [t.array.shape for t in ts])
     return Einsum.apply(terms, rhs, *ts)
 
 
@@ -185,9 +185,9 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = np.matmul(x.data, w.data.T)
+        out = np.matmul(x.array, w.array.T)
         if b is not None:
-            out += b.data
+            out += b.array
         return out
 
     @staticmethod
@@ -206,13 +206,13 @@ def linear(input, weight, bias=None):
     Backward: dx = dy W, dW = dy^T x, db = sum of dy over the batch."""
     x = require_tensor(input, "linear")
     w = require_tensor(weight, "linear", "weight")
-    xd, wd = x.data, w.data
+    xd, wd = x.array, w.array
     if xd.ndim < 1 or xd.shape[-1] != wd.shape[-1]:
         raise ValueError(f"linear: input shape {tuple(x.shape)} does not match weight shape "
                          f"{tuple(w.shape)}: the last dimension of input must be in_features={w.shape[-1]}")
     if xd.dtype != wd.dtype:
         x = cast(x, wd.dtype)
-    if bias is not None and bias.data.shape != wd.shape[:1]:
+    if bias is not None and bias.array.shape != wd.shape[:1]:
         raise ValueError(f"linear: bias shape {tuple(bias.shape)} must be ({w.shape[0]},)")
     return Linear.apply(x, w, bias)
 

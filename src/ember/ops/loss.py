@@ -92,7 +92,7 @@ def _class_target(input, target, op, ignore_index):
     x = require_tensor(input, op, "input")
     if x.ndim < 1:
         raise ValueError(f"{op}: input must have a class dimension, got shape {tuple(x.shape)}")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype} "
                         f"(for class probabilities pass a float tensor shaped like input)")
@@ -112,10 +112,10 @@ def _class_target(input, target, op, ignore_index):
 def _to_rows(x):
     """(N, C, d1..) -> (M, C) view order used by the fused losses; returns array and inverse info."""
     if x.ndim == 1:
-        return x.data.reshape(1, -1)
+        return x.array.reshape(1, -1)
     if x.ndim == 2:
-        return x.data
-    return np.moveaxis(x.data, 1, -1).reshape(-1, x.shape[1])
+        return x.array
+    return np.moveaxis(x.array, 1, -1).reshape(-1, x.shape[1])
 
 
 def _from_rows(rows, shape):
@@ -137,7 +137,7 @@ class CrossEntropy(Function):
     def forward(ctx, x, weight, t, ignore_index, reduction, eps, simple):
         ctx.save_for_backward(x, weight)
         ctx.target, ctx.ignore_index, ctx.reduction, ctx.eps, ctx.simple = t, ignore_index, reduction, eps, simple
-        return _simple_forward(ctx, x.data, t, reduction) if simple else _general_forward(ctx, x, weight, t)
+        return _simple_forward(ctx, x.array, t, reduction) if simple else _general_forward(ctx, x, weight, t)
 
     @staticmethod
     def backward(ctx, g):
@@ -149,7 +149,7 @@ class CrossEntropy(Function):
         if ctx.simple:      # w_i = 1, eps = 0: p - onehot(y)
             grad = ctx.p.copy()
             grad[ctx.idx, ctx.t] -= 1
-            grad *= g.data.reshape(()) / ctx.denom
+            grad *= g.array.reshape(()) / ctx.denom
             return (grad, None) + none5
         p, rows_w, t, C, eps = ctx.p, ctx.rows_w, ctx.t, ctx.C, ctx.eps
         coef = rows_w * (1 - eps)
@@ -158,7 +158,7 @@ class CrossEntropy(Function):
         if eps:
             cw = ctx.class_w
             grad += (eps / C) * (p * cw.sum() - cw[None, :]) * ctx.valid[:, None]
-        gd = g.data
+        gd = g.array
         if ctx.reduction == "none":
             grad *= gd.reshape(-1)[:, None]
         else:
@@ -177,7 +177,7 @@ def _general_forward(ctx, x, weight, t):
     e = np.exp(rows - m)
     s = e.sum(1, keepdims=True)
     logp = rows - m - np.log(s)
-    class_w = weight.data.astype(rows.dtype) if weight is not None else np.ones(C, dtype=rows.dtype)
+    class_w = weight.array.astype(rows.dtype) if weight is not None else np.ones(C, dtype=rows.dtype)
     rows_w = class_w[safe] * valid
     idx = np.arange(rows.shape[0])
     loss = -(logp[idx, safe]) * rows_w * (1 - label_smoothing)
@@ -229,12 +229,12 @@ def _cross_entropy_composite(x, t, weight, ignore_index, reduction, eps):
     tt = t.reshape(-1)
     valid = tt != ignore_index
     safe = np.where(valid, tt, 0)
-    cw = weight if weight is not None else _wrap(np.ones(C, dtype=x.data.dtype))
-    wi = cw[safe] * _wrap(valid.astype(x.data.dtype))
+    cw = weight if weight is not None else _wrap(np.ones(C, dtype=x.array.dtype))
+    wi = cw[safe] * _wrap(valid.astype(x.array.dtype))
     nll = -rows[np.arange(rows.shape[0]), safe] * wi
     loss = nll * (1 - eps)
     if eps:
-        loss = loss - (rows * cw).sum(1) * _wrap(valid.astype(x.data.dtype)) * (eps / C)
+        loss = loss - (rows * cw).sum(1) * _wrap(valid.astype(x.array.dtype)) * (eps / C)
     if reduction == "none":
         return loss.reshape(t.shape)
     if reduction == "sum":
@@ -263,7 +263,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         return _soft_cross_entropy(x, target, weight, reduction, label_smoothing)
     if weight is None and not label_smoothing and reduction != "none" and _is_simple(x, target, ignore_index):
-        return CrossEntropy.apply(x, None, target.data, ignore_index, reduction, 0.0, True)
+        return CrossEntropy.apply(x, None, target.array, ignore_index, reduction, 0.0, True)
     x, t, C = _class_target(x, target, "cross_entropy", ignore_index)
     if weight is not None and tuple(weight.shape) != (C,):
         raise ValueError(f"cross_entropy: weight shape {tuple(weight.shape)} must be ({C},)")
@@ -277,8 +277,8 @@ def _is_simple(x, target, ignore_index):
     """``cross_entropy``'s most common case, computed with fewer array passes: (N, C) float
     logits, (N,) integer targets all in [0, C) (none equal to ``ignore_index``). (Otherwise
     the general path checks and reports bad input.)"""
-    rows = x.data
-    t = target.data if isinstance(target, Tensor) else None
+    rows = x.array
+    t = target.array if isinstance(target, Tensor) else None
     if (t is None or rows.ndim != 2 or rows.dtype.kind != "f" or rows.dtype.itemsize < 4
             or t.dtype.kind not in "iu" or t.shape != rows.shape[:1] or not t.size):
         return False
@@ -312,8 +312,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     tt = t.reshape(-1)
     valid = tt != ignore_index
     safe = np.where(valid, tt, 0)
-    cw = weight if weight is not None else _wrap(np.ones(C, dtype=x.data.dtype))
-    wi = cw[safe] * _wrap(valid.astype(x.data.dtype))
+    cw = weight if weight is not None else _wrap(np.ones(C, dtype=x.array.dtype))
+    wi = cw[safe] * _wrap(valid.astype(x.array.dtype))
     loss = -rows[np.arange(rows.shape[0]), safe] * wi
     if reduction == "none":
         return loss.reshape(t.shape)
@@ -329,11 +329,11 @@ class BinaryCrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, p, y, weight, reduction):
-        pd, yd = p.data, y.data
+        pd, yd = p.array, y.array
         with np.errstate(divide="ignore"):
             loss = -(yd * np.maximum(np.log(pd), -100) + (1 - yd) * np.maximum(np.log1p(-pd), -100))
         if weight is not None:
-            loss = loss * weight.data
+            loss = loss * weight.array
         ctx.save_for_backward(p, y, weight)
         ctx.reduction, ctx.n = reduction, max(loss.size, 1)
         out = loss if reduction == "none" else np.asarray(loss.mean() if reduction == "mean" else loss.sum())
@@ -359,7 +359,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     y = _as_target(target, p, "binary_cross_entropy")
     _check_same_shape(p, y, "binary_cross_entropy")
     _check_reduction(reduction, "binary_cross_entropy")
-    if np.any((p.data < 0) | (p.data > 1)):
+    if np.any((p.array < 0) | (p.array > 1)):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; "
                          "for logits use binary_cross_entropy_with_logits")
     return BinaryCrossEntropy.apply(p, y, weight, reduction)
@@ -453,7 +453,7 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, reduction="mean", i
     valid = tt != ignore_index
     safe = np.where(valid, tt, 0)
     logp = rows.log_softmax(1)[np.arange(rows.shape[0]), safe]
-    loss = -((1 - logp.exp()) ** gamma) * logp * _wrap(valid.astype(x.data.dtype))
+    loss = -((1 - logp.exp()) ** gamma) * logp * _wrap(valid.astype(x.array.dtype))
     if alpha is not None:
         loss = loss * alpha[safe]
     if reduction == "mean":

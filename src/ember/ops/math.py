@@ -24,7 +24,7 @@ except Exception:  # pragma: no cover
 def sum_to(x, shape):
     """Sum ``x`` down to ``shape`` (the inverse of broadcasting ``shape`` up to ``x.shape``)."""
     shape = tuple(shape)
-    return x if x.data.shape == shape else SumTo.apply(x, shape)
+    return x if x.array.shape == shape else SumTo.apply(x, shape)
 
 
 # ---------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
     default float dtype unless ``keeps_ints``."""
 
     def compute(x):
-        d = x.data
+        d = x.array
         if not keeps_ints and d.dtype.kind in "iub":
             d = d.astype(get_default_dtype())
         return forward(d)
@@ -118,8 +118,8 @@ def _operands(a, b, op):
 def _arrays(a, b):
     """The arrays (or numbers) of two operands; an integer tensor meeting a Python float
     becomes the default float dtype (torch's rule)."""
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a.array if isinstance(a, Tensor) else a
+    bd = b.array if isinstance(b, Tensor) else b
     if bd.__class__ is float and ad.__class__ is not float and ad.dtype.kind in "iub":
         ad = ad.astype(get_default_dtype())
     elif ad.__class__ is float and bd.__class__ is not float and bd.dtype.kind in "iub":
@@ -151,8 +151,8 @@ class _Arithmetic(Function):
     def compute(cls, a, b):
         """(a, b, ufunc(a, b)), the operands as tensors or Python numbers."""
         if a.__class__ is Tensor and (b.__class__ is Tensor or b.__class__ is int or (
-                b.__class__ is float and a.data.dtype.kind in "fc")):
-            ad, bd = a.data, b.data if b.__class__ is Tensor else b     # the common pairs
+                b.__class__ is float and a.array.dtype.kind in "fc")):
+            ad, bd = a.array, b.array if b.__class__ is Tensor else b     # the common pairs
         else:
             a, b = _operands(a, b, cls.op)
             ad, bd = _arrays(a, b)
@@ -259,7 +259,7 @@ class Pow(Function):
             ga = g * (a * 2) if isinstance(b, (int, float)) and b == 2 else g * (b * pow(a, b - 1))
         if need_b:
             if isinstance(a, Tensor):
-                gb = g * out * log(where(_wrap(a.data == 0), 1.0, a))
+                gb = g * out * log(where(_wrap(a.array == 0), 1.0, a))
             else:
                 gb = g * out * float(np.log(a))
         return ga, gb
@@ -310,7 +310,7 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
-        xd = x.data
+        xd = x.array
         if ctx.needs_input_grad[0]:
             mask = np.ones(xd.shape, dtype=bool)
             if lo is not None:
@@ -376,7 +376,7 @@ class Where(Function):
 
 def where(condition, input, other):
     """Pick ``input`` where ``condition`` is true and ``other`` elsewhere (broadcasting)."""
-    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    c = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {c.dtype}")
     a, b = _operands(input, other, "where")
@@ -412,30 +412,30 @@ greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
 
 def logical_not(input):
-    return _wrap(np.logical_not(_tensor(input, "logical_not").data))
+    return _wrap(np.logical_not(_tensor(input, "logical_not").array))
 
 
 def isnan(input):
-    return _wrap(np.isnan(_tensor(input, "isnan").data))
+    return _wrap(np.isnan(_tensor(input, "isnan").array))
 
 
 def isinf(input):
-    return _wrap(np.isinf(_tensor(input, "isinf").data))
+    return _wrap(np.isinf(_tensor(input, "isinf").array))
 
 
 def isfinite(input):
-    return _wrap(np.isfinite(_tensor(input, "isfinite").data))
+    return _wrap(np.isfinite(_tensor(input, "isfinite").array))
 
 
 def equal(input, other):
     """True if both tensors have the same shape and elements."""
     a, b = _tensor(input, "equal"), _tensor(other, "equal", "other")
-    return a.shape == b.shape and bool(np.all(a.data == b.data))
+    return a.shape == b.shape and bool(np.all(a.array == b.array))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
     a, b = _tensor(input, "allclose"), _tensor(other, "allclose", "other")
-    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # ---------------------------------------------------------------------------------------
@@ -446,8 +446,8 @@ class Cast(Function):
 
     @staticmethod
     def forward(ctx, x, dtype):
-        ctx.src_dtype = x.data.dtype
-        return x.data.astype(dtype)
+        ctx.src_dtype = x.array.dtype
+        return x.array.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -458,10 +458,10 @@ def cast(input, dtype):
     """Convert to ``dtype``; differentiable between floating dtypes."""
     x = _tensor(input, "cast")
     dtype = np.dtype(dtype)
-    if x.data.dtype == dtype:
+    if x.array.dtype == dtype:
         return x
     if dtype.kind != "f":
-        return _wrap(x.data.astype(dtype))
+        return _wrap(x.array.astype(dtype))
     return Cast.apply(x, dtype)
 
 
@@ -470,7 +470,7 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.data.copy()
+        return x.array.copy()
 
     @staticmethod
     def backward(ctx, g):

@@ -41,21 +41,21 @@ class BatchNormTrain(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, axes, shape):
-        xd = x.data
+        xd = x.array
         mean = xd.mean(axes, keepdims=True)
         xc = xd - mean
         var = np.mean(xc * xc, axis=axes, keepdims=True)
         invstd = 1.0 / np.sqrt(var + eps)
         xhat = xc * invstd
-        out = xhat * weight.data.reshape(shape) if weight is not None else xhat.copy()
+        out = xhat * weight.array.reshape(shape) if weight is not None else xhat.copy()
         if bias is not None:
-            out += bias.data.reshape(shape)
+            out += bias.array.reshape(shape)
         if running_mean is not None and momentum is not None:
             n = xd.size // xd.shape[1]
-            running_mean.data *= 1 - momentum
-            running_mean.data += momentum * mean.reshape(-1)
-            running_var.data *= 1 - momentum
-            running_var.data += momentum * var.reshape(-1) * (n / (n - 1))
+            running_mean.array *= 1 - momentum
+            running_mean.array += momentum * mean.reshape(-1)
+            running_var.array *= 1 - momentum
+            running_var.array += momentum * var.reshape(-1) * (n / (n - 1))
         ctx.save_for_backward(x, weight, bias)
         ctx.axes, ctx.shape, ctx.eps, ctx.xhat, ctx.invstd = axes, shape, eps, xhat, invstd
         return out
@@ -69,12 +69,12 @@ class BatchNormTrain(Function):
                 x_, w_, b_, ctx.eps, ctx.axes, ctx.shape), (x, w, b), g) + none6
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         axes, xhat, invstd = ctx.axes, ctx.xhat, ctx.invstd
-        gd = g.data
+        gd = g.array
         gw = (gd * xhat).sum(axes) if need_w else None
         gb = gd.sum(axes) if need_b else None
         gx = None
         if need_x:
-            dxhat = gd * w.data.reshape(ctx.shape) if w is not None else gd
+            dxhat = gd * w.array.reshape(ctx.shape) if w is not None else gd
             gx = invstd * (dxhat - dxhat.mean(axes, keepdims=True)
                            - xhat * (dxhat * xhat).mean(axes, keepdims=True))
             gx = gx.astype(gd.dtype, copy=False)
@@ -97,8 +97,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation mode needs running_mean and running_var")
-        scale = rsqrt(_wrap(running_var.data + eps).reshape(shape))
-        y = (x - _wrap(running_mean.data).reshape(shape)) * scale
+        scale = rsqrt(_wrap(running_var.array + eps).reshape(shape))
+        y = (x - _wrap(running_mean.array).reshape(shape)) * scale
         if weight is not None:
             y = y * weight.reshape(shape)
         if bias is not None:

@@ -71,7 +71,7 @@ class MaxPool(Function):
 
     @staticmethod
     def forward(ctx, x, geo, return_indices):
-        xd, need = x.data, ctx.needs_input_grad[0]
+        xd, need = x.array, ctx.needs_input_grad[0]
         ctx.geo = geo
         if (geo.tiling and not return_indices and xd.size and geo.k[0] * geo.k[1] <= 256):
             out, kidx = tiled_max_forward(xd, geo.k, need)
@@ -95,7 +95,7 @@ class MaxPool(Function):
         if ctx.fast:
             x, = ctx.saved_tensors
             if not state.enabled:       # plain backward: straight into x's layout
-                return tiled_max_scatter(g.data, x.data, geo.k, kidx), None, None
+                return tiled_max_scatter(g.array, x.array, geo.k, kidx), None, None
             ext = np.zeros(geo.total, dtype=index_dtype(len(geo.offsets)))
             geo.to_out(ext)[...] = kidx             # the general layout of the same winners
             kidx = ext
@@ -109,7 +109,7 @@ class MaxScatter(Function):
     @staticmethod
     def forward(ctx, g, geo, kidx):
         ctx.geo, ctx.kidx = geo, kidx
-        gd = g.data
+        gd = g.array
         N, C = gd.shape[:2]
         ge = geo.to_ext(gd)[:geo.n]
         qg = geo.buffer(N, C, gd.dtype, 0)
@@ -138,7 +138,7 @@ class MaxGather(Function):
     @staticmethod
     def forward(ctx, x, geo, kidx):
         ctx.geo, ctx.kidx = geo, kidx
-        q = geo.pad(x.data, 0)
+        q = geo.pad(x.array, 0)
         K, n = len(geo.offsets), geo.n
         ext = np.zeros(geo.total, dtype=q.dtype)
         acc = ext[:n]
@@ -228,7 +228,7 @@ class AvgPool(Function):
     @staticmethod
     def forward(ctx, x, geo, inv):
         ctx.geo, ctx.inv = geo, inv
-        q = geo.pad(x.data, 0)
+        q = geo.pad(x.array, 0)
         ext = np.empty(geo.total, dtype=q.dtype)
         ext[geo.n:] = 0
         acc = ext[:geo.n]
@@ -249,7 +249,7 @@ class AvgPoolTranspose(Function):
     @staticmethod
     def forward(ctx, g, geo, inv):
         ctx.geo, ctx.inv = geo, inv
-        gd = g.data
+        gd = g.array
         N, C = gd.shape[:2]
         ge = geo.to_ext(gd * inv)[:geo.n]
         qg = geo.buffer(N, C, gd.dtype, 0)
@@ -365,7 +365,7 @@ class AdaptiveAvgPool(Function):
     @staticmethod
     def forward(ctx, x, bins):
         ctx.bins = bins
-        xd = x.data
+        xd = x.array
         (oh, ow), (H, W) = bins.out_hw, bins.in_hw
         if oh == 1 and ow == 1:
             return xd.sum((2, 3), keepdims=True) / xd.dtype.type(H * W)
@@ -401,7 +401,7 @@ class AdaptiveAvgPoolTranspose(Function):
         ctx.bins = bins
         sh, sw = bins.size
         mh, mw = bins.member
-        return mh.T @ (g.data / sh[:, None] / sw[None, :]) @ mw
+        return mh.T @ (g.array / sh[:, None] / sw[None, :]) @ mw
 
     @staticmethod
     def backward(ctx, h):
@@ -451,8 +451,8 @@ class AdaptiveMaxPool(Function):
 
     @staticmethod
     def forward(ctx, x, oh, ow, return_indices):
-        N, C, H, W = x.data.shape
-        out, flat = adaptive_max_forward(x.data, oh, ow)
+        N, C, H, W = x.array.shape
+        out, flat = adaptive_max_forward(x.array, oh, ow)
         # bins that do not overlap hold each input element at most once
         ctx.flat, ctx.in_shape, ctx.unique = flat, (N, C, H, W), H % oh == 0 and W % ow == 0
         if not return_indices:
@@ -473,7 +473,7 @@ class FlatScatter(Function):
     @staticmethod
     def forward(ctx, g, flat, in_shape, unique):
         ctx.flat, ctx.in_shape = flat, in_shape
-        gd = g.data
+        gd = g.array
         N, C, H, W = in_shape
         rows = N * C
         if rows == 0:
@@ -499,7 +499,7 @@ class FlatGather(Function):
     @staticmethod
     def forward(ctx, x, flat, in_shape):
         ctx.flat, ctx.in_shape = flat, in_shape
-        xd = x.data
+        xd = x.array
         N, C, H, W = in_shape
         rows = N * C
         if rows == 0:

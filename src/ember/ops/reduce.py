@@ -28,8 +28,8 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        ctx.in_shape, ctx.dims, ctx.keepdim = x.data.shape, dims, keepdim
-        return x.data.sum(axis=dims, keepdims=keepdim, dtype=dtype)
+        ctx.in_shape, ctx.dims, ctx.keepdim = x.array.shape, dims, keepdim
+        return x.array.sum(axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -39,7 +39,7 @@ class Sum(Function):
 def sum(input, dim=None, keepdim=False, dtype=None):
     """Sum over ``dim``; the gradient broadcasts back over the summed dimensions."""
     x = _tensor(input, "sum")
-    data = x.data
+    data = x.array
     if dtype is None and data.dtype.kind in "bi" and data.dtype != np.int64:
         dtype = np.int64
     return Sum.apply(x, norm_dims(dim, data.ndim, "sum"), keepdim, dtype)
@@ -50,7 +50,7 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        data = x.data
+        data = x.array
         ctx.in_shape, ctx.dims, ctx.keepdim = data.shape, dims, keepdim
         ctx.count = builtins.max(int(np.prod([data.shape[d] for d in dims])), 1)
         return data.mean(axis=dims, keepdims=keepdim, dtype=dtype)
@@ -63,9 +63,9 @@ class Mean(Function):
 def mean(input, dim=None, keepdim=False, dtype=None):
     """Arithmetic mean over ``dim``."""
     x = _tensor(input, "mean")
-    if x.data.dtype.kind not in "fc" and dtype is None:
-        raise TypeError(f"mean: input dtype {x.data.dtype} is not floating; pass dtype= or convert with .float()")
-    return Mean.apply(x, norm_dims(dim, x.data.ndim, "mean"), keepdim, dtype)
+    if x.array.dtype.kind not in "fc" and dtype is None:
+        raise TypeError(f"mean: input dtype {x.array.dtype} is not floating; pass dtype= or convert with .float()")
+    return Mean.apply(x, norm_dims(dim, x.array.ndim, "mean"), keepdim, dtype)
 
 
 def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
@@ -73,8 +73,8 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     x = _tensor(input, "var")
     if unbiased is not None:
         correction = 1 if unbiased else 0
-    dims = norm_dims(dim, x.data.ndim, "var")
-    n = int(np.prod([x.data.shape[d] for d in dims]))
+    dims = norm_dims(dim, x.array.ndim, "var")
+    n = int(np.prod([x.array.shape[d] for d in dims]))
     centred = x - mean(x, dims, keepdim=True)
     return sum(centred * centred, dims, keepdim=keepdim) / builtins.max(n - correction, 0)
 
@@ -94,7 +94,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, dtype):
-        out = x.data.prod(axis=dims, keepdims=keepdim, dtype=dtype)
+        out = x.array.prod(axis=dims, keepdims=keepdim, dtype=dtype)
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -102,12 +102,12 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        ge = _expand_back(g, x.data.shape, ctx.dims, ctx.keepdim)
-        if not np.any(x.data == 0):
-            return ge * _expand_back(out, x.data.shape, ctx.dims, ctx.keepdim) / x, None, None, None
+        ge = _expand_back(g, x.array.shape, ctx.dims, ctx.keepdim)
+        if not np.any(x.array == 0):
+            return ge * _expand_back(out, x.array.shape, ctx.dims, ctx.keepdim) / x, None, None, None
         # with zeros, d prod / d x_i is the product of the others: exclusive cumulative
         # products from both sides
-        return ge * _wrap(_prod_of_others(x.data, ctx.dims)), None, None, None
+        return ge * _wrap(_prod_of_others(x.array, ctx.dims)), None, None, None
 
 
 def _prod_of_others(a, dims):
@@ -124,7 +124,7 @@ def _prod_of_others(a, dims):
 def prod(input, dim=None, keepdim=False, dtype=None):
     """Product over ``dim`` (a single dim or all)."""
     x = _tensor(input, "prod")
-    return Prod.apply(x, norm_dims(dim, x.data.ndim, "prod"), keepdim, dtype)
+    return Prod.apply(x, norm_dims(dim, x.array.ndim, "prod"), keepdim, dtype)
 
 
 class Amax(Function):
@@ -133,7 +133,7 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim, reducer):
-        data = x.data
+        data = x.array
         out_k = reducer(data, axis=dims, keepdims=True)
         if ctx.needs_input_grad[0]:
             mask = (data == out_k).astype(data.dtype)
@@ -149,7 +149,7 @@ class Amax(Function):
 def _amax(name, reducer):
     def op(input, dim=None, keepdim=False):
         x = _tensor(input, name)
-        data = x.data
+        data = x.array
         if data.size == 0:
             raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {tuple(data.shape)}")
         return Amax.apply(x, norm_dims(dim, data.ndim, name), keepdim, reducer)
@@ -173,10 +173,10 @@ def _max_min(name, amaxf, argf, result):
         x = _tensor(input, name)
         if dim is None:
             return amaxf(x)
-        d = _check_dim(dim, x.data.ndim, name)
+        d = _check_dim(dim, x.array.ndim, name)
         idx = argf(x, d, keepdim=True)
-        values = gather(x, d, idx) if x.data.ndim else x
-        if not keepdim and x.data.ndim:
+        values = gather(x, d, idx) if x.array.ndim else x
+        if not keepdim and x.array.ndim:
             values, idx = squeeze(values, d), squeeze(idx, d)
         return result(values, idx)
     op.__name__ = op.__qualname__ = name
@@ -189,14 +189,14 @@ def _arg(name, func):
     def op(input, dim=None, keepdim=False):
         x = _tensor(input, name)
         if dim is None:
-            out = np.asarray(func(x.data.reshape(-1)))
+            out = np.asarray(func(x.array.reshape(-1)))
             if keepdim:
-                out = out.reshape((1,) * x.data.ndim)
+                out = out.reshape((1,) * x.array.ndim)
             return _wrap(out.astype(np.int64))
-        d = _check_dim(dim, x.data.ndim, name)
-        if x.data.ndim == 0:
+        d = _check_dim(dim, x.array.ndim, name)
+        if x.array.ndim == 0:
             return _wrap(np.asarray(0, dtype=np.int64))
-        out = func(x.data, axis=d)
+        out = func(x.array, axis=d)
         if keepdim:
             out = np.expand_dims(out, d)
         return _wrap(out.astype(np.int64))
@@ -222,9 +222,9 @@ class Logsumexp(Function):
 
     @staticmethod
     def forward(ctx, x, dims, keepdim):
-        out = _stable_lse(x.data, dims)
+        out = _stable_lse(x.array, dims)
         if not keepdim:
-            out = out.reshape([s for i, s in enumerate(x.data.shape) if i not in dims])
+            out = out.reshape([s for i, s in enumerate(x.array.shape) if i not in dims])
         ctx.save_for_backward(x, out)
         ctx.dims, ctx.keepdim = dims, keepdim
         return out
@@ -232,7 +232,7 @@ class Logsumexp(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        shape = x.data.shape
+        shape = x.array.shape
         lse = _expand_back(out, shape, ctx.dims, ctx.keepdim)
         return _expand_back(g, shape, ctx.dims, ctx.keepdim) * exp(x - lse), None, None
 
@@ -240,7 +240,7 @@ class Logsumexp(Function):
 def logsumexp(input, dim, keepdim=False):
     """log(sum(exp(x))) computed stably (the maximum is subtracted first); its gradient is softmax."""
     x = _tensor(input, "logsumexp")
-    return Logsumexp.apply(x, norm_dims(dim, x.data.ndim, "logsumexp"), keepdim)
+    return Logsumexp.apply(x, norm_dims(dim, x.array.ndim, "logsumexp"), keepdim)
 
 
 def _softmax_array(data, d):
@@ -254,7 +254,7 @@ class Softmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
+        data = x.array if x.array.dtype.kind == "f" else x.array.astype(get_default_dtype())
         y = _softmax_array(data, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -272,7 +272,7 @@ def softmax(input, dim, dtype=None):
     x = _tensor(input, "softmax")
     if dtype is not None:
         x = cast(x, dtype)
-    return Softmax.apply(x, _check_dim(dim, x.data.ndim, "softmax"))
+    return Softmax.apply(x, _check_dim(dim, x.array.ndim, "softmax"))
 
 
 class LogSoftmax(Function):
@@ -280,7 +280,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim):
-        data = x.data if x.data.dtype.kind == "f" else x.data.astype(get_default_dtype())
+        data = x.array if x.array.dtype.kind == "f" else x.array.astype(get_default_dtype())
         y = data - _stable_lse(data, (dim,))
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -297,7 +297,7 @@ def log_softmax(input, dim, dtype=None):
     x = _tensor(input, "log_softmax")
     if dtype is not None:
         x = cast(x, dtype)
-    return LogSoftmax.apply(x, _check_dim(dim, x.data.ndim, "log_softmax"))
+    return LogSoftmax.apply(x, _check_dim(dim, x.array.ndim, "log_softmax"))
 
 
 class Cumsum(Function):
@@ -306,7 +306,7 @@ class Cumsum(Function):
     @staticmethod
     def forward(ctx, x, dim, dtype):
         ctx.dim = dim
-        return np.cumsum(x.data, axis=dim, dtype=dtype) if x.data.ndim else x.data.copy()
+        return np.cumsum(x.array, axis=dim, dtype=dtype) if x.array.ndim else x.array.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -316,17 +316,17 @@ class Cumsum(Function):
 def cumsum(input, dim, dtype=None):
     """Cumulative sum along ``dim``; the gradient is the reversed cumulative sum."""
     x = _tensor(input, "cumsum")
-    return Cumsum.apply(x, _check_dim(dim, x.data.ndim, "cumsum"), dtype)
+    return Cumsum.apply(x, _check_dim(dim, x.array.ndim, "cumsum"), dtype)
 
 
 def any(input, dim=None, keepdim=False):
     x = _tensor(input, "any")
-    return _wrap(np.any(x.data, axis=norm_dims(dim, x.data.ndim, "any"), keepdims=keepdim))
+    return _wrap(np.any(x.array, axis=norm_dims(dim, x.array.ndim, "any"), keepdims=keepdim))
 
 
 def all(input, dim=None, keepdim=False):
     x = _tensor(input, "all")
-    return _wrap(np.all(x.data, axis=norm_dims(dim, x.data.ndim, "all"), keepdims=keepdim))
+    return _wrap(np.all(x.array, axis=norm_dims(dim, x.array.ndim, "all"), keepdims=keepdim))
 
 
 def norm(input, p=2, dim=None, keepdim=False):

@@ -76,7 +76,7 @@ class NearestResize(Function):
 
     @staticmethod
     def forward(ctx, x, idx):
-        xd = x.data
+        xd = x.array
         out = xd.take(idx[-1], axis=-1)
         if len(idx) == 2:
             out = out.take(idx[0], axis=2)

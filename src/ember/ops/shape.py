@@ -29,11 +29,11 @@ class Reshape(Function):
 
     @staticmethod
     def forward(ctx, x, shape):
-        ctx.in_shape = x.data.shape
+        ctx.in_shape = x.array.shape
         try:
-            return x.data.reshape(shape)
+            return x.array.reshape(shape)
         except ValueError:
-            raise ValueError(f"reshape: shape {shape_str(x.data.shape)} ({x.data.size} elements) "
+            raise ValueError(f"reshape: shape {shape_str(x.array.shape)} ({x.array.size} elements) "
                              f"cannot be viewed as {shape}") from None
 
     @staticmethod
@@ -51,37 +51,37 @@ view = reshape
 
 def flatten(input, start_dim=0, end_dim=-1):
     x = _tensor(input, "flatten")
-    if x.data.ndim == 0:
+    if x.array.ndim == 0:
         return reshape(x, (1,))
-    s = _check_dim(start_dim, x.data.ndim, "flatten")
-    e = _check_dim(end_dim, x.data.ndim, "flatten")
+    s = _check_dim(start_dim, x.array.ndim, "flatten")
+    e = _check_dim(end_dim, x.array.ndim, "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim}")
-    shp = x.data.shape
+    shp = x.array.shape
     return reshape(x, shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:])
 
 
 def squeeze(input, dim=None):
     """Remove dimensions of size 1 (all, or the given ones that have size 1)."""
     x = _tensor(input, "squeeze")
-    shp = x.data.shape
+    shp = x.array.shape
     if dim is None:
         dims = {i for i, s in enumerate(shp) if s == 1}
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        dims = {_check_dim(d, x.data.ndim, "squeeze") for d in dims}
-        dims = {d for d in dims if x.data.ndim and shp[d] == 1}
+        dims = {_check_dim(d, x.array.ndim, "squeeze") for d in dims}
+        dims = {d for d in dims if x.array.ndim and shp[d] == 1}
     return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
 
 
 def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim``."""
     x = _tensor(input, "unsqueeze")
-    n = x.data.ndim + 1
+    n = x.array.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dim={dim} is out of range for a result with {n} dimensions")
     d = dim % n
-    shp = x.data.shape
+    shp = x.array.shape
     return reshape(x, shp[:d] + (1,) + shp[d:])
 
 
@@ -91,7 +91,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return x.data.transpose(dims)
+        return x.array.transpose(dims)
 
     @staticmethod
     def backward(ctx, g):
@@ -102,17 +102,17 @@ def permute(input, *dims):
     """Reorder dimensions."""
     x = _tensor(input, "permute")
     dims = _sizes(dims, "permute")
-    nd = x.data.ndim
+    nd = x.array.ndim
     if len(dims) != nd or sorted(d % builtins.max(nd, 1) for d in dims) != list(range(nd)):
         raise ValueError(f"permute: dims={dims} is not a permutation of the {nd} dimensions of "
-                         f"shape {shape_str(x.data.shape)}")
+                         f"shape {shape_str(x.array.shape)}")
     return Permute.apply(x, tuple(d % nd for d in dims))
 
 
 def transpose(input, dim0, dim1):
     """Swap two dimensions."""
     x = _tensor(input, "transpose")
-    nd = x.data.ndim
+    nd = x.array.ndim
     if nd < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return x
     d0, d1 = _check_dim(dim0, nd, "transpose"), _check_dim(dim1, nd, "transpose")
@@ -126,14 +126,14 @@ swapaxes = transpose
 
 def t(input):
     x = _tensor(input, "t")
-    if x.data.ndim > 2:
+    if x.array.ndim > 2:
         raise ValueError(f"t: expects a tensor with <= 2 dimensions, got shape {shape_str(x.shape)}")
-    return transpose(x, 0, 1) if x.data.ndim == 2 else x
+    return transpose(x, 0, 1) if x.array.ndim == 2 else x
 
 
 def movedim(input, source, destination):
     x = _tensor(input, "movedim")
-    nd = x.data.ndim
+    nd = x.array.ndim
     src = source if isinstance(source, (tuple, list)) else (source,)
     dst = destination if isinstance(destination, (tuple, list)) else (destination,)
     order = [d for d in range(nd) if d not in {s % nd for s in src}]
@@ -146,14 +146,14 @@ def broadcast_to(input, shape):
     """Broadcast to ``shape`` (a read-only view); the gradient is summed back."""
     x = _tensor(input, "broadcast_to")
     shape = tuple(shape)
-    if x.data.shape == shape:
+    if x.array.shape == shape:
         return x
     try:
-        ok = np.broadcast_shapes(x.data.shape, shape) == shape
+        ok = np.broadcast_shapes(x.array.shape, shape) == shape
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"broadcast_to: shape {shape_str(x.data.shape)} cannot be broadcast to "
+        raise ValueError(f"broadcast_to: shape {shape_str(x.array.shape)} cannot be broadcast to "
                          f"{shape_str(shape)}")
     return BroadcastTo.apply(x, shape)
 
@@ -162,12 +162,12 @@ def expand(input, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size."""
     x = _tensor(input, "expand")
     sizes = _sizes(sizes, "expand")
-    lead = len(sizes) - x.data.ndim
+    lead = len(sizes) - x.array.ndim
     if lead < 0:
-        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.data.ndim} dimensions")
+        raise ValueError(f"expand: {len(sizes)} sizes given for a tensor with {x.array.ndim} dimensions")
     if any(s == -1 for s in sizes[:lead]):
         raise ValueError(f"expand: size -1 is not allowed in a new leading dimension (sizes {sizes})")
-    shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    shape = tuple(x.array.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return broadcast_to(x, shape)
 
 
@@ -185,10 +185,10 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, dim, *ts):
-        dt = np.result_type(*[t.data.dtype for t in ts])
-        xp = backend.get_array_module(ts[0].data)
-        ctx.dim, ctx.sizes = dim, [t.data.shape[dim] for t in ts]
-        return xp.concatenate([t.data.astype(dt, copy=False) for t in ts], axis=dim)
+        dt = np.result_type(*[t.array.dtype for t in ts])
+        xp = backend.get_array_module(ts[0].array)
+        ctx.dim, ctx.sizes = dim, [t.array.shape[dim] for t in ts]
+        return xp.concatenate([t.array.astype(dt, copy=False) for t in ts], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -204,10 +204,10 @@ def cat(tensors, dim=0):
     if isinstance(tensors, Tensor) or not len(tensors):
         raise ValueError("cat: expected a non-empty sequence of tensors")
     ts = [_tensor(t, "cat") for t in tensors]
-    ref = ts[0].data
+    ref = ts[0].array
     d = _check_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(ts[1:], 1):
-        s = t.data.shape
+        s = t.array.shape
         if len(s) != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(s, ref.shape)) if j != d):
             raise ValueError(f"cat: tensors[0] has shape {shape_str(ref.shape)} but tensors[{i}] has "
                              f"shape {shape_str(s)}; all dimensions except dim={dim} must match")
@@ -223,7 +223,7 @@ def stack(tensors, dim=0):
         raise ValueError("stack: expected a non-empty sequence of tensors")
     ts = [_tensor(t, "stack") for t in tensors]
     for i, tt in enumerate(ts[1:], 1):
-        if tt.data.shape != ts[0].data.shape:
+        if tt.array.shape != ts[0].array.shape:
             raise ValueError(f"stack: tensors[0] has shape {shape_str(ts[0].shape)} but tensors[{i}] "
                              f"has shape {shape_str(tt.shape)}; all must be equal")
     return cat([unsqueeze(tt, dim) for tt in ts], dim)
@@ -232,7 +232,7 @@ def stack(tensors, dim=0):
 def narrow(input, dim, start, length):
     """The slice [start, start + length) of ``dim``."""
     x = _tensor(input, "narrow")
-    d = _check_dim(dim, x.data.ndim, "narrow")
+    d = _check_dim(dim, x.array.ndim, "narrow")
     key = (slice(None),) * d + (slice(start, start + length),)
     return x[key]
 
@@ -240,8 +240,8 @@ def narrow(input, dim, start, length):
 def split(tensor, split_size_or_sections, dim=0):
     """Split into chunks of ``split_size`` (the last may be smaller) or of the listed sizes."""
     x = _tensor(tensor, "split")
-    d = _check_dim(dim, x.data.ndim, "split")
-    n = x.data.shape[d]
+    d = _check_dim(dim, x.array.ndim, "split")
+    n = x.array.shape[d]
     if isinstance(split_size_or_sections, numbers.Integral):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -263,7 +263,7 @@ def chunk(input, chunks, dim=0):
     x = _tensor(input, "chunk")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks={chunks} must be positive")
-    n = x.data.shape[_check_dim(dim, x.data.ndim, "chunk")]
+    n = x.array.shape[_check_dim(dim, x.array.ndim, "chunk")]
     step = -(-n // chunks) if n else 1
     return split(x, builtins.max(step, 1), dim)
 
@@ -279,7 +279,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x.data, dims)
+        return np.flip(x.array, dims)
 
     @staticmethod
     def backward(ctx, g):
@@ -290,7 +290,7 @@ def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     x = _tensor(input, "flip")
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    return Flip.apply(x, tuple(_check_dim(d, x.data.ndim, "flip") for d in dims))
+    return Flip.apply(x, tuple(_check_dim(d, x.array.ndim, "flip") for d in dims))
 
 
 class Roll(Function):
@@ -299,7 +299,7 @@ class Roll(Function):
     @staticmethod
     def forward(ctx, x, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims
-        return np.roll(x.data, shifts[0] if dims is None else shifts, dims)
+        return np.roll(x.array, shifts[0] if dims is None else shifts, dims)
 
     @staticmethod
     def backward(ctx, g):
@@ -318,7 +318,7 @@ def roll(input, shifts, dims=None):
         dims_t = dims if isinstance(dims, (tuple, list)) else (dims,)
         if len(dims_t) != len(shifts_t):
             raise ValueError(f"roll: shifts {shifts_t} and dims {dims_t} must have the same length")
-        dims_t = tuple(_check_dim(d, x.data.ndim, "roll") for d in dims_t)
+        dims_t = tuple(_check_dim(d, x.array.ndim, "roll") for d in dims_t)
     return Roll.apply(x, tuple(shifts_t), dims_t)
 
 
@@ -327,9 +327,9 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx, x, reps):
-        padded = (1,) * (len(reps) - x.data.ndim) + x.data.shape
-        ctx.reps, ctx.padded, ctx.in_shape = reps, padded, x.data.shape
-        return np.tile(x.data.reshape(padded), reps)
+        padded = (1,) * (len(reps) - x.array.ndim) + x.array.shape
+        ctx.reps, ctx.padded, ctx.in_shape = reps, padded, x.array.shape
+        return np.tile(x.array.reshape(padded), reps)
 
     @staticmethod
     def backward(ctx, g):
@@ -345,8 +345,8 @@ def repeat(input, *sizes):
     """Tile the tensor ``sizes[i]`` times along each dimension (torch's ``repeat``)."""
     x = _tensor(input, "repeat")
     sizes = _sizes(sizes, "repeat")
-    if len(sizes) < x.data.ndim:
-        raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.data.ndim} "
+    if len(sizes) < x.array.ndim:
+        raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.array.ndim} "
                          f"dimensions; give at least as many")
     return Repeat.apply(x, sizes)
 
@@ -354,8 +354,8 @@ def repeat(input, *sizes):
 def tile(input, dims):
     x = _tensor(input, "tile")
     dims = tuple(dims)
-    if len(dims) < x.data.ndim:
-        dims = (1,) * (x.data.ndim - len(dims)) + dims
+    if len(dims) < x.array.ndim:
+        dims = (1,) * (x.array.ndim - len(dims)) + dims
     return repeat(x, dims)
 
 
@@ -365,7 +365,7 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, pads, widths, crop, value):
         ctx.pads = pads
-        out = x.data
+        out = x.array
         if any(w != (0, 0) for w in widths):
             out = np.pad(out, widths, mode="constant", constant_values=value)
         if any(c != slice(None) for c in crop):
@@ -384,21 +384,21 @@ def pad(input, pad, mode="constant", value=0.0):
         raise NotImplementedError(f"pad: mode={mode!r} is not supported; only 'constant'")
     x = _tensor(input, "pad")
     pads = [int(p) for p in pad]
-    if len(pads) % 2 or len(pads) // 2 > x.data.ndim:
+    if len(pads) % 2 or len(pads) // 2 > x.array.ndim:
         raise ValueError(f"pad: pad={tuple(pads)} must have an even length of at most "
-                         f"2 * ndim = {2 * x.data.ndim}")
-    nd = x.data.ndim
+                         f"2 * ndim = {2 * x.array.ndim}")
+    nd = x.array.ndim
     widths = [(0, 0)] * nd
     crop = [slice(None)] * nd
     for i in range(len(pads) // 2):
         d = nd - 1 - i
         lo, hi = pads[2 * i], pads[2 * i + 1]
         widths[d] = (builtins.max(lo, 0), builtins.max(hi, 0))
-        size = x.data.shape[d] + lo + hi
+        size = x.array.shape[d] + lo + hi
         if size < 0:
             raise ValueError(f"pad: pad={tuple(pads)} crops dimension {d} of size "
-                             f"{x.data.shape[d]} to a negative size")
-        crop[d] = slice(builtins.max(-lo, 0), x.data.shape[d] + builtins.max(lo, 0) + builtins.max(hi, 0) - builtins.max(-hi, 0))
+                             f"{x.array.shape[d]} to a negative size")
+        crop[d] = slice(builtins.max(-lo, 0), x.array.shape[d] + builtins.max(lo, 0) + builtins.max(hi, 0) - builtins.max(-hi, 0))
     return Pad.apply(x, pads, widths, crop, value)
 
 
@@ -407,8 +407,8 @@ class ToDevice(Function):
 
     @staticmethod
     def forward(ctx, x, device):
-        ctx.src = backend.device_of(x.data)
-        return backend.to_device(x.data, device)
+        ctx.src = backend.device_of(x.array)
+        return backend.to_device(x.array, device)
 
     @staticmethod
     def backward(ctx, g):

@@ -48,10 +48,10 @@ def _cmp(fn):
 
 def _bool_op(ufunc, name):
     def op(self, other):
-        o = other.data if isinstance(other, Tensor) else other
-        if self.data.dtype.kind not in "biu":
+        o = other.array if isinstance(other, Tensor) else other
+        if self.array.dtype.kind not in "biu":
             raise TypeError(f"{name} is only defined for bool and integer tensors, got {self.dtype}")
-        return _wrap(ufunc(self.data, o))
+        return _wrap(ufunc(self.array, o))
     return op
 
 
@@ -68,9 +68,9 @@ def to(self, *args, dtype=None, device=None, copy=False):
         else:
             dtype = a
     out = self
-    if device is not None and backend.device_of(out.data) != str(device).split(":")[0]:
+    if device is not None and backend.device_of(out.array) != str(device).split(":")[0]:
         out = shape.to_device(out, device)
-    if dtype is not None and np.dtype(dtype) != out.data.dtype:
+    if dtype is not None and np.dtype(dtype) != out.array.dtype:
         out = math.cast(out, dtype)
     if copy and out is self:
         out = math.clone(self)
@@ -100,10 +100,10 @@ def _inplace(self, operand, result_fn, array_fn):
             raise RuntimeError(
                 "a leaf tensor that requires grad is being used in an in-place operation; "
                 "do it under `with ember.no_grad():` or on a .clone()")
-        old = _wrap(self.data, self.grad_fn)
+        old = _wrap(self.array, self.grad_fn)
         old.requires_grad = self.requires_grad
         out = result_fn(old)
-        self.data = out.data.astype(self.data.dtype, copy=False)
+        self.array = out.array.astype(self.array.dtype, copy=False)
         self.grad_fn = out.grad_fn
         self.requires_grad = out.requires_grad
     else:
@@ -113,7 +113,7 @@ def _inplace(self, operand, result_fn, array_fn):
 
 
 def _raw(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x
 
 
 def _inplace_binary(op, ufunc):
@@ -121,7 +121,7 @@ def _inplace_binary(op, ufunc):
         if alpha != 1:
             other = other * alpha
         return _inplace(self, other, lambda old: op(old, other),
-                        lambda: ufunc(self.data, _raw(other), out=self.data, casting="unsafe"))
+                        lambda: ufunc(self.array, _raw(other), out=self.array, casting="unsafe"))
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In place: self = {op.__name__}(self, other)."
     return method
@@ -129,15 +129,15 @@ def _inplace_binary(op, ufunc):
 
 def clamp_(self, min=None, max=None):
     return _inplace(self, None, lambda old: math.clamp(old, min, max),
-                    lambda: np.clip(self.data, min, max, out=self.data))
+                    lambda: np.clip(self.array, min, max, out=self.array))
 
 
 def copy_(self, src):
     """Copy ``src`` (broadcast to this shape) into this tensor; differentiable w.r.t. src."""
-    src_t = src if isinstance(src, Tensor) else _wrap(np.asarray(src, dtype=self.data.dtype))
+    src_t = src if isinstance(src, Tensor) else _wrap(np.asarray(src, dtype=self.array.dtype))
     return _inplace(
         self, src_t, lambda old: math.clone(shape.broadcast_to(math.cast(src_t, self.dtype), self.shape)),
-        lambda: self.data.__setitem__(Ellipsis, backend.to_device(src_t.data, self.device)))
+        lambda: self.array.__setitem__(Ellipsis, backend.to_device(src_t.array, self.device)))
 
 
 def fill_(self, value):
@@ -150,17 +150,17 @@ def zero_(self):
 
 def _index_key(key):
     if isinstance(key, Tensor):
-        return key.data
+        return key.array
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        return tuple(k.array if isinstance(k, Tensor) else k for k in key)
     if isinstance(key, list) and any(isinstance(k, Tensor) for k in key):
-        return [k.data if isinstance(k, Tensor) else k for k in key]
+        return [k.array if isinstance(k, Tensor) else k for k in key]
     return key
 
 
 def setitem(self, key, value):
     _inplace(self, value, lambda old: index.index_put(old, key, value),
-             lambda: self.data.__setitem__(_index_key(key), _raw(value)))
+             lambda: self.array.__setitem__(_index_key(key), _raw(value)))
 
 
 def bind():
@@ -185,7 +185,7 @@ def bind():
     T.__and__ = T.__rand__ = _bool_op(np.bitwise_and, "&")
     T.__or__ = T.__ror__ = _bool_op(np.bitwise_or, "|")
     T.__xor__ = T.__rxor__ = _bool_op(np.bitwise_xor, "^")
-    T.__invert__ = lambda self: _wrap(np.invert(self.data))  # logical not for bool tensors
+    T.__invert__ = lambda self: _wrap(np.invert(self.array))  # logical not for bool tensors
     T.where = lambda self, condition, other: math.where(condition, self, other)
     T.T = property(lambda self: shape.permute(self, tuple(range(self.ndim - 1, -1, -1))))
     T.mT = property(lambda self: shape.transpose(self, -2, -1))

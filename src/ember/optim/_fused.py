@@ -58,10 +58,10 @@ class Fused:
 
     @classmethod
     def new(cls, group, members, dtype, names, counts_steps):
-        sizes = [p.data.size for p in members]
+        sizes = [p.array.size for p in members]
         fused = cls(group=group, params=tuple(group["params"]), names=names, dtype=dtype,
                     counts_steps=counts_steps, members=list(members),
-                    shapes=[p.data.shape for p in members],
+                    shapes=[p.array.shape for p in members],
                     offsets=np.concatenate([[0], np.cumsum(sizes)]).tolist())
         fused.grad = fused._flat()
         fused.grad_views = fused.split(fused.grad)
@@ -143,7 +143,7 @@ class Fused:
             g = p.grad
             if g is None:
                 return False
-            gd, d = g.data, p.data
+            gd, d = g.array, p.array
             if (type(d) is not np.ndarray or type(gd) is not np.ndarray or d.shape != shape
                     or gd.shape != shape or d.dtype != dtype or gd.dtype != dtype
                     or state.get(p) is not st or (counts and st.get("step") != step)):
@@ -153,7 +153,7 @@ class Fused:
                     if st.get(k) != v:
                         return False
             for name, t, view in checks:
-                if st.get(name) is not t or t.data is not view:
+                if st.get(name) is not t or t.array is not view:
                     return False
             gview[...] = gd     # (same dtype and shape: a plain copy, cheaper than copyto)
             datas.append(d)
@@ -190,7 +190,7 @@ class Fused:
 
 
 def _small(p, limit):
-    d = p.data
+    d = p.array
     return type(d) is np.ndarray and d.size <= limit and d.dtype.kind == "f"
 
 
@@ -204,12 +204,12 @@ def build(opt, group, names):
     members, dtype, limit = [], None, opt._fuse_max_numel
     for p in params:
         g = p.grad
-        if (g is None or state.get(p) or not _small(p, limit) or type(g.data) is not np.ndarray
-                or g.data.shape != p.data.shape or g.data.dtype != p.data.dtype):
+        if (g is None or state.get(p) or not _small(p, limit) or type(g.array) is not np.ndarray
+                or g.array.shape != p.array.shape or g.array.dtype != p.array.dtype):
             continue
         if dtype is None:
-            dtype = p.data.dtype
-        if p.data.dtype == dtype:
+            dtype = p.array.dtype
+        if p.array.dtype == dtype:
             members.append(p)
     if len(members) < 2:
         return None
@@ -223,7 +223,7 @@ def build(opt, group, names):
             return None     # the subclass's state is not what the fused rule expects
         if counts:      # (else zeros: the first update fills them)
             for name, _, view in checks:
-                view[...] = fresh[name].data
+                view[...] = fresh[name].array
         for k in scalars:
             if fused.scalars.setdefault(k, fresh[k]) != fresh[k]:
                 return None
@@ -242,12 +242,12 @@ def adopt(opt, group, names):
     keys = {"step", *names, *scalars} if counts else set(names)
     members, dtype, common, limit = [], None, None, opt._fuse_max_numel
     for p in params:
-        st, d = opt.state.get(p), p.data
+        st, d = opt.state.get(p), p.array
         if (not st or not _small(p, limit) or set(st) != keys
                 or (counts and type(st["step"]) is not int)):
             continue
-        if not all(isinstance(st[n], Tensor) and type(st[n].data) is np.ndarray
-                   and st[n].data.shape == d.shape and st[n].data.dtype == d.dtype
+        if not all(isinstance(st[n], Tensor) and type(st[n].array) is np.ndarray
+                   and st[n].array.shape == d.shape and st[n].array.dtype == d.dtype
                    for n in names):
             continue
         # (no step count: past the first update, as the buffers exist)
@@ -264,6 +264,6 @@ def adopt(opt, group, names):
     for p, checks in zip(members, fused.state_checks):
         loaded = opt.state[p]
         for name, _, view in checks:
-            view[...] = loaded[name].data
+            view[...] = loaded[name].array
     fused.install(opt.state)
     return fused

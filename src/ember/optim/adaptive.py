@@ -82,7 +82,7 @@ class Adagrad(Optimizer):
 
     def _init_state(self, p, state, group):
         state["step"] = 0
-        state["sum"] = self._zeros_like(p.data, group["initial_accumulator_value"])
+        state["sum"] = self._zeros_like(p.array, group["initial_accumulator_value"])
 
     def _state_names(self, group):
         return ("sum",)

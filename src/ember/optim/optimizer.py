@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: ``"params"`` plus that group's
 hyper-parameters, filled from ``defaults``) and ``state`` (a dict from parameter to its
 buffers: momentum, running averages, step counts). ``step()`` walks every parameter whose
-``.grad`` is not ``None`` and updates ``p.data`` **in place**, with no graph, using
+``.grad`` is not ``None`` and updates ``p.array`` **in place**, with no graph, using
 preallocated state buffers and a small pool of scratch arrays, so a step allocates no
 parameter-sized temporaries after the first one.
 
@@ -120,7 +120,7 @@ def _check_number(owner, name, value, low=None, high=None, low_open=False, high_
 
 
 def _param_dtype_ok(p):
-    return p.data.dtype.kind == "f"
+    return p.array.dtype.kind == "f"
 
 
 class Optimizer:
@@ -183,7 +183,7 @@ class Optimizer:
         state["step"] = 0
         state.update(self._scalars)
         for name in self._state_names(group):
-            state[name] = self._zeros_like(p.data)
+            state[name] = self._zeros_like(p.array)
 
     def _rule(self, g, s, group, tmp):  # pragma: no cover - abstract
         """The update rule on arrays (see the module docstring); returns the array (or
@@ -272,7 +272,7 @@ class Optimizer:
                 else:
                     if p.grad.grad_fn is not None:
                         p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
 
     # ---- the step ------------------------------------------------------------------------------
     def step(self, closure=None):
@@ -303,7 +303,7 @@ class Optimizer:
             g = p.grad
             if g is None:
                 continue
-            d, grad = p.data, g.data
+            d, grad = p.array, g.array
             if grad.shape != d.shape:
                 raise RuntimeError(f"{type(self).__name__}: a parameter of shape "
                                    f"{tuple(p.shape)} has a gradient of shape {tuple(grad.shape)}")
@@ -316,7 +316,7 @@ class Optimizer:
                 if t is None:   # made by the first update (SGD), or an option turned on later
                     t = st[name] = self._zeros_like(d)
                     first = True
-                s[name] = t.data
+                s[name] = t.array
             if counts:
                 step = st["step"] = st["step"] + 1
                 s["step"], first = step, step == 1
@@ -510,11 +510,11 @@ class Optimizer:
         arr = _to_numpy(value)
         if not isinstance(arr, np.ndarray):
             return value
-        if arr.shape != p.data.shape:
+        if arr.shape != p.array.shape:
             raise ValueError(f"{type(self).__name__}.load_state_dict: state {key!r} has shape "
-                             f"{arr.shape}, its parameter has shape {tuple(p.data.shape)}")
-        xp = backend.get_array_module(p.data)
-        out = xp.array(arr, dtype=p.data.dtype if arr.dtype.kind == "f" else arr.dtype, copy=True)
+                             f"{arr.shape}, its parameter has shape {tuple(p.array.shape)}")
+        xp = backend.get_array_module(p.array)
+        out = xp.array(arr, dtype=p.array.dtype if arr.dtype.kind == "f" else arr.dtype, copy=True)
         return _wrap(out)
 
     # ---- display -------------------------------------------------------------------------------
@@ -539,7 +539,7 @@ class Optimizer:
 
 def _snapshot(v):
     if isinstance(v, Tensor):
-        return _wrap(v.data.copy())
+        return _wrap(v.array.copy())
     if isinstance(v, np.ndarray):
         return v.copy()
     return v
@@ -548,7 +548,7 @@ def _snapshot(v):
 def _to_numpy(value):
     """ember Tensor / NumPy / torch tensor / number -> NumPy array (or the number)."""
     if isinstance(value, Tensor):
-        return backend.to_numpy(value.data)
+        return backend.to_numpy(value.array)
     if isinstance(value, np.ndarray):
         return value
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor

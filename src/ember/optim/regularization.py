@@ -118,7 +118,7 @@ def l1_prox_(params, lr_times_weight):
         for p in _params(params, "l1_prox_"):
             if p.grad_fn is not None:
                 raise ValueError("l1_prox_: params must be leaf tensors (parameters)")
-            d = p.data
+            d = p.array
             mag = np.abs(d)
             mag -= t
             np.maximum(mag, 0, out=mag)

@@ -26,7 +26,7 @@ class AnomalyError(RuntimeError):
 
 
 def _finite(t):
-    return bool(np.isfinite(t.data).all())
+    return bool(np.isfinite(t.array).all())
 
 
 class detect_anomaly:
@@ -54,8 +54,8 @@ class detect_anomaly:
         def hook(module, inputs, output):
             outs = output if isinstance(output, (tuple, list)) else (output,)
             for o in outs:
-                if hasattr(o, "data") and o.data.dtype.kind == "f" and not _finite(o):
-                    bad = "NaN" if np.isnan(o.data).any() else "inf"
+                if hasattr(o, "array") and o.array.dtype.kind == "f" and not _finite(o):
+                    bad = "NaN" if np.isnan(o.array).any() else "inf"
                     raise AnomalyError(f"forward: {bad} first appeared in the output of module '{name}' "
                                        f"({type(module).__name__})", where=name, kind="forward")
         return hook
@@ -63,10 +63,10 @@ class detect_anomaly:
     def _grad_hook(self, name):
         def hook(grad):
             if not _finite(grad):
-                bad = "NaN" if np.isnan(grad.data).any() else "inf"
+                bad = "NaN" if np.isnan(grad.array).any() else "inf"
                 raise AnomalyError(f"backward: {bad} gradient first appeared in parameter '{name}'",
                                    where=name, kind="nonfinite_grad")
-            norm = float(np.sqrt((grad.data.astype(np.float64) ** 2).sum()))
+            norm = float(np.sqrt((grad.array.astype(np.float64) ** 2).sum()))
             if norm > self.max_grad_norm:
                 raise AnomalyError(f"backward: gradient norm {norm:.3g} of parameter '{name}' exceeds "
                                    f"max_grad_norm={self.max_grad_norm:g} (exploding gradients)",
@@ -76,7 +76,7 @@ class detect_anomaly:
 
 def check_loss(loss, step=None):
     """Raise ``AnomalyError`` if the loss is NaN or infinite."""
-    v = float(loss.data) if hasattr(loss, "data") else float(loss)
+    v = float(loss.array) if hasattr(loss, "array") else float(loss)
     if not np.isfinite(v):
         at = f" at step {step}" if step is not None else ""
         raise AnomalyError(f"loss is {v}{at}: training diverged", where="loss", kind="loss")

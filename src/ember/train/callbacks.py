@@ -61,7 +61,7 @@ class EarlyStopping(Callback):
         elif _better(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_state = {k: np.array(v.data, copy=True) for k, v in trainer.model.state_dict().items()}
+                self.best_state = {k: np.array(v.array, copy=True) for k, v in trainer.model.state_dict().items()}
             return
         else:
             self.wait += 1
@@ -121,4 +121,4 @@ class LambdaCallback(Callback):
 
 def snapshot(model):
     """A deep copy of a model's state (for ensembles of snapshots)."""
-    return copy.deepcopy({k: np.array(v.data) for k, v in model.state_dict().items()})
+    return copy.deepcopy({k: np.array(v.array) for k, v in model.state_dict().items()})

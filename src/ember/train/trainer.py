@@ -27,7 +27,7 @@ def _grad_norm(params):
     total = 0.0
     for p in params:
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad.array
             total += float(np.dot(g.reshape(-1), g.reshape(-1)))
     return total ** 0.5
 
@@ -85,7 +85,7 @@ class Trainer:
     def _correct(self, out, y):
         if not self.accuracy or out.ndim != 2 or not isinstance(y, Tensor) or y.dtype.kind not in "iu":
             return None
-        return int((out.data.argmax(1) == y.data).sum())
+        return int((out.array.argmax(1) == y.array).sum())
 
     # ---- loops ---------------------------------------------------------------------------
     def fit(self, train_loader, val_loader=None, epochs=10):
@@ -114,7 +114,7 @@ class Trainer:
                         x = self.train_transform(x)
                     loss, out, gnorm = self.train_step(x, y)
                     b = x.shape[0]
-                    total += float(loss.data) * b
+                    total += float(loss.array) * b
                     n += b
                     gnorms.append(gnorm)
                     c = self._correct(out, y)
@@ -167,7 +167,7 @@ class Trainer:
             for x, y in loader:
                 out = self.model(x)
                 b = x.shape[0]
-                total += float(self.loss_fn(out, y).data) * b
+                total += float(self.loss_fn(out, y).array) * b
                 n += b
                 c = self._correct(out, y)
                 if c is not None:

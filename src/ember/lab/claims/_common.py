@@ -79,7 +79,7 @@ def digits(seed=0, n_train=None, n_test=None, images=False, tensors=True):
         from ember.data import datasets
         Xtr, ytr = datasets.load_digits("train", random_state=key, return_X_y=True)
         Xte, yte = datasets.load_digits("test", random_state=key, return_X_y=True)
-        _DIGITS[key] = (Xtr.data, ytr.data, Xte.data, yte.data)
+        _DIGITS[key] = (Xtr.array, ytr.array, Xte.array, yte.array)
     Xtr, ytr, Xte, yte = _DIGITS[key]
     rs = np.random.default_rng(key)
     if n_train is not None and n_train < len(ytr):
@@ -214,7 +214,7 @@ def grad_norms(model):
     out = []
     for lin in linear_layers(model):
         g = lin.weight.grad
-        out.append(float(np.sqrt((g.data.astype(np.float64) ** 2).sum())) if g is not None else float("nan"))
+        out.append(float(np.sqrt((g.array.astype(np.float64) ** 2).sum())) if g is not None else float("nan"))
     return out
 
 
@@ -288,7 +288,7 @@ def fit(model, X, y, optimizer="sgd", lr=0.1, steps=None, epochs=None, batch_siz
                     hist["diverged"] = step
                     break
                 loss.backward()
-                sq = sum(float((p.grad.data.astype(np.float64) ** 2).sum()) for p in params if p.grad is not None)
+                sq = sum(float((p.grad.array.astype(np.float64) ** 2).sum()) for p in params if p.grad is not None)
                 gn = math.sqrt(sq) if math.isfinite(sq) else float("inf")
                 hist["grad_norm"].append(gn)
                 if record_grads:
@@ -330,8 +330,8 @@ def evaluate(model, X, y, loss_fn=None):
             loss = float(loss_fn(out, y).item())
     finally:
         model.train(was_training)
-    pred = out.data.argmax(1)
-    return Evaluation(loss, float((pred == y.data).mean()), pred)
+    pred = out.array.argmax(1)
+    return Evaluation(loss, float((pred == y.array).mean()), pred)
 
 
 # ------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def weight_sharing(seed, fast):
     pick = rng.choice(X.shape[0], n_img, replace=False)
     imgs = np.zeros((n_img, 1, S, S), dtype=np.float32)
     for i, j in enumerate(pick):
-        d = np.kron(X.data[j].reshape(8, 8), np.ones((2, 2), dtype=np.float32))
+        d = np.kron(X.array[j].reshape(8, 8), np.ones((2, 2), dtype=np.float32))
         oy, ox = rng.integers(2, 6, 2)
         imgs[i, 0, oy:oy + 16, ox:ox + 16] = d
     weight = ember.randn(C_out, 1, k, k, generator=g) * (1 / 3)
@@ -80,12 +80,12 @@ def weight_sharing(seed, fast):
     shifts = [(1, 0), (0, 2), (3, 1), (2, 3)] if fast else [(1, 0), (0, 1), (0, 2), (2, 0), (3, 1), (2, 3), (4, 4)]
     conv_err, dense_err, conv_scale, dense_scale = [], [], [], []
     with ember.no_grad():
-        base_c = conv2d_valid(ember.tensor(imgs), weight, bias).data
-        base_d = dense(ember.tensor(imgs.reshape(n_img, -1))).data.reshape(n_img, C_out, Ho, Ho)
+        base_c = conv2d_valid(ember.tensor(imgs), weight, bias).array
+        base_d = dense(ember.tensor(imgs.reshape(n_img, -1))).array.reshape(n_img, C_out, Ho, Ho)
         for dy, dx in shifts:
             xs = _shift(imgs, dy, dx)
-            out_c = conv2d_valid(ember.tensor(xs), weight, bias).data
-            out_d = dense(ember.tensor(xs.reshape(n_img, -1))).data.reshape(n_img, C_out, Ho, Ho)
+            out_c = conv2d_valid(ember.tensor(xs), weight, bias).array
+            out_d = dense(ember.tensor(xs.reshape(n_img, -1))).array.reshape(n_img, C_out, Ho, Ho)
             # compare on the interior where neither the shifted-in zeros nor the border matter
             sl = (slice(None), slice(None), slice(dy, Ho), slice(dx, Ho))
             conv_err.append(float(np.abs(out_c[sl] - _shift(base_c, dy, dx)[sl]).max()))
@@ -93,13 +93,13 @@ def weight_sharing(seed, fast):
             conv_scale.append(float(np.abs(base_c).max()))
             dense_scale.append(float(np.abs(base_d).max()))
     # the convolution we use agrees with a direct loop (a reference independent of the einsum)
-    w = weight.data
+    w = weight.array
     ref = np.zeros((1, C_out, Ho, Ho), dtype=np.float64)
     for o in range(C_out):
         for i in range(k):
             for j in range(k):
                 ref[0, o] += w[o, 0, i, j] * imgs[0, 0, i:i + Ho, j:j + Ho]
-        ref[0, o] += bias.data[o]
+        ref[0, o] += bias.array[o]
     conv_vs_loop = float(np.abs(ref - base_c[:1]).max())
     conv_rel = max(e / s for e, s in zip(conv_err, conv_scale))
     dense_rel = min(e / s for e, s in zip(dense_err, dense_scale))
@@ -119,8 +119,8 @@ def weight_sharing(seed, fast):
     dy, dx = shifts[-1]
     xs = _shift(imgs[:1], dy, dx)
     with ember.no_grad():
-        oc = conv2d_valid(ember.tensor(xs), weight, bias).data
-        od = dense(ember.tensor(xs.reshape(1, -1))).data.reshape(1, C_out, Ho, Ho)
+        oc = conv2d_valid(ember.tensor(xs), weight, bias).array
+        od = dense(ember.tensor(xs.reshape(1, -1))).array.reshape(1, C_out, Ho, Ho)
     ax[0].imshow(imgs[0, 0], cmap="gray")
     ax[0].set_title("input")
     ax[1].imshow(xs[0, 0], cmap="gray")

@@ -41,11 +41,11 @@ def vanishing_gradients(seed, fast):
         Xtr, ytr, Xte, yte = digits(seed=s, n_train=n_train)
         for act, init in (("sigmoid", "xavier"), ("relu", "he")):
             net = make_mlp(64, (width,) * depth, 10, activation=act, init=init, seed=s)
-            w0 = [lin.weight.data.copy() for lin in linear_layers(net)]
+            w0 = [lin.weight.array.copy() for lin in linear_layers(net)]
             hist = fit(net, Xtr, ytr, "sgd", lr=lr, steps=steps, record_grads=True)
             g_init = np.array(hist["layer_grad_norms"][0])
             g_end = np.array(hist["layer_grad_norms"][-1])
-            moved = np.array([np.linalg.norm(lin.weight.data - w) / np.linalg.norm(w)
+            moved = np.array([np.linalg.norm(lin.weight.array - w) / np.linalg.norm(w)
                               for lin, w in zip(linear_layers(net), w0)])
             acc = evaluate(net, Xte, yte).accuracy
             runs[act].append({"g_init": g_init, "g_end": g_end, "moved": moved,
@@ -218,9 +218,9 @@ def softmax_ce_gradient(seed, fast):
         z = ember.tensor(z_np, dtype=ember.float64, requires_grad=True)
         t = ember.tensor(t_np)
         F.cross_entropy(z, t, reduction="sum").backward()
-        g_auto = z.grad.data.copy()
+        g_auto = z.grad.array.copy()
         zn = ember.tensor(z_np.copy(), dtype=ember.float64)
-        g_num = numerical_grad(lambda x: F.cross_entropy(x, t, reduction="sum"), zn).data
+        g_num = numerical_grad(lambda x: F.cross_entropy(x, t, reduction="sum"), zn).array
         p = np.exp(z_np - z_np.max(1, keepdims=True))
         p /= p.sum(1, keepdims=True)
         g_ref = p.copy()
@@ -312,7 +312,7 @@ def numerical_vs_backprop(seed, fast):
             net = make_mlp(8, (w,), 3, "tanh", "xavier", seed=seed, dtype=ember.float64)
             for p in net.parameters():   # non-zero biases so their gradients are exercised too
                 if p.ndim == 1:
-                    p.data[:] = rs.normal(0, 0.1, p.shape)
+                    p.array[:] = rs.normal(0, 0.1, p.shape)
             calls = [0]
             net.register_forward_hook(lambda m, i, o: calls.__setitem__(0, calls[0] + 1))
             params = list(net.parameters())
@@ -330,10 +330,10 @@ def numerical_vs_backprop(seed, fast):
             backprop()
             bp_forwards = calls[0]
             t_bp = _median_time(backprop, 5)
-            g_bp = [p.grad.data.copy() for p in params]
+            g_bp = [p.grad.array.copy() for p in params]
             calls[0] = 0
             t0 = time.perf_counter()
-            g_num = [numerical_grad(lambda _: F.cross_entropy(net(X), y), p).data for p in params]
+            g_num = [numerical_grad(lambda _: F.cross_entropy(net(X), y), p).array for p in params]
             t_num = time.perf_counter() - t0
             num_forwards = calls[0]
             flat_bp, flat_num = np.concatenate([g.ravel() for g in g_bp]), np.concatenate([g.ravel() for g in g_num])

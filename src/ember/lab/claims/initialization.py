@@ -59,7 +59,7 @@ def zero_init_symmetry(seed, fast):
         for name, init in inits.items():
             net = make_mlp(64, (32,), 10, "tanh", init, seed=s, linear=ProductSumLinear)
             hist = fit(net, Xtr, ytr, "sgd", lr=0.5, steps=steps)
-            W1 = linear_layers(net)[0].weight.data.astype(np.float64)
+            W1 = linear_layers(net)[0].weight.array.astype(np.float64)
             res[name].append({"spread": _max_row_spread(W1), "rank": int(np.linalg.matrix_rank(W1, tol=1e-6)),
                               "acc": evaluate(net, Xte, yte).accuracy, "loss": hist["loss"][-1]})
             curves.setdefault(name, hist["loss"])
@@ -67,18 +67,18 @@ def zero_init_symmetry(seed, fast):
         net = make_mlp(64, (32,), 10, "tanh", ("constant", 0.05), seed=s)
         lin = linear_layers(net)[0]
         with ember.no_grad():
-            h0 = lin(Xtr).data.astype(np.float64)           # equal weight rows: equal columns in exact arithmetic
+            h0 = lin(Xtr).array.astype(np.float64)           # equal weight rows: equal columns in exact arithmetic
         first, apart = [], []
 
         def watch(step, model, lin=lin, first=first, apart=apart):
-            d = _max_row_spread(lin.weight.data)
+            d = _max_row_spread(lin.weight.array)
             if not first and d > 0:
                 first.append(step + 1)
             if not apart and d > 1e-3:
                 apart.append(step + 1)
 
         hist = fit(net, Xtr, ytr, "sgd", lr=0.5, steps=steps, on_step=watch)
-        W1 = lin.weight.data.astype(np.float64)
+        W1 = lin.weight.array.astype(np.float64)
         blas.append({"forward_col_diff": _max_row_spread(h0.T), "forward_ulp": float(np.spacing(np.float32(np.abs(h0).max()))),
                      "first": first[0] if first else None, "apart": apart[0] if apart else None,
                      "spread": _max_row_spread(W1),
@@ -188,8 +188,8 @@ def init_scale(seed, fast):
                 for m in list(net)[:-1]:
                     h = m(h)
                     if not isinstance(m, nn.Linear):
-                        layer_std.append(float(h.data.astype(np.float64).std()))
-                        layer_sat.append(float((np.abs(h.data) > 0.99).mean()))
+                        layer_std.append(float(h.array.astype(np.float64).std()))
+                        layer_sat.append(float((np.abs(h.array) > 0.99).mean()))
                 stds[c].append(layer_std)
                 sats[c].append(layer_sat)
     mean_std_per_layer = {c: np.exp(np.mean(np.log(stds[c]), axis=0)) for c in combos}

@@ -23,16 +23,16 @@ def _quadratic_run(h, w0, lr, momentum, nesterov, max_steps, tol, keep_path=Fals
     w = ember.tensor(np.array(w0, dtype=np.float64), requires_grad=True)
     hh = ember.tensor(np.asarray(h, dtype=np.float64))
     opt = ember.optim.SGD([w], lr=lr, momentum=momentum, nesterov=nesterov)
-    path = [np.array(w.data)] if keep_path else None
-    d0 = float(np.sqrt((w.data ** 2).sum()))
+    path = [np.array(w.array)] if keep_path else None
+    d0 = float(np.sqrt((w.array ** 2).sum()))
     for k in range(1, max_steps + 1):
         loss = 0.5 * (hh * w * w).sum()
         opt.zero_grad()
         loss.backward()
         opt.step()
-        d = float(np.sqrt((w.data ** 2).sum()))
+        d = float(np.sqrt((w.array ** 2).sum()))
         if keep_path:
-            path.append(np.array(w.data))
+            path.append(np.array(w.array))
         if not math.isfinite(d) or d > 100 * d0:      # diverging
             return None, path
         if d < tol:
@@ -258,7 +258,7 @@ def optimizers_race(seed, fast):
 # -------------------------------------------------------------------------------------------
 
 def _flat_grad(model):
-    return np.concatenate([p.grad.data.ravel().astype(np.float64) for p in model.parameters()])
+    return np.concatenate([p.grad.array.ravel().astype(np.float64) for p in model.parameters()])
 
 
 @claim(

@@ -65,8 +65,8 @@ def dropout_overfitting(seed, fast):
         inv = res["inverted"]["model"]
         cls = make_mlp(64, (H, H), 10, seed=s, dropout=drops, dropout_scaling="classic", dropout_seed=s + 7)
         inv2 = make_mlp(64, (H, H), 10, seed=s, dropout=drops, dropout_scaling="inverted", dropout_seed=s + 7)
-        inv2.load_state_dict({k: np.array(v.data) for k, v in inv.state_dict().items()})
-        state = {k: np.array(v.data) for k, v in inv.state_dict().items()}
+        inv2.load_state_dict({k: np.array(v.array) for k, v in inv.state_dict().items()})
+        state = {k: np.array(v.array) for k, v in inv.state_dict().items()}
         p_prev = 0.0
         for i, m in enumerate(inv):
             if isinstance(m, nn.Dropout):
@@ -78,10 +78,10 @@ def dropout_overfitting(seed, fast):
         cls.load_state_dict(state)
         cls.eval(), inv2.eval()
         with ember.no_grad():
-            d_eval = float(np.abs(cls(Xt).data - inv2(Xt).data).max())
+            d_eval = float(np.abs(cls(Xt).array - inv2(Xt).array).max())
         cls.train(), inv2.train()
         with ember.no_grad():
-            d_train = float(np.abs(cls(Xt).data - inv2(Xt).data).max())
+            d_train = float(np.abs(cls(Xt).array - inv2(Xt).array).max())
         rows.append(dict(
             seed=s,
             gap_loss_plain=res["plain"]["test_loss"] - res["plain"]["train_loss"],
@@ -198,7 +198,7 @@ def l1_vs_l2(seed, fast):
                     l1_prox_([m.weight], lr * lam1)
 
             fit(model, X, y, opt, epochs=epochs, batch_size=64, seed=100 + s, loss_fn=loss_fn, on_step=prox)
-            w = np.array(model.weight.data, dtype=np.float64)
+            w = np.array(model.weight.array, dtype=np.float64)
             per[kind].append(dict(zero_frac=float((w == 0).mean()), tiny_frac=float((np.abs(w) < 1e-3).mean()),
                                   l2_norm=float(np.linalg.norm(w)), l1_norm=float(np.abs(w).sum()),
                                   test_acc=evaluate(model, Xt, yt).accuracy))
@@ -282,7 +282,7 @@ def early_stopping(seed, fast):
 
         def log_test(trainer, epoch, logs, m=model, log=test_log, last=last):
             log.append(evaluate(m, Xt, yt).loss)
-            last["state"] = {k: np.array(v.data, copy=True) for k, v in m.state_dict().items()}
+            last["state"] = {k: np.array(v.array, copy=True) for k, v in m.state_dict().items()}
 
         es = EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
         trainer = Trainer(model, opt, callbacks=[LambdaCallback(log_test), es], progress=False)

@@ -41,13 +41,13 @@ def linear_collapse(seed, fast):
         h_relu = fit(relu, X, y, "adam", lr=0.01, steps=steps)
         M, c = None, None
         for lin in linear_layers(deep):
-            W, b = lin.weight.data.astype(np.float64), lin.bias.data.astype(np.float64)
+            W, b = lin.weight.array.astype(np.float64), lin.bias.array.astype(np.float64)
             M, c = (W, b) if M is None else (W @ M, W @ c + b)
         with ember.no_grad(), single_thread():
-            out = deep(Xt).data.astype(np.float64)
-        collapse_err = float(np.linalg.norm(Xt.data @ M.T + c - out) / np.linalg.norm(out))
+            out = deep(Xt).array.astype(np.float64)
+        collapse_err = float(np.linalg.norm(Xt.array @ M.T + c - out) / np.linalg.norm(out))
         from ember.ml import LogisticRegression
-        logreg_acc = float(LogisticRegression().fit(X.data, y.data).score(Xt.data, yt.data))
+        logreg_acc = float(LogisticRegression().fit(X.array, y.array).score(Xt.array, yt.array))
         rows.append({"err": collapse_err, "deep_acc": evaluate(deep, Xt, yt).accuracy,
                      "relu_acc": evaluate(relu, Xt, yt).accuracy,
                      "logreg_acc": logreg_acc, "deep_loss": h_deep["loss"][-1], "relu_loss": h_relu["loss"][-1],
@@ -71,9 +71,9 @@ def linear_collapse(seed, fast):
     grid = ember.tensor(np.c_[gx.ravel(), gy.ravel()].astype(np.float32))
     for ax, key, title in ((axes[0], "deep", "7 linear layers"), (axes[1], "relu", "1 ReLU hidden layer")):
         with ember.no_grad(), single_thread():
-            z = r0[key](grid).softmax(1).data[:, 1].reshape(gx.shape)
+            z = r0[key](grid).softmax(1).array[:, 1].reshape(gx.shape)
         ax.contourf(gx, gy, z, levels=20, cmap="RdBu_r", alpha=0.6)
-        ax.scatter(r0["X"].data[:, 0], r0["X"].data[:, 1], c=r0["y"].data, cmap="RdBu_r", s=6, edgecolors="none")
+        ax.scatter(r0["X"].array[:, 0], r0["X"].array[:, 1], c=r0["y"].array, cmap="RdBu_r", s=6, edgecolors="none")
         ax.set(title=f"{title}: test acc {r0[key + '_acc']:.2f}", xlabel="x0", ylabel="x1")
     notes = (f"The trained 7-layer identity net equals the single affine map x W^T + b (W = product of its 7 weight "
              f"matrices, shape {numbers['collapsed_matrix_shape']}) up to a relative error of {max_err:.1e} (float32 "
@@ -98,7 +98,7 @@ def _dead_fraction(net, X):
             pre = h
             h = m(h)
             if isinstance(m, (nn.ReLU, nn.LeakyReLU)):
-                dead.append((pre.data <= 0).all(0))
+                dead.append((pre.array <= 0).all(0))
     return np.concatenate(dead) if dead else np.zeros(0, bool)
 
 
@@ -207,7 +207,7 @@ def dying_relu(seed, fast):
                     net.zero_grad()
                     F.cross_entropy(net(Xtr), ytr).backward()
                 lins = linear_layers(net)[:2]
-                row_grad = np.concatenate([np.abs(lin.weight.grad.data).sum(1) for lin in lins])
+                row_grad = np.concatenate([np.abs(lin.weight.grad.array).sum(1) for lin in lins])
                 n_dead = int(dead.sum())
                 res.setdefault((act, tag), []).append({
                     "dead0": float(dead0.mean()), "dead": float(dead.mean()), "n_dead": n_dead,

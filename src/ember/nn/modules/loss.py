@@ -179,7 +179,7 @@ class LargeMarginSoftmaxLoss(Module):
         logits = self.logits(input)
         if self.margin == 1:
             return F.cross_entropy(logits, target, reduction=self.reduction)
-        t = target.data if isinstance(target, Tensor) else np.asarray(target)
+        t = target.array if isinstance(target, Tensor) else np.asarray(target)
         if t.ndim != 1 or t.shape[0] != input.shape[0]:
             raise ValueError(f"LargeMarginSoftmaxLoss: target shape {tuple(t.shape)} must be ({input.shape[0]},)")
         if t.size and (t.min() < 0 or t.max() >= self.num_classes):
@@ -189,9 +189,9 @@ class LargeMarginSoftmaxLoss(Module):
         norms = self.weight[t].norm(dim=1) * input.norm(dim=1)
         cos = (f_y / (norms + 1e-12)).clamp(-1.0, 1.0)
         m = self.margin
-        theta = np.arccos(np.clip(cos.data, -1, 1))
+        theta = np.arccos(np.clip(cos.array, -1, 1))
         k = np.minimum(np.floor(theta * m / math.pi), m - 1)
-        psi = _cos_m_theta(cos, m) * _wrap(((-1.0) ** k).astype(cos.data.dtype)) - _wrap((2 * k).astype(cos.data.dtype))
+        psi = _cos_m_theta(cos, m) * _wrap(((-1.0) ** k).astype(cos.array.dtype)) - _wrap((2 * k).astype(cos.array.dtype))
         f_margin = (f_y * self.beta + norms * psi) / (1 + self.beta)
         onehot = np.zeros(logits.shape, dtype=bool)
         onehot[idx, t] = True
@@ -219,21 +219,21 @@ class CenterLoss(Module):
     def forward(self, features, labels):
         if features.ndim != 2 or features.shape[1] != self.feat_dim:
             raise ValueError(f"CenterLoss: features must have shape (N, {self.feat_dim}), got {tuple(features.shape)}")
-        y = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+        y = labels.array if isinstance(labels, Tensor) else np.asarray(labels)
         if y.shape != (features.shape[0],):
             raise ValueError(f"CenterLoss: labels shape {tuple(y.shape)} must be ({features.shape[0]},)")
         if y.size and (y.min() < 0 or y.max() >= self.num_classes):
             raise IndexError(f"CenterLoss: labels must be in [0, {self.num_classes})")
-        c = _wrap(self.centers.data[y].astype(features.data.dtype))
+        c = _wrap(self.centers.array[y].astype(features.array.dtype))
         diff = features - c
         loss = (diff * diff).sum(1) * 0.5
         if self.training:
             with no_grad():
-                x = features.data
-                delta = np.zeros_like(self.centers.data)
-                np.add.at(delta, y, self.centers.data[y] - x)
+                x = features.array
+                delta = np.zeros_like(self.centers.array)
+                np.add.at(delta, y, self.centers.array[y] - x)
                 counts = np.bincount(y, minlength=self.num_classes)[:, None]
-                self.centers.data -= self.alpha * delta / (1 + counts)
+                self.centers.array -= self.alpha * delta / (1 + counts)
         return _reduce(loss, self.reduction)
 
     def extra_repr(self):

@@ -238,7 +238,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = _wrap(np.zeros_like(p.grad.data))
+                p.grad = _wrap(np.zeros_like(p.grad.array))
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module (children first) and on self."""
@@ -252,12 +252,12 @@ class Module:
             for m in self.modules():
                 for p in m._parameters.values():
                     if p is not None:
-                        p.data = fn(p.data)
+                        p.array = fn(p.array)
                         if p.grad is not None:
-                            p.grad = _wrap(fn(p.grad.data))
+                            p.grad = _wrap(fn(p.grad.array))
                 for k, b in m._buffers.items():
                     if b is not None:
-                        b.data = fn(b.data)
+                        b.array = fn(b.array)
         return self
 
     def to(self, *args, dtype=None, device=None):
@@ -308,7 +308,7 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            arr = v.array if isinstance(v, Tensor) else np.asarray(v)
             if tuple(arr.shape) != tuple(target.shape):
                 mismatched.append(f"{k}: checkpoint shape {tuple(arr.shape)}, model shape {tuple(target.shape)}")
         if mismatched or (strict and (missing or unexpected)):
@@ -324,11 +324,11 @@ class Module:
             for k, target in own.items():
                 if k in state_dict:
                     v = state_dict[k]
-                    arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-                    if target.data.flags.writeable:
-                        np.copyto(target.data, arr, casting="unsafe")
+                    arr = v.array if isinstance(v, Tensor) else np.asarray(v)
+                    if target.array.flags.writeable:
+                        np.copyto(target.array, arr, casting="unsafe")
                     else:
-                        target.data = arr.astype(target.data.dtype, copy=True)
+                        target.array = arr.astype(target.array.dtype, copy=True)
                     target._vc[0] += 1
         return IncompatibleKeys(missing, unexpected)
 

@@ -84,7 +84,7 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
     p = _norm_type(norm_type, "get_total_norm")
     if isinstance(tensors, Tensor):
         tensors = [tensors]
-    arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+    arrays = [t.array if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
     if not arrays:
         return _wrap(np.zeros((), dtype=np.float32))
     dtype = np.result_type(*[a.dtype for a in arrays])
@@ -113,11 +113,11 @@ def _scale(grads, max_norm, total_norm):
     if not grads:
         return
     total = float(total_norm.item() if isinstance(total_norm, Tensor) else total_norm)
-    dtype = grads[0].data.dtype
+    dtype = grads[0].array.dtype
     coef = dtype.type(max_norm) / (dtype.type(total) + dtype.type(1e-6))
     coef = min(coef, dtype.type(1.0)) if not math.isnan(coef) else coef
     for g in grads:
-        np.multiply(g.data, coef, out=g.data, casting="unsafe")
+        np.multiply(g.array, coef, out=g.array, casting="unsafe")
 
 
 def _max(value, owner, name):
@@ -172,4 +172,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     """
     c = _max(clip_value, "clip_grad_value_", "clip_value")
     for g in _grads(parameters, "clip_grad_value_"):
-        np.clip(g.data, -c, c, out=g.data)
+        np.clip(g.array, -c, c, out=g.array)
