@@ -283,3 +283,23 @@ def test_svc_refuses_overflowing_input_at_fit():
     y = (X[:, 0] > 0).astype(int)
     with np.errstate(all="ignore"), pytest.raises(ValueError, match="not finite"):
         SVC().fit(X * 1e300, y)
+
+
+# ---- 20: the README's claim about scikit-learn's estimator checks -------------------------
+def test_readme_names_every_estimator_left_out_of_the_estimator_checks():
+    import importlib
+    import inspect
+    from sklearn.base import BaseEstimator
+    mods = ["linear", "svm", "tree", "ensemble", "gbdt", "naive_bayes", "neighbors", "cluster",
+            "decomposition", "preprocessing", "hmm"]
+    public = {n for m in mods for n, c in vars(importlib.import_module("ember.ml." + m)).items()
+              if inspect.isclass(c) and issubclass(c, BaseEstimator) and c.__module__.startswith("ember")
+              and not n.startswith("_")}
+    checked = set()
+    for f in ("linear", "svm", "trees"):
+        checked |= {type(e).__name__ for e in importlib.import_module(f"tests.ml.test_estimator_checks_{f}").ESTIMATORS}
+    left_out = public - checked
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    claim = readme[readme.index("`parametrize_with_checks`") - 120:readme.index("`parametrize_with_checks`")]
+    assert left_out == {"CategoricalHMM"}
+    assert all(f"except `{n}`" in claim for n in left_out), claim
