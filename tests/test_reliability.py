@@ -1,9 +1,7 @@
 """Regression tests for issue 15's defects 1-14: each failed before its fix (silently wrong
 values or gradients, or an internal error instead of a clear one). References are torch
 (float64) or scikit-learn."""
-import json
 import os
-import struct
 
 import numpy as np
 import pytest

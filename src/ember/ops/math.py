@@ -270,6 +270,9 @@ class Pow(Function):
             if isinstance(a, Tensor):
                 at_zero = (a.array == 0) & (np.asarray(b.array if isinstance(b, Tensor) else b) >= 0)
                 gb = g * out * log(where(_wrap(at_zero), 1.0, a))     # 0^b log 0 is 0 for b >= 0
+            elif a == 0:                                              # 0^b log 0: 0 for b >= 0
+                with np.errstate(invalid="ignore"):
+                    gb = where(_wrap(b.array >= 0), 0.0, g * out * float("-inf"))
             else:
                 gb = g * out * float(np.log(a))
         return ga, gb
@@ -341,11 +344,13 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # torch's gradients: x's where min <= x <= max (all of it at a tie), a bound's where it
+        # replaced x
         out = x
         if min is not None:
-            out = maximum(out, min)
+            out = where(x < min, min, out)
         if max is not None:
-            out = minimum(out, max)
+            out = where(x > max, max, out)
         return out
     return Clamp.apply(x, min, max)
 
