@@ -3,3 +3,4 @@ from .trainer import Trainer, fit  # noqa: F401
 from .callbacks import Callback, EarlyStopping, ModelCheckpoint, SwitchOptimizer, LambdaCallback  # noqa: F401
 from .history import History  # noqa: F401
 from .anomaly import detect_anomaly, AnomalyError, check_loss  # noqa: F401
+from .checkpoint import TrainingCheckpoint, training_state, restore_training_state, resume  # noqa: F401
