@@ -301,3 +301,48 @@ def test_readme_names_every_estimator_left_out_of_the_estimator_checks():
     claim = readme[readme.index("`parametrize_with_checks`") - 120:readme.index("`parametrize_with_checks`")]
     assert left_out == {"CategoricalHMM"}
     assert all(f"except `{n}`" in claim for n in left_out), claim
+
+
+# ---- 17: the atomic save keeps permissions and leaves no temporary files -------------------
+def test_save_keeps_the_mode_of_the_file_it_replaces_and_honours_the_umask(tmp_path):
+    p = tmp_path / "c.safetensors"
+    old = os.umask(0o022)
+    try:
+        ember.save({"w": ember.ones(2)}, p)
+        assert (os.stat(p).st_mode & 0o777) == 0o644          # 0o666 less the umask, not 0o600
+        os.chmod(p, 0o640)
+        ember.save({"w": ember.zeros(2)}, p)
+        assert (os.stat(p).st_mode & 0o777) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_save_removes_its_temporary_file_on_error_and_on_sigterm(tmp_path, monkeypatch):
+    import signal
+    p = tmp_path / "c.safetensors"
+    ember.save({"w": ember.ones(2)}, p)
+
+    def fail(fd):
+        raise OSError("disk full")
+    monkeypatch.setattr(os, "fsync", fail)
+    with pytest.raises(OSError, match="disk full"):
+        ember.save({"w": ember.zeros(2)}, p)
+    monkeypatch.setattr(os, "fsync", lambda fd: signal.raise_signal(signal.SIGTERM))
+    with pytest.raises(SystemExit):
+        ember.save({"w": ember.zeros(2)}, p)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert os.listdir(tmp_path) == ["c.safetensors"]
+    assert ember.load(p)["w"].tolist() == [1.0, 1.0]            # the previous checkpoint survived
+
+
+def test_save_removes_stale_temporary_files_of_dead_processes_only(tmp_path):
+    import subprocess
+    import sys
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    stale = tmp_path / f".c.safetensors.{dead}.0123abcd.part"
+    live = tmp_path / f".c.safetensors.{os.getppid()}.0123abcd.part"
+    stale.write_bytes(b"x" * 100)
+    live.write_bytes(b"x")
+    ember.save({"w": ember.ones(2)}, tmp_path / "c.safetensors")
+    assert not stale.exists() and live.exists()
