@@ -142,3 +142,21 @@ def test_callbacks_needing_validation_fail_at_fit_start(tmp_path):
     hist = ember.train.Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), progress=False,
                                callbacks=[ember.train.EarlyStopping("loss", patience=0)]).fit(loader, epochs=3)
     assert 1 <= len(hist) <= 3
+
+
+def test_model_checkpoint_can_hold_the_optimizer_state(tmp_path):
+    from ember.data import DataLoader, TensorDataset
+    model = ember.models.mlp(2, (4,), 2)
+    opt = ember.optim.Adam(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(ember.randn(8, 2), ember.tensor([0, 1] * 4)), batch_size=4)
+    path = tmp_path / "full.safetensors"
+    trainer = ember.train.Trainer(model, opt, progress=False, callbacks=[
+        ember.train.ModelCheckpoint(path, monitor="loss", save_best_only=False, save_weights_only=False)])
+    trainer.fit(loader, epochs=2)
+    model2 = ember.models.mlp(2, (4,), 2)
+    opt2 = ember.optim.Adam(model2.parameters(), lr=0.1)
+    t2 = ember.train.Trainer(model2, opt2, progress=False, callbacks=[ember.train.Callback()])
+    ember.train.resume(t2, path)
+    assert len(t2.history) == 2
+    for (k, a), b in zip(opt.state_dict()["state"].items(), opt2.state_dict()["state"].values()):
+        assert np.array_equal(a["exp_avg"].numpy(), b["exp_avg"].numpy()), k
