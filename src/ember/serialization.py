@@ -26,7 +26,7 @@ the path and the problem.
     >>> ember.serialization.save(state, path)
     >>> back = ember.serialization.load(path)
     >>> back["step"], back["model"]["w"].shape
-    (10, (2, 3))
+    (10, ember.Size([2, 3]))
 """
 import hashlib
 import json

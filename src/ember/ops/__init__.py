@@ -9,6 +9,7 @@ from .math import (  # noqa: F401
     isnan, isinf, isfinite, floor_divide, remainder, equal, allclose, cast, clone, sum_to,
 )
 from .linalg import matmul, mm, bmm, dot, outer, einsum  # noqa: F401
+from .promotion import promote_types, result_type, can_cast  # noqa: F401
 from .reduce import (  # noqa: F401
     sum, mean, var, std, var_mean, prod, amax, amin, max, min, argmax, argmin, logsumexp,
     softmax, log_softmax, cumsum, any, all, norm,

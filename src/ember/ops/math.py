@@ -13,6 +13,7 @@ from ..autograd.function import Function, SumTo
 from ..autograd.grad_mode import state
 from ._util import Tensor, _wrap, as_tensor_arg, scalar_or_tensor, get_default_dtype, shape_str
 from ._util import to_tensor as _tensor
+from .promotion import promote_arrays
 
 try:
     from scipy.special import expit as _expit
@@ -120,11 +121,19 @@ def _arrays(a, b):
     becomes the default float dtype (torch's rule)."""
     ad = a.array if isinstance(a, Tensor) else a
     bd = b.array if isinstance(b, Tensor) else b
+    if isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray):
+        return promote_arrays(ad, bd)
     if bd.__class__ is float and ad.__class__ is not float and ad.dtype.kind in "iub":
         ad = ad.astype(get_default_dtype())
     elif ad.__class__ is float and bd.__class__ is not float and bd.dtype.kind in "iub":
         bd = bd.astype(get_default_dtype())
     return ad, bd
+
+
+def _promoted(t, arr):
+    """``t`` itself, or a constant tensor of its promoted array (what backward then sees, so
+    that its gradient formulas compute in the promoted dtype too)."""
+    return t if t.array is arr else _wrap(arr)
 
 
 def _broadcast_error(op, ad, bd):
@@ -153,6 +162,9 @@ class _Arithmetic(Function):
         if a.__class__ is Tensor and (b.__class__ is Tensor or b.__class__ is int or (
                 b.__class__ is float and a.array.dtype.kind in "fc")):
             ad, bd = a.array, b.array if b.__class__ is Tensor else b     # the common pairs
+            if b.__class__ is Tensor and ad.dtype is not bd.dtype:
+                ad, bd = promote_arrays(ad, bd)
+                a, b = _promoted(a, ad), _promoted(b, bd)
         else:
             a, b = _operands(a, b, cls.op)
             ad, bd = _arrays(a, b)

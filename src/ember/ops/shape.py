@@ -5,6 +5,7 @@ Each backward is the inverse shape op applied to the gradient.
 """
 import builtins
 import numbers
+import functools
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from .. import backend
 from ..autograd.function import Function, BroadcastTo
 from ._util import Tensor, _check_dim, shape_str
 from ._util import require_tensor, to_tensor as _tensor
+from .promotion import promote_types
 
 
 
@@ -185,7 +187,7 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, dim, *ts):
-        dt = np.result_type(*[t.array.dtype for t in ts])
+        dt = functools.reduce(promote_types, [t.array.dtype for t in ts])     # torch's promotion
         xp = backend.get_array_module(ts[0].array)
         ctx.dim, ctx.sizes = dim, [t.array.shape[dim] for t in ts]
         return xp.concatenate([t.array.astype(dt, copy=False) for t in ts], axis=dim)

@@ -11,6 +11,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _wrap
+from ..random import rng
 from . import index, linalg, math, reduce, shape
 
 _OPS = {}
@@ -60,15 +61,19 @@ def _flat_size(size):
 
 
 # ---- conversions -------------------------------------------------------------------------
-def to(self, *args, dtype=None, device=None, copy=False):
-    """A tensor with the given dtype and/or device (``self`` if nothing changes and not ``copy``)."""
+def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+    """A tensor with the given dtype and/or device (``self`` if nothing changes and not
+    ``copy``): ``x.to("cpu")``, ``x.to(ember.device(...))``, ``x.to(ember.float64)``,
+    ``x.to(other)`` (other's dtype and device)."""
     for a in args:
-        if isinstance(a, str) or a is None:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, (str, backend.device)) or a is None:
             device = a
         else:
             dtype = a
     out = self
-    if device is not None and backend.device_of(out.array) != str(device).split(":")[0]:
+    if device is not None and backend.device_of(out.array).type != backend.device(device).type:
         out = shape.to_device(out, device)
     if dtype is not None and np.dtype(dtype) != out.array.dtype:
         out = math.cast(out, dtype)
@@ -81,6 +86,33 @@ _CONVERSIONS = {
     "cpu": "cpu", "cuda": "cuda", "float": np.float32, "double": np.float64, "half": np.float16,
     "long": np.int64, "int": np.int32, "bool": np.bool_,
 }
+
+
+_TYPE_NAMES = {np.dtype(k): v for k, v in (
+    (np.float32, "FloatTensor"), (np.float64, "DoubleTensor"), (np.float16, "HalfTensor"),
+    (np.int64, "LongTensor"), (np.int32, "IntTensor"), (np.int16, "ShortTensor"), (np.int8, "CharTensor"),
+    (np.uint8, "ByteTensor"), (np.bool_, "BoolTensor"))}
+
+
+def type_(self, dtype=None, non_blocking=False):
+    """torch's ``x.type()``: with no argument the type's name (``'ember.FloatTensor'``);
+    with a dtype or a name (``'torch.LongTensor'`` works too) the converted tensor."""
+    if dtype is None:
+        return "ember." + _TYPE_NAMES.get(self.array.dtype, str(self.array.dtype))
+    if isinstance(dtype, str) and dtype.rpartition(".")[2] in _TYPE_NAMES.values():
+        dtype = next(k for k, v in _TYPE_NAMES.items() if v == dtype.rpartition(".")[2])
+    return self.to(dtype)
+
+
+def format_(self, spec):
+    """``f"{t:.2f}"``: a one-element tensor formats as its number (as in torch)."""
+    if self.array.ndim == 0:
+        return format(self.item(), spec)
+    if spec:
+        raise TypeError(f"unsupported format string passed to Tensor.__format__: a format spec ({spec!r}) "
+                        f"needs a 0-d tensor, this one has shape {tuple(self.array.shape)}; format t.item() "
+                        f"or t.tolist() instead")
+    return repr(self)
 
 
 def _converter(target):
@@ -138,6 +170,25 @@ def copy_(self, src):
     return _inplace(
         self, src_t, lambda old: math.clone(shape.broadcast_to(math.cast(src_t, self.dtype), self.shape)),
         lambda: self.array.__setitem__(Ellipsis, backend.to_device(src_t.array, self.device)))
+
+
+def _random_(name, draw):
+    def method(self, *args, generator=None):
+        if self.array.dtype.kind != "f":
+            raise TypeError(f"{name}: expected a floating tensor, got dtype {self.array.dtype}")
+        with_grad = state.enabled and self.requires_grad and self.grad_fn is None
+        if with_grad:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad is being used in an in-place "
+                               f"operation; do it under `with ember.no_grad():` or on .data")
+        self.array[...] = draw(rng(generator), self.array.shape, *args)
+        self._vc[0] += 1
+        return self
+    method.__name__ = name
+    return method
+
+
+normal_ = _random_("normal_", lambda g, shape, mean=0.0, std=1.0: g.normal(mean, std, shape))
+uniform_ = _random_("uniform_", lambda g, shape, low=0.0, high=1.0: g.uniform(low, high, shape))
 
 
 def fill_(self, value):
@@ -198,6 +249,10 @@ def bind():
     for name, target in _CONVERSIONS.items():
         setattr(T, name, _converter(target))
     T.type_as = lambda self, other: self.to(other.dtype)
+    T.type = type_
+    T.__format__ = format_
+    T.view_as = lambda self, other: shape.view(self, tuple(other.array.shape))
+    T.normal_, T.uniform_ = normal_, uniform_
     T.contiguous = lambda self: self
     # in-place
     T.add_ = T.__iadd__ = _inplace_binary(math.add, np.add)
