@@ -12,6 +12,15 @@ import ember.nn as nn
 torch = pytest.importorskip("torch")
 
 
+@pytest.fixture(autouse=True)
+def _float32_default():
+    """torch with its own default dtype (the parity harness sets float64 for other modules)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(old)
+
+
 def test_data_is_a_detached_tensor_sharing_the_array_with_its_own_version():
     w = nn.Parameter(ember.ones(2, 3))
     d = w.data
@@ -166,3 +175,30 @@ def test_random_state_round_trips_and_generators_are_accepted():
     order = lambda: [int(b[0][0]) for b in ember.utils.data.DataLoader(  # noqa: E731
         ds, batch_size=1, shuffle=True, generator=ember.Generator().manual_seed(5))]
     assert order() == order() and sorted(order()) == list(range(8))
+
+
+def test_runtime_switches_and_type_questions():
+    x = ember.ones(2, requires_grad=True)
+    with ember.inference_mode():
+        assert not (x * 2).requires_grad and ember.autograd.is_inference_mode_enabled()
+    with ember.inference_mode(False):
+        assert (x * 2).requires_grad
+
+    @ember.inference_mode()
+    def f(t):
+        return t * 2
+    assert not f(x).requires_grad and (x * 2).requires_grad
+    model = nn.Linear(2, 2)
+    assert ember.compile(model) is model and ember.compile()(model) is model
+    ember.set_float32_matmul_precision("high")
+    assert ember.get_float32_matmul_precision() == "high"
+    with pytest.raises(ValueError, match="precision must be 'highest', 'high' or 'medium'"):
+        ember.set_float32_matmul_precision("fast")
+    n = ember.get_num_threads()
+    ember.set_num_threads(1)
+    assert ember.get_num_threads() == 1
+    ember.set_num_threads(n)
+    assert ember.is_tensor(x) and not ember.is_tensor(np.ones(2))
+    assert ember.numel(ember.zeros(2, 3)) == 6 and ember.is_floating_point(x)
+    with pytest.raises(AttributeError, match="if you came for torch.kron: ember does not have it"):
+        ember.kron

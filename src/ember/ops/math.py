@@ -94,6 +94,18 @@ relu = _unary("relu", lambda a: np.maximum(a, 0), lambda g, y: g * (y > 0), "out
               doc="max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0).")
 sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True,
               doc="Element-wise sign (-1, 0, 1); its gradient is zero.")
+floor = _unary("floor", np.floor, lambda g, _: g * 0, keeps_ints=True, doc="Round down; its gradient is zero.")
+ceil = _unary("ceil", np.ceil, lambda g, _: g * 0, keeps_ints=True, doc="Round up; its gradient is zero.")
+trunc = _unary("trunc", np.trunc, lambda g, _: g * 0, keeps_ints=True, doc="Round toward zero; its gradient is zero.")
+_round = _unary("round", np.round, lambda g, _: g * 0, keeps_ints=True)
+
+
+def round(input, *, decimals=0):
+    """Round half to even (as torch and NumPy), to ``decimals`` places; its gradient is zero."""
+    if decimals == 0:
+        return _round(input)
+    scale = 10.0 ** decimals
+    return _round(input * scale) / scale
 
 
 def square(input):
@@ -443,6 +455,12 @@ def equal(input, other):
     """True if both tensors have the same shape and elements."""
     a, b = _tensor(input, "equal"), _tensor(other, "equal", "other")
     return a.shape == b.shape and bool(np.all(a.array == b.array))
+
+
+def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Element-wise ``|input - other| <= atol + rtol * |other|`` (a bool tensor)."""
+    a, b = _tensor(input, "isclose"), _tensor(other, "isclose", "other")
+    return _wrap(np.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):

@@ -12,10 +12,10 @@ from .. import backend
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _wrap
 from ..random import rng
-from . import index, linalg, math, reduce, shape
+from . import index, linalg, math, reduce, shape, sorting
 
 _OPS = {}
-for _module in (math, linalg, reduce, shape, index):
+for _module in (math, linalg, reduce, shape, index, sorting):
     _OPS.update((k, v) for k, v in vars(_module).items() if callable(v) and not k.startswith("_"))
 
 _METHODS = [
@@ -29,7 +29,8 @@ _METHODS = [
     "flatten", "squeeze", "unsqueeze", "permute", "transpose", "swapaxes", "t", "movedim",
     "broadcast_to", "expand", "expand_as", "narrow", "split", "chunk", "unbind", "flip",
     "roll", "repeat", "tile", "gather", "scatter_add", "index_select", "masked_fill",
-    "masked_select", "take_along_dim",
+    "masked_select", "take_along_dim", "floor", "ceil", "trunc", "round", "isclose", "tril", "triu",
+    "nonzero", "sort", "argsort", "msort", "topk", "kthvalue",
 ]
 
 
