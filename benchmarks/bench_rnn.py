@@ -58,8 +58,8 @@ def steps(kind):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1,
-                    help="BLAS/torch threads (default 1: on a shared 2-core machine two threads made
-                    the small per-step products of both libraries 10-20x slower)")
+                    help="BLAS/torch threads (default 1: on a shared 2-core machine two threads "
+                         "made the small per-step products of both libraries 10-20x slower)")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--inner", type=int, default=5)
     ap.add_argument("--kinds", default="LSTM,GRU")
