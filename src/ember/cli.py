@@ -133,10 +133,12 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # Models whose training is a task of its own (sequences, detection, generative models):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
-TASK_MODELS = {}
+TASK_MODELS = {
+    "char-lstm": "ember.models.char_lstm:train_task",
+}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm"]
 
 
 def _task(name):
@@ -268,6 +270,7 @@ def build_parser():
     t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models() + sorted(TASK_MODELS))}")
     t.add_argument("--data", default="digits", help=f"dataset (default digits): {', '.join(DATASETS)}")
     t.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
+    t.add_argument("--text", default=None, help="char-lstm: a UTF-8 text file to learn (default: a text shipped with ember)")
     t.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
     t.add_argument("--optimizer", default="adam", help=f"optimizer (default adam): {', '.join(OPTIMIZERS)}")
     t.add_argument("--lr", type=float, default=3e-3, help="learning rate (default 3e-3)")

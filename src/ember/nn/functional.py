@@ -20,3 +20,4 @@ from ..ops.resample import interpolate  # noqa: F401
 from ..ops.shape import channel_shuffle  # noqa: F401
 from ..ops.dropout import dropout, dropout2d  # noqa: F401
 
+from ..ops.embedding import embedding  # noqa: F401
