@@ -19,4 +19,5 @@ from ..ops.pool import (  # noqa: F401
 from ..ops.resample import interpolate  # noqa: F401
 from ..ops.shape import channel_shuffle  # noqa: F401
 from ..ops.dropout import dropout, dropout2d  # noqa: F401
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 

@@ -5,6 +5,11 @@ from .activation import ReLU, LeakyReLU, PReLU, ELU, Sigmoid, Tanh, Softmax, Log
 from .dropout import Dropout  # noqa: F401
 from .norm import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .normalization import LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d  # noqa: F401
+from .attention import MultiheadAttention  # noqa: F401
+from .transformer import (  # noqa: F401
+    TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer,
+    PositionalEncoding,
+)
 from .loss import (  # noqa: F401
     MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
     KLDivLoss, MultiMarginLoss, FocalLoss, LargeMarginSoftmaxLoss, CenterLoss,
