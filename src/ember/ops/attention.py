@@ -131,7 +131,10 @@ def _keep_mask(p, shape, dtype, op):
         raise ValueError(f"{op}: dropout_p={p!r} must be a probability in [0, 1)")
     if p == 0:
         return None
-    return ((rng(None).random(shape) >= p) * (1.0 / (1.0 - p))).astype(dtype)
+    dt = dtype if dtype in (np.float32, np.float64) else np.float64
+    keep = (rng(None).random(shape, dtype=dt) >= p).astype(dt)
+    keep *= 1.0 / (1.0 - p)
+    return keep
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
