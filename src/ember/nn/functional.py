@@ -21,3 +21,4 @@ from ..ops.shape import channel_shuffle  # noqa: F401
 from ..ops.dropout import dropout, dropout2d  # noqa: F401
 from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 
+from ..ops.embedding import embedding  # noqa: F401

@@ -19,6 +19,8 @@ from .pooling import (  # noqa: F401
     MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveAvgPool1d,
     AdaptiveAvgPool2d, GlobalAvgPool2d, SpatialPyramidPooling,
 )
+from .sparse import Embedding  # noqa: F401
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell  # noqa: F401
 from .spatial import Dropout2d, ChannelShuffle, Upsample  # noqa: F401
 
 # Only the classes reach ember.nn (as in torch.nn.modules), not the names of these files.
