@@ -2,7 +2,7 @@
 ``ember.<name>`` and, where PyTorch has one, as a ``Tensor`` method or operator (bound
 onto ``Tensor`` by :mod:`.tensor_methods` when this package is imported)."""
 from .math import (  # noqa: F401
-    neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, sign, square,
+    neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, erf, sign, square,
     add, sub, mul, div, subtract, multiply, divide, true_divide, pow, maximum, minimum,
     clamp, clip, clamp_min, clamp_max, where, eq, ne, lt, le, gt, ge, greater, less,
     greater_equal, less_equal, not_equal, logical_and, logical_or, logical_xor, logical_not,

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import require_tensor
-from .math import clamp, relu, tanh, where
+from .math import clamp, erf, relu, tanh, where
 
 
 
@@ -61,9 +61,14 @@ def softplus(input, beta=1.0, threshold=20.0):
     return where(bx > threshold, x, soft)
 
 
-def gelu(input):
-    """x * Phi(x) with the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+def gelu(input, approximate="none"):
+    """x * Phi(x) with Phi the standard normal CDF, 0.5 (1 + erf(x / sqrt 2)) (torch's
+    default), or with ``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     x = require_tensor(input, "gelu", "input")
+    if approximate == "none":
+        return x * 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    if approximate != "tanh":
+        raise ValueError(f"gelu: approximate={approximate!r} must be 'none' or 'tanh'")
     return x * 0.5 * (1 + tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 

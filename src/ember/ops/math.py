@@ -16,9 +16,9 @@ from ._util import to_tensor as _tensor
 from .promotion import promote_arrays
 
 try:
-    from scipy.special import expit as _expit
+    from scipy.special import expit as _expit, erf as _erf
 except Exception:  # pragma: no cover
-    _expit = None
+    _expit = _erf = None
 
 
 
@@ -92,6 +92,8 @@ sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, y: g * (y * (1 - y)), "out
                  doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).")
 relu = _unary("relu", lambda a: np.maximum(a, 0), lambda g, y: g * (y > 0), "output", keeps_ints=True,
               doc="max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0).")
+erf = _unary("erf", lambda a: _erf(a), lambda g, x: g * exp(-(x * x)) * (2 / np.sqrt(np.pi)), "input",
+              doc="The error function 2/sqrt(pi) int_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2).")
 sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True,
               doc="Element-wise sign (-1, 0, 1); its gradient is zero.")
 floor = _unary("floor", np.floor, lambda g, _: g * 0, keeps_ints=True, doc="Round down; its gradient is zero.")

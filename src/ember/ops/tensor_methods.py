@@ -20,7 +20,7 @@ for _module in (math, linalg, reduce, shape, index, sorting):
 
 _METHODS = [
     "neg", "abs", "exp", "log", "log1p", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid",
-    "relu", "sign", "square", "add", "sub", "mul", "div", "subtract", "multiply", "divide",
+    "relu", "erf", "sign", "square", "add", "sub", "mul", "div", "subtract", "multiply", "divide",
     "pow", "maximum", "minimum", "clamp", "clip", "clamp_min", "clamp_max", "eq", "ne", "lt",
     "le", "gt", "ge", "greater", "less", "logical_and", "logical_or", "logical_not", "isnan",
     "isinf", "isfinite", "equal", "allclose", "clone", "matmul", "mm", "bmm", "dot", "outer",
