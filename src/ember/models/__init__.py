@@ -4,10 +4,16 @@ from .lenet import lenet5, LeNet5  # noqa: F401
 from .alexnet import alexnet, alexnet_small, AlexNet  # noqa: F401
 from .vgg import (vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,  # noqa: F401
                   vgg_small, VGG)
+from .resnet import (resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d,  # noqa: F401
+                     resnext101_32x8d, wide_resnet50_2, resnet20, resnet56, ResNet, CifarResNet)
+from .mobilenet import mobilenet_v2, MobileNetV2  # noqa: F401
 
 _REGISTRY = {"mlp": mlp, "lenet5": lenet5, "alexnet": alexnet, "alexnet_small": alexnet_small,
              "vgg11": vgg11, "vgg11_bn": vgg11_bn, "vgg13": vgg13, "vgg13_bn": vgg13_bn, "vgg16": vgg16,
              "vgg16_bn": vgg16_bn, "vgg19": vgg19, "vgg19_bn": vgg19_bn, "vgg_small": vgg_small}
+_REGISTRY.update({f.__name__: f for f in (
+    resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2,
+    resnet20, resnet56, mobilenet_v2)})
 
 
 def register(name, constructor):
