@@ -1,6 +1,5 @@
 """What every zoo model shares: the input check, torchvision's initialisation, the
 ``weights=`` argument, and Conv-BN-activation blocks with torchvision's module names."""
-import math
 import os
 
 from .. import nn
@@ -42,6 +41,35 @@ def init_torchvision(model, linear="default", conv_mode="fan_out"):
     return model
 
 
+def init_truncated_normal(model, std=0.01, stds=None):
+    """GoogLeNet / Inception v3 initialisation: convolutions and linear layers from a normal
+    of standard deviation ``std`` (or ``stds[module]``) cut at +-2, batch norm 1 and 0."""
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            s = (stds or {}).get(m, std)
+            init.normal_(m.weight, 0.0, s)
+            m.weight.array[...] = m.weight.array.clip(-2.0, 2.0)
+            if m.bias is not None:
+                init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            init.ones_(m.weight)
+            init.zeros_(m.bias)
+    return model
+
+
+class BasicConv2d(nn.Module):
+    """Conv2d (no bias) -> BatchNorm2d(eps=0.001) -> ReLU, keys ``conv`` and ``bn``
+    (the unit of torchvision's GoogLeNet and Inception v3)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias=False)
+        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
+
+    def forward(self, x):
+        return nn.functional.relu(self.bn(self.conv(x)))
+
+
 def load_weights(model, weights):
     """``weights=None`` keeps the random initialisation; a path loads a safetensors state
     dict (e.g. one written by :func:`ember.models.convert_torch_checkpoint`), strictly."""
@@ -81,7 +109,3 @@ def make_divisible(v, divisor=8, min_value=None):
 
 def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
-
-
-def conv_out(size, kernel, stride=1, padding=0):
-    return math.floor((size + 2 * padding - kernel) / stride) + 1
