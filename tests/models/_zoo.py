@@ -1,15 +1,34 @@
 """Shared checks of the zoo tests: torchvision's reference keys/shapes/parameter counts
 (``fixtures/torchvision_models.json``, a copy of ../shared/reference/, made with
 torchvision 0.28) and a small forward + backward run."""
+import contextlib
 import json
 import pathlib
 
 import numpy as np
 
 import ember
+from ember.nn import init
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures"
 REFERENCE = json.loads((FIXTURES / "torchvision_models.json").read_text())["models"]
+
+
+@contextlib.contextmanager
+def no_init():
+    """Build big models without drawing their random initial weights (only keys, shapes and
+    counts are checked; drawing 500M numbers would dominate the test time)."""
+    saved = init.uniform_, init.normal_
+    init.uniform_ = init.normal_ = lambda tensor, *args, **kwargs: tensor
+    try:
+        yield
+    finally:
+        init.uniform_, init.normal_ = saved
+
+
+def build(name, **kwargs):
+    with no_init():
+        return ember.models.get_model(name, **kwargs)
 
 
 def count(model):

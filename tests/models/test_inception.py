@@ -6,17 +6,17 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import assert_matches_torchvision, count, forward_backward
+from ._zoo import assert_matches_torchvision, build, forward_backward
 
 
 @pytest.mark.parametrize("aux", [False, True])
 def test_googlenet_state_dict_equals_torchvision(aux):
-    assert_matches_torchvision(models.googlenet(aux_logits=aux), "googlenet(aux_logits=True)" if aux else "googlenet")
+    assert_matches_torchvision(build("googlenet", aux_logits=aux), "googlenet(aux_logits=True)" if aux else "googlenet")
 
 
 @pytest.mark.parametrize("aux", [False, True])
 def test_inception_v3_state_dict_equals_torchvision(aux):
-    assert_matches_torchvision(models.inception_v3(aux_logits=aux),
+    assert_matches_torchvision(build("inception_v3", aux_logits=aux),
                                "inception_v3(aux_logits=True)" if aux else "inception_v3")
 
 

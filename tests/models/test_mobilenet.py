@@ -4,11 +4,11 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import assert_matches_torchvision, count, forward_backward
+from ._zoo import assert_matches_torchvision, build, count, forward_backward
 
 
 def test_state_dict_equals_torchvision():
-    assert_matches_torchvision(models.mobilenet_v2(), "mobilenet_v2")
+    assert_matches_torchvision(build("mobilenet_v2"), "mobilenet_v2")
 
 
 def test_width_multiplier_and_small_input_forward_backward():

@@ -5,16 +5,16 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import count, forward_backward
+from ._zoo import build, count, forward_backward
 
 
 def test_parameter_counts():
     # Xception 22.86M (Keras-weights port), DPN-68 12.61M and DPN-92 37.67M (MXNet-weights port)
-    assert count(models.xception()) == 22_855_952
-    assert count(models.dpn68()) == 12_611_602
-    assert count(models.dpn92()) == 37_668_392
+    assert count(build("xception")) == 22_855_952
+    assert count(build("dpn68")) == 12_611_602
+    assert count(build("dpn92")) == 37_668_392
     # v2 = v1 - BN of the projection shortcuts + a final BN + BN on the (narrower) block inputs
-    assert count(models.preact_resnet18()) == 11_689_512 - 2 * (128 + 256 + 512) + 2 * 512 - (64 + 128 + 256) * 2
+    assert count(build("preact_resnet18")) == 11_689_512 - 2 * (128 + 256 + 512) + 2 * 512 - (64 + 128 + 256) * 2
 
 
 @pytest.mark.parametrize("name", ["preact_resnet18", "preact_resnet50", "xception", "dpn68"])
@@ -32,6 +32,6 @@ def test_preact_identity_path_and_bad_input():
     x = ember.randn(2, 64, 8, 8)
     assert ember.allclose(blk.eval()(x), x)
     with pytest.raises(ValueError, match=r"Xception: input has 1 channels"):
-        models.xception()(ember.randn(2, 1, 32, 32))
+        build("xception")(ember.randn(2, 1, 32, 32))
     with pytest.raises(ValueError, match=r"DPN: input spatial size \(8, 8\) is too small"):
-        models.dpn68()(ember.randn(2, 3, 8, 8))
+        build("dpn68")(ember.randn(2, 3, 8, 8))

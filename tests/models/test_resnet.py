@@ -5,7 +5,7 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import assert_matches_torchvision, count, forward_backward
+from ._zoo import assert_matches_torchvision, build, count, forward_backward
 
 IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
             "resnext101_32x8d", "wide_resnet50_2"]
@@ -13,7 +13,7 @@ IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resne
 
 @pytest.mark.parametrize("name", IMAGENET)
 def test_state_dict_equals_torchvision(name):
-    assert_matches_torchvision(models.get_model(name), name)
+    assert_matches_torchvision(build(name), name)
 
 
 @pytest.mark.parametrize("name", ["resnet18", "resnext50_32x4d"])

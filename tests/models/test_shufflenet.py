@@ -4,12 +4,12 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import assert_matches_torchvision, count, forward_backward
+from ._zoo import assert_matches_torchvision, build, count, forward_backward
 
 
 @pytest.mark.parametrize("name", ["shufflenet_v2_x0_5", "shufflenet_v2_x1_0"])
 def test_v2_state_dict_equals_torchvision(name):
-    assert_matches_torchvision(models.get_model(name), name)
+    assert_matches_torchvision(build(name), name)
 
 
 def test_v2_forward_backward():
@@ -18,7 +18,7 @@ def test_v2_forward_backward():
 
 def test_v1_groups():
     # 1x widths of the paper's table 1; ~1.9M parameters at g=3, 2.4M at g=8 (1000 classes)
-    counts = {g: count(models.shufflenet_v1(groups=g)) for g in (1, 3, 8)}
+    counts = {g: count(build("shufflenet_v1", groups=g)) for g in (1, 3, 8)}
     assert counts == {1: 1_531_936, 3: 1_865_728, 8: 2_434_768}
     m = models.shufflenet_v1(groups=3, num_classes=4)
     assert m.stage2[1].conv1.groups == 3 and m.stage2[0].conv1.groups == 1   # the first 1x1 is not grouped

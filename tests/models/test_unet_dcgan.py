@@ -5,11 +5,11 @@ import pytest
 import ember
 from ember import models
 
-from ._zoo import count, forward_backward
+from ._zoo import build, count, forward_backward
 
 
 def test_unet_shapes_counts_and_divisibility():
-    assert count(models.unet(in_channels=1, num_classes=2)) == 31_036_546
+    assert count(build("unet", in_channels=1, num_classes=2)) == 31_036_546
     m = models.unet(in_channels=3, num_classes=4, depth=3, base_channels=4)
     assert forward_backward(m, (2, 3, 16, 24)).shape == (2, 4, 16, 24)
     assert count(models.unet_small()) == 29_490
@@ -23,8 +23,8 @@ def test_unet_shapes_counts_and_divisibility():
 
 def test_dcgan_tutorial_counts_and_small_variants():
     # PyTorch's DCGAN tutorial (64x64, nz=100, ngf=ndf=64, nc=3)
-    assert count(models.dcgan_generator()) == 3_576_704
-    assert count(models.dcgan_discriminator()) == 2_765_568
+    assert count(build("dcgan_generator")) == 3_576_704
+    assert count(build("dcgan_discriminator")) == 2_765_568
     assert list(models.dcgan_generator().state_dict())[:2] == ["main.0.weight", "main.1.weight"]
     g = models.dcgan_generator(nz=8, ngf=4, nc=1, image_size=16)
     d = models.dcgan_discriminator(nc=1, ndf=4, image_size=16, sigmoid=False)
