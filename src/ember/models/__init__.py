@@ -17,6 +17,7 @@ from .xception import xception, Xception  # noqa: F401
 from .dpn import dpn68, dpn92, DPN  # noqa: F401
 from .unet import unet, unet_small, UNet  # noqa: F401
 from .dcgan import dcgan_generator, dcgan_discriminator  # noqa: F401
+from .convert import convert_torch_checkpoint  # noqa: F401
 
 _REGISTRY = {"mlp": mlp, "lenet5": lenet5, "alexnet": alexnet, "alexnet_small": alexnet_small,
              "vgg11": vgg11, "vgg11_bn": vgg11_bn, "vgg13": vgg13, "vgg13_bn": vgg13_bn, "vgg16": vgg16,
