@@ -169,6 +169,9 @@ def _train(args):
     if args.model == "mlp" and args.dropout:
         model_cfg["dropout"] = args.dropout
     model, model_cfg = _build_model(args.model, input_shape, num_classes, model_cfg)
+    if args.finetune:
+        from ember.train.finetune import finetune_from_args
+        print(finetune_from_args(model, args.finetune, args.freeze))
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     g = ember.Generator().manual_seed(args.seed)
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=g)
@@ -285,6 +288,9 @@ def build_parser():
     t.add_argument("--clip-grad-norm", type=float, default=None, help="clip the gradient norm to this value")
     t.add_argument("--detect-anomaly", action="store_true", help="stop at the first NaN/inf and name the layer")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--finetune", default=None, metavar="CHECKPOINT",
+                   help="start from these weights (a head of another size is re-initialised)")
+    t.add_argument("--freeze", default=None, help="with --finetune: comma-separated parameter-name globs to freeze")
     t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)

@@ -73,6 +73,8 @@ ACTS = [
     (lambda: nn.Softplus(), lambda: torch.nn.Softplus()),
     (lambda: nn.PReLU(), lambda: torch.nn.PReLU()),
     (lambda: nn.PReLU(3, init=0.1), lambda: torch.nn.PReLU(3, init=0.1)),
+    (lambda: nn.Hardtanh(-0.5, 1.5), lambda: torch.nn.Hardtanh(-0.5, 1.5)),
+    (lambda: nn.ReLU6(), lambda: torch.nn.ReLU6()),
     (lambda: nn.Identity(), lambda: torch.nn.Identity()),
     (lambda: nn.Flatten(), lambda: torch.nn.Flatten()),
 ]
@@ -91,6 +93,15 @@ def test_activation_second_derivatives():
     check(lambda m, t: m.nn.functional.leaky_relu(t, 0.2) * t, [x])
     check(lambda m, t, a: m.nn.functional.prelu(t, a) * t, [x, np.array([0.3])])
     check(lambda m, t: m.nn.functional.softplus(t * 3) * t, [x])
+
+
+def test_relu6_and_hardtanh_corners_match_torch():
+    # values at and beyond both corners: torch's gradient is 0 at exactly 0 and 6
+    x = np.array([-1.0, 0.0, 0.5, 5.9, 6.0, 7.5, 3.0])
+    check(lambda m, t: m.nn.functional.relu6(t) * t, [x])
+    check(lambda m, t: m.nn.functional.hardtanh(t, -1.0, 0.5) * t, [x])
+    with pytest.raises(ValueError, match=r"min_val=2.0 must be less than max_val=1.0"):
+        nn.Hardtanh(2.0, 1.0)
 
 
 def test_maxout_is_a_max_of_affine_pieces_and_generalises_relu():

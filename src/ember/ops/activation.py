@@ -1,6 +1,6 @@
 """Activation functions beyond the element-wise basics of :mod:`.math` (``relu``,
 ``sigmoid``, ``tanh``) and :mod:`.reduce` (``softmax``, ``log_softmax``): leaky ReLU,
-PReLU, ELU, softplus, GELU and maxout.
+PReLU, ELU, softplus, GELU, maxout, hardtanh and ReLU6 (MobileNet's activation).
 """
 import math
 
@@ -73,3 +73,33 @@ def maxout(input, pieces):
     if x.shape[-1] % pieces:
         raise ValueError(f"maxout: last dimension {x.shape[-1]} is not divisible by pieces={pieces}")
     return x.reshape(*x.shape[:-1], x.shape[-1] // pieces, pieces).amax(-1)
+
+
+class Hardtanh(Function):
+    """min(max(x, lo), hi); the derivative is 1 strictly inside (lo, hi), else 0 (torch's rule:
+    0 at the corners, unlike ``clamp`` which passes the gradient at them)."""
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        xd = x.array
+        if ctx.needs_input_grad[0]:
+            ctx.inside = ((xd > lo) & (xd < hi)).astype(xd.dtype)
+        return np.clip(xd, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.inside, None, None
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """x clipped to [min_val, max_val]; gradient 1 strictly between them, 0 elsewhere."""
+    x = require_tensor(input, "hardtanh", "input")
+    if not min_val < max_val:
+        raise ValueError(f"hardtanh: min_val={min_val} must be less than max_val={max_val}")
+    return Hardtanh.apply(x, float(min_val), float(max_val))
+
+
+def relu6(input):
+    """min(max(0, x), 6) (MobileNet's activation, torch.nn.functional.relu6)."""
+    return hardtanh(require_tensor(input, "relu6", "input"), 0.0, 6.0)
