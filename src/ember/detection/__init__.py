@@ -3,3 +3,4 @@ geometry, NMS, RoI pooling and align, PrRoI pooling); the building blocks of det
 (anchors, box coding, matching, sampling, hard-example mining), a synthetic shapes data
 set, COCO-style mean average precision and two small detectors live beside it."""
 from . import ops  # noqa: F401
+from .evaluation import MeanAveragePrecision  # noqa: F401
