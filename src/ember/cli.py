@@ -136,7 +136,7 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 TASK_MODELS = {}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.tune.cli"]
 
 
 def _task(name):

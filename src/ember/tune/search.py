@@ -327,6 +327,11 @@ class BayesianSearch(Search):
         return confidence_bound(mean, std, self.kappa)
 
     def _propose(self, k, history, rng):
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(1):      # (small matrices: one BLAS thread is fastest)
+            return self._propose_gp(k, history, rng)
+
+    def _propose_gp(self, k, history, rng):
         data = [t for t in history if t["status"] in ("ok", "pruned") and math.isfinite(t["value"])]
         if len(data) < self.n_initial:
             return [sample(self.space, rng=rng) for _ in range(k)]
