@@ -138,7 +138,7 @@ TASK_MODELS = {
 }
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli"]
 
 
 def _task(name):

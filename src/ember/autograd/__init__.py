@@ -8,3 +8,4 @@ from .tensor import Tensor  # noqa: F401
 from .function import Function, Node, once_differentiable  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .gradcheck import numerical_grad, gradcheck, gradgradcheck, GradcheckError  # noqa: F401
+from . import functional  # noqa: F401
