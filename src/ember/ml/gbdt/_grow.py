@@ -7,8 +7,8 @@ bottom-up pruner of splits with gain below ``gamma``.
 """
 import numpy as np
 
-from ..tree import Tree, grow_tree, presort
-from ..tree._builder import gradient_statistics, restrict_orders
+from ..tree import Tree, grow_tree
+from ..tree._builder import gradient_statistics
 
 _KRT_EPS = 1e-6  # XGBoost's minimal loss change for a split
 
@@ -203,19 +203,16 @@ def _grow_hist(BF, NB, cuts_pad, valid_bin, g, h, rows, *, max_depth, reg_lambda
 
 class ExactTrees:
     """XGBoost's exact greedy growth: every split between consecutive distinct float32 values
-    of the (presorted) features, ``x < threshold`` going left."""
+    of the features, ``x < threshold`` going left."""
 
     def __init__(self, X):
         self.n = X.shape[0]
-        self.XT = np.ascontiguousarray(X.T)
-        self.orders = presort(self.XT)
+        self.XT = np.ascontiguousarray(X.T, dtype=np.float32)
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
         """A tree on the samples ``rows`` and the features ``feats``."""
-        keep = np.zeros(self.n, dtype=bool)
-        keep[rows] = True
-        t = grow_tree(self.XT[feats], restrict_orders(self.orders[feats], keep),
-                      gradient_statistics(g, h), "xgb", max_depth=max_depth,
+        XT = self.XT if feats.size == self.XT.shape[0] else self.XT[feats]
+        t = grow_tree(XT, rows, gradient_statistics(g, h), "xgb", max_depth=max_depth,
                       reg_lambda=reg_lambda, min_child_weight=min_child_weight,
                       min_split_gain=_KRT_EPS, eta=eta, strict=True)
         internal = t.children_left >= 0
