@@ -82,15 +82,24 @@ def _rand_r(state):
 
 
 @njit(cache=True, nogil=True)
-def _sort_node(XT, f, samples, start, n, xs, srt):
-    """The node's values of feature ``f`` sorted into ``srt[:n]``; returns their order."""
-    row = XT[f]
+def _sort_node(XT, f, samples, start, n, keys, order, srt):
+    """The node's values of feature ``f`` sorted into ``srt[:n]`` and their positions in the
+    node into ``order[:n]``: one sort of 64-bit keys (the float32's bits mapped to an unsigned
+    integer of the same order, then the position), much faster than an indirect argsort."""
+    bits = XT[f].view(np.uint32)
+    sign = np.uint64(0x80000000)
+    low = np.uint64(0xFFFFFFFF)
     for i in range(n):
-        xs[i] = row[samples[start + i]]
-    order = np.argsort(xs[:n])
+        b = np.uint64(bits[samples[start + i]])
+        b = b ^ low if b & sign else b | sign
+        keys[i] = (b << np.uint64(32)) | np.uint64(i)
+    kn = keys[:n]
+    kn.sort()
+    out = srt.view(np.uint32)
     for i in range(n):
-        srt[i] = xs[order[i]]
-    return order
+        order[i] = np.intp(kn[i] & low)
+        b = kn[i] >> np.uint64(32)
+        out[i] = np.uint32(b ^ sign if b & sign else b ^ low)
 
 
 @njit(cache=True, nogil=True)
@@ -114,7 +123,8 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
     features = np.arange(F)
     constant = np.zeros(F, np.intp)
     state = np.array([seed], np.int64)
-    xs = np.empty(m, np.float32)
+    keys = np.empty(m, np.uint64)
+    order = np.empty(m, np.intp)
     srt = np.empty(m, np.float32)
     buf = np.empty(m, samples.dtype)
     L = np.empty(C)
@@ -155,7 +165,7 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
                 if q >= F:
                     break
                 f = q
-                order = _sort_node(XT, f, samples, start, n, xs, srt)
+                _sort_node(XT, f, samples, start, n, keys, order, srt)
                 if srt[n - 1] <= srt[0] + tol:
                     continue
             else:
@@ -169,7 +179,7 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
                     continue
                 f_j += n_found
                 f = features[f_j]
-                order = _sort_node(XT, f, samples, start, n, xs, srt)
+                _sort_node(XT, f, samples, start, n, keys, order, srt)
                 if srt[n - 1] <= srt[0] + tol:
                     features[f_j], features[n_total] = features[n_total], features[f_j]
                     n_found += 1
