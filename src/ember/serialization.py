@@ -33,8 +33,11 @@ import json
 import math
 import numbers
 import os
+import secrets
+import signal
+import stat
 import struct
-import tempfile
+import threading
 
 import numpy as np
 
@@ -145,17 +148,72 @@ def save(obj, f):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: folder {folder!r} of {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".part")
+    _remove_stale_parts(folder, os.path.basename(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    with _sigterm_raises():
+        try:
+            # created with 0o666 less the umask, like any new file; an existing target keeps its mode
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
+            if os.path.exists(path):
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+def _remove_stale_parts(folder, name):
+    """Remove temporary files ``.NAME.PID.*.part`` left by saves whose process is gone (a
+    kill -9 or power loss cannot be caught); those of live processes are left alone."""
+    prefix = f".{name}."
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(".part")):
+            continue
+        pid = entry[len(prefix):].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, entry))
+            except OSError:
+                pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+class _sigterm_raises:
+    """While saving, SIGTERM (when it would kill the process outright) raises SystemExit
+    instead, so the temporary file is removed on the way out; the handler is restored after."""
+
+    def __enter__(self):
+        self.old = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                self.old = signal.signal(signal.SIGTERM, _raise_exit)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def _header(raw, where):
@@ -244,6 +302,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     except (SafetensorError, ValueError, TypeError) as e:
         raise ValueError(f"load: {where!r} is truncated or corrupt ({e})") from None
     meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise ValueError(f"load: {where!r} is corrupt: its safetensors metadata is not an object")
     if _STRUCT_KEY not in meta:
         return {k: _wrap(v) for k, v in tensors.items()}
     if meta.get(_FORMAT_KEY) != FORMAT:
@@ -252,9 +312,11 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     try:
         structure = json.loads(meta[_STRUCT_KEY])
         digests = json.loads(meta.get(_SHA_KEY, "{}"))
-    except ValueError as e:
+    except (ValueError, TypeError, RecursionError) as e:
         raise ValueError(f"load: {where!r} is corrupt: its ember metadata is not valid JSON "
-                         f"({e})") from None
+                         f"({type(e).__name__}: {str(e)[:100]})") from None
+    if not isinstance(digests, dict):
+        raise ValueError(f"load: {where!r} is corrupt: its digests are not a JSON object")
     if verify:
         for name, arr in tensors.items():
             expected = digests.get(name)
@@ -264,7 +326,14 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 raise ValueError(f"load: {where!r} is corrupt: the bytes of tensor {name!r} do "
                                  f"not match their SHA-256 digest")
     tensors = {k: (v if v.flags.writeable else v.copy()) for k, v in tensors.items()}
-    return _decode(structure, tensors, repr(where))
+    try:
+        return _decode(structure, tensors, repr(where))
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, RuntimeError) as e:
+        # the structure is not covered by the digests: a crafted one must fail as documented
+        if isinstance(e, ValueError) and str(e).startswith("load:"):
+            raise
+        raise ValueError(f"load: {where!r} is corrupt: malformed structure metadata "
+                         f"({type(e).__name__}: {str(e)[:100]})") from None
 
 
 def _refuse_objects_with_state(obj):

@@ -50,6 +50,11 @@ def _root_grads(outputs, grad_outputs):
             raise RuntimeError(
                 f"mismatch in shape: grad_output {i} has shape {tuple(g.shape)} but output {i} "
                 f"has shape {tuple(out.shape)}")
+        if g.array.dtype != out.array.dtype:        # torch casts (an int gradient= must not
+            if g.requires_grad:                     # leave an int .grad)
+                g = g.to(out.array.dtype)
+            else:
+                g = _wrap(g.array.astype(out.array.dtype))
         grads.append(g)
     return grads
 

@@ -29,7 +29,9 @@ def set_default_dtype(dtype):
 
 
 def _is_float(dtype):
-    return dtype.kind in "fc"
+    # complex tensors are not differentiable in ember (torch's Wirtinger calculus is not
+    # implemented): they must not pass for floating ones
+    return dtype.kind == "f"
 
 
 class Size(tuple):
@@ -306,15 +308,26 @@ def _to_array(data, dtype=None, copy=True):
     elif isinstance(data, np.generic):
         arr = np.array(data, dtype=dtype)
     else:
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"tensor(): data must be a number, a (nested) sequence of numbers or an "
+                            f"array, got {type(data).__name__} {data!r:.40}")
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
             data = _untensor(data)
-        arr = np.array(data, dtype=dtype)
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (ValueError, OverflowError) as e:
+            raise ValueError(f"tensor(): cannot convert data {str(data)[:60]} to a tensor"
+                             f"{'' if dtype is None else f' of dtype {dtype}'}: {e}") from None
+        if dtype is None and arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"tensor(): value {int(arr.max())} does not fit in int64 "
+                             f"(the dtype of Python ints); pass dtype= or use floats")
         if dtype is None and arr.dtype == np.float64:
             arr = arr.astype(get_default_dtype())
         elif dtype is None and arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): cannot make a tensor from data of type {type(data).__name__}")
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
+                        f"holding {arr.dtype} values ({str(data)[:60]}); expected numbers")
     return arr
 
 

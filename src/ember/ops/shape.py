@@ -228,13 +228,25 @@ def stack(tensors, dim=0):
         if tt.array.shape != ts[0].array.shape:
             raise ValueError(f"stack: tensors[0] has shape {shape_str(ts[0].shape)} but tensors[{i}] "
                              f"has shape {shape_str(tt.shape)}; all must be equal")
+    dim = _check_dim(dim, ts[0].array.ndim + 1, "stack")
     return cat([unsqueeze(tt, dim) for tt in ts], dim)
 
 
 def narrow(input, dim, start, length):
-    """The slice [start, start + length) of ``dim``."""
+    """The slice [start, start + length) of ``dim``; a negative ``start`` counts from the end."""
     x = _tensor(input, "narrow")
     d = _check_dim(dim, x.array.ndim, "narrow")
+    n = x.array.shape[d]
+    for name, v in (("start", start), ("length", length)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"narrow: {name} must be an int, got {v!r}")
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start={start} is out of range for dim {dim} of size {n} "
+                         f"(expected {-n} <= start <= {n})")
+    start = start % n if n and start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start={start} + length={length} exceeds dim {dim} of size {n} "
+                         f"(expected 0 <= length <= {n - start})")
     key = (slice(None),) * d + (slice(start, start + length),)
     return x[key]
 

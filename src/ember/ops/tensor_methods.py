@@ -5,6 +5,7 @@
 ``setup_variable`` does the same).
 """
 import numbers
+import weakref
 
 import numpy as np
 
@@ -136,7 +137,15 @@ def _inplace(self, operand, result_fn, array_fn):
         old = _wrap(self.array, self.grad_fn)
         old.requires_grad = self.requires_grad
         out = result_fn(old)
-        self.array = out.array.astype(self.array.dtype, copy=False)
+        view = _VIEWS.get(id(self))
+        if view is not None and view[0]() is self:
+            # a slice of another tensor: write the result into the base (whose graph is rebased
+            # by index_put, as torch's CopySlices does) and stay a view of it
+            _, base, key = view
+            setitem(base, key, out)
+            self.array = base.array[_index_key(key)]
+        else:
+            self.array = out.array.astype(self.array.dtype, copy=False)
         self.grad_fn = out.grad_fn
         self.requires_grad = out.requires_grad
     else:
@@ -210,6 +219,20 @@ def _index_key(key):
     return key
 
 
+# views made by basic indexing of a tensor in the graph: id(view) -> (weakref to the view,
+# base, key). An in-place op on such a view changes the base (see _inplace).
+_VIEWS = {}
+
+
+def getitem(self, key):
+    out = index.getitem(self, key)
+    if out.requires_grad and out.array.base is not None and np.may_share_memory(out.array, self.array):
+        i = id(out)
+        _VIEWS[i] = (weakref.ref(out, lambda _, i=i: _VIEWS.pop(i, None)), self, key)
+        out._vc = self._vc
+    return out
+
+
 def setitem(self, key, value):
     _inplace(self, value, lambda old: index.index_put(old, key, value),
              lambda: self.array.__setitem__(_index_key(key), _raw(value)))
@@ -232,7 +255,7 @@ def bind():
     T.__eq__, T.__ne__ = _cmp(math.eq), _cmp(math.ne)
     T.__lt__, T.__le__, T.__gt__, T.__ge__ = _cmp(math.lt), _cmp(math.le), _cmp(math.gt), _cmp(math.ge)
     T.__hash__ = object.__hash__
-    T.__getitem__ = index.getitem
+    T.__getitem__ = getitem
     T.__setitem__ = setitem
     T.__and__ = T.__rand__ = _bool_op(np.bitwise_and, "&")
     T.__or__ = T.__ror__ = _bool_op(np.bitwise_or, "|")

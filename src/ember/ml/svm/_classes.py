@@ -177,6 +177,11 @@ class SVC(ClassifierMixin, BaseEstimator):
             dual[cj - 1, pos_in_sv[idx[in_i & sel]]] = coef[in_i & sel]
             dual[ci, pos_in_sv[idx[~in_i & sel]]] = coef[~in_i & sel]
         intercept = -np.asarray(rhos)
+        if not support.size or not np.all(np.isfinite(dual)) or not np.all(np.isfinite(intercept)):
+            # e.g. X * 1e300: the kernel overflows and SMO ends with nothing (scikit-learn's check)
+            raise ValueError("The dual coefficients or intercepts are not finite (or no support "
+                             "vector was found). The input data may contain large values and need "
+                             "to be preprocessed.")
         if self.probability:
             rng = check_random_state(self.random_state)
             probs = [self._pair_probability(X, idx, ys, Cv[idx], precomputed, rng)
