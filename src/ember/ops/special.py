@@ -3,8 +3,8 @@
 trigonometry; and ``atan2``, ``lerp``, ``nan_to_num``.
 
     >>> import ember
-    >>> ember.expm1(ember.tensor([1e-10], dtype=ember.float64)).item()   # exact where exp(x) - 1 is 0
-    1e-10
+    >>> ember.expm1(ember.tensor([1e-10], dtype=ember.float64)).item()   # exp(x) - 1 gives 1.00000008e-10
+    1.00000000005e-10
 """
 import numpy as np
 
