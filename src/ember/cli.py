@@ -135,10 +135,12 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # Models whose training is a task of its own (sequences, detection, generative models):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
-TASK_MODELS = {}
+TASK_MODELS = {
+    "char-lstm": "ember.models.char_lstm:train_task",
+}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli"]
 
 
 def _task(name):
@@ -219,6 +221,9 @@ def _train(args):
     if args.model == "mlp" and args.dropout:
         model_cfg["dropout"] = args.dropout
     model, model_cfg = _build_model(args.model, input_shape, num_classes, model_cfg)
+    if args.finetune:
+        from ember.train.finetune import finetune_from_args
+        print(finetune_from_args(model, args.finetune, args.freeze))
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     g = ember.Generator().manual_seed(args.seed)
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=g)
@@ -377,6 +382,7 @@ def build_parser():
     t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models() + sorted(TASK_MODELS))}")
     t.add_argument("--data", default="digits", help=f"dataset (default digits): {', '.join(DATASETS)}")
     t.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
+    t.add_argument("--text", default=None, help="char-lstm: a UTF-8 text file to learn (default: a text shipped with ember)")
     t.add_argument("--epochs", type=_POS_INT, default=30, help="epochs (default 30)")
     t.add_argument("--optimizer", default="adam", help=f"optimizer (default adam): {', '.join(OPTIMIZERS)}")
     t.add_argument("--lr", type=_POS_FLOAT, default=3e-3, help="learning rate (default 3e-3)")
@@ -398,6 +404,9 @@ def build_parser():
     t.add_argument("--clip-grad-norm", type=_POS_FLOAT, default=None, help="clip the gradient norm to this value")
     t.add_argument("--detect-anomaly", action="store_true", help="stop at the first NaN/inf and name the layer")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    t.add_argument("--finetune", default=None, metavar="CHECKPOINT",
+                   help="start from these weights (a head of another size is re-initialised)")
+    t.add_argument("--freeze", default=None, help="with --finetune: comma-separated parameter-name globs to freeze")
     t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA); a checkpoint "
                    "last.safetensors is written there after every epoch")
     t.add_argument("--overwrite", action="store_true", help="replace an earlier run in --out")

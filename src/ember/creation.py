@@ -13,7 +13,9 @@ from .random import rng
 
 
 def _finish(arr, requires_grad, device=None):
-    if device is not None and str(device) != "cpu":
+    if device is None:
+        device = backend._default_device[0]
+    if str(device) != "cpu":
         arr = backend.to_device(arr, device)
     t = _wrap(arr)
     if requires_grad:

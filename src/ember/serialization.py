@@ -26,7 +26,7 @@ the path and the problem.
     >>> ember.serialization.save(state, path)
     >>> back = ember.serialization.load(path)
     >>> back["step"], back["model"]["w"].shape
-    (10, (2, 3))
+    (10, ember.Size([2, 3]))
 """
 import hashlib
 import json
@@ -136,8 +136,10 @@ def save(obj, f):
     JSON-able values) to ``f``: a path (written atomically) or a binary file object.
 
     Raises ``TypeError`` for values that cannot be stored without pickle (e.g. arbitrary
-    objects, dict keys that are not str/int).
+    objects, dict keys that are not str/int); a whole model or optimizer is such an object
+    (torch pickles it; ember never does): save its ``state_dict()``.
     """
+    _refuse_objects_with_state(obj)
     payload = _serialize(obj)
     if hasattr(f, "write"):
         f.write(payload)
@@ -262,9 +264,14 @@ def _decode(node, tensors, where):
     raise ValueError(f"load: {where} is corrupt: unknown structure entry {kind!r}")
 
 
-def load(f, verify=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, verify=True):
     """Load what :func:`save` wrote (``f``: path or binary file object) and rebuild the
     same structure, with ember Tensors where Tensors were saved.
+
+    torch's arguments are accepted: ``weights_only`` (ember files never hold code, so
+    loading is always "weights only"), ``map_location`` (``"cpu"``, ``device("cpu")`` or
+    a function such as ``lambda storage, loc: storage``; anything else is refused, since ember
+    loads onto the CPU: move tensors with ``.to(device)`` after), ``mmap`` (ignored).
 
     Args:
         verify: check each tensor's SHA-256 against the digest stored in the file
@@ -275,6 +282,11 @@ def load(f, verify=True):
     """
     from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
+    if pickle_module is not None:
+        raise TypeError("load: pickle_module is not supported: ember checkpoints are safetensors, never pickles")
+    if map_location is not None and not callable(map_location) and str(map_location) != "cpu":
+        raise ValueError(f"load: map_location={map_location!r} is not supported; ember loads onto the CPU "
+                         f"(use map_location='cpu' or None, then .to(device))")
     if hasattr(f, "read"):
         where = getattr(f, "name", None) or "<file object>"
         raw = f.read()
@@ -322,6 +334,36 @@ def load(f, verify=True):
             raise
         raise ValueError(f"load: {where!r} is corrupt: malformed structure metadata "
                          f"({type(e).__name__}: {str(e)[:100]})") from None
+
+
+def _refuse_objects_with_state(obj):
+    if callable(getattr(obj, "state_dict", None)):
+        kind = type(obj).__name__
+        raise TypeError(f"save: cannot save a whole {kind} object: ember never pickles objects (a pickle can run "
+                        f"code when loaded). Save its weights with ember.save({kind.lower()}.state_dict(), path) "
+                        f"and load them into a new {kind} with .load_state_dict(ember.load(path))")
+
+
+class safe_globals:
+    """torch's ``serialization.safe_globals([...])`` context: accepted and without effect,
+    since an ember checkpoint holds no Python objects to allow."""
+
+    def __init__(self, safe_globals=()):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def add_safe_globals(safe_globals):
+    """Accepted for torch scripts; ember checkpoints hold no Python objects (nothing to allow)."""
+
+
+def get_safe_globals():
+    return []
 
 
 def save_checkpoint(path, model_state, optimizer_state=None, config=None, **extra):

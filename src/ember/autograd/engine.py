@@ -78,6 +78,8 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
         given.add(id(arr if arr.base is None else arr.base))
 
     def to_leaf(leaf, g):
+        if g.dtype != leaf.array.dtype:     # a gradient has its tensor's dtype (torch casts too)
+            g = g.astype(leaf.array.dtype) if arrays else g.to(leaf.array.dtype)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, arrays)
         if capture is not None:

@@ -13,11 +13,12 @@ from ..autograd.function import Function, SumTo
 from ..autograd.grad_mode import state
 from ._util import Tensor, _wrap, as_tensor_arg, scalar_or_tensor, get_default_dtype, shape_str
 from ._util import to_tensor as _tensor
+from .promotion import promote_arrays
 
 try:
-    from scipy.special import expit as _expit
+    from scipy.special import expit as _expit, erf as _erf
 except Exception:  # pragma: no cover
-    _expit = None
+    _expit = _erf = None
 
 
 
@@ -94,6 +95,8 @@ sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, y: g * (y * (1 - y)), "out
                  doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).")
 relu = _unary("relu", lambda a: np.maximum(a, 0), lambda g, y: g * (y > 0), "output", keeps_ints=True, real=True,
               doc="max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0).")
+erf = _unary("erf", lambda a: _erf(a), lambda g, x: g * exp(-(x * x)) * (2 / np.sqrt(np.pi)), "input",
+              doc="The error function 2/sqrt(pi) int_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2).")
 sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True, real=True,
               doc="Element-wise sign (-1, 0, 1); its gradient is zero.")
 
@@ -123,11 +126,19 @@ def _arrays(a, b):
     becomes the default float dtype (torch's rule)."""
     ad = a.array if isinstance(a, Tensor) else a
     bd = b.array if isinstance(b, Tensor) else b
+    if isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray):
+        return promote_arrays(ad, bd)
     if bd.__class__ is float and ad.__class__ is not float and ad.dtype.kind in "iub":
         ad = ad.astype(get_default_dtype())
     elif ad.__class__ is float and bd.__class__ is not float and bd.dtype.kind in "iub":
         bd = bd.astype(get_default_dtype())
     return ad, bd
+
+
+def _promoted(t, arr):
+    """``t`` itself, or a constant tensor of its promoted array (what backward then sees, so
+    that its gradient formulas compute in the promoted dtype too)."""
+    return t if t.array is arr else _wrap(arr)
 
 
 def _broadcast_error(op, ad, bd):
@@ -156,6 +167,9 @@ class _Arithmetic(Function):
         if a.__class__ is Tensor and (b.__class__ is Tensor or b.__class__ is int or (
                 b.__class__ is float and a.array.dtype.kind in "fc")):
             ad, bd = a.array, b.array if b.__class__ is Tensor else b     # the common pairs
+            if b.__class__ is Tensor and ad.dtype is not bd.dtype:
+                ad, bd = promote_arrays(ad, bd)
+                a, b = _promoted(a, ad), _promoted(b, bd)
         else:
             a, b = _operands(a, b, cls.op)
             ad, bd = _arrays(a, b)
@@ -461,6 +475,12 @@ def equal(input, other):
     """True if both tensors have the same shape and elements."""
     a, b = _tensor(input, "equal"), _tensor(other, "equal", "other")
     return a.shape == b.shape and bool(np.all(a.array == b.array))
+
+
+def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Element-wise ``|input - other| <= atol + rtol * |other|`` (a bool tensor)."""
+    a, b = _tensor(input, "isclose"), _tensor(other, "isclose", "other")
+    return _wrap(np.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):

@@ -9,8 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
+from .._threads import blas_threads
 from ._base import _check_C, _check_tol, _resolve_class_sample_C
 from ._kernel import KERNELS, Kernel, KernelRows
 from ._liblinear import _dual_cd, _primal_newton
@@ -227,7 +227,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         if rows.full is None:
             # lazy rows are matrix-vector products: too small to gain from BLAS threads, and
             # threaded gemv collapses when the CPUs are shared
-            with threadpool_limits(limits=1, user_api="blas"):
+            with blas_threads(1):
                 a, rho, it = solver.solve()
         else:
             a, rho, it = solver.solve()
@@ -449,7 +449,7 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
             elif Xa.shape[1] <= 256:
                 # few features: the Newton products are small, and threaded BLAS on small
                 # products only adds synchronisation (badly so on a shared machine)
-                with threadpool_limits(limits=1, user_api="blas"):
+                with blas_threads(1):
                     w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))
             else:
                 w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))

@@ -260,11 +260,11 @@ class Module:
                         b.array = fn(b.array)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
         """Convert parameters and buffers in place (the same Parameter objects), by dtype
-        (floating tensors only) and/or device."""
+        (floating tensors only) and/or device (a string or ``ember.device``)."""
         for a in args:
-            if isinstance(a, str):
+            if isinstance(a, (str, backend.device)):
                 device = a
             else:
                 dtype = a
