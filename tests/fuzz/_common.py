@@ -12,7 +12,7 @@ import ember
 
 CLEAR = (ValueError, TypeError, RuntimeError, IndexError)
 EMBER_SRC = os.path.dirname(os.path.abspath(ember.__file__))
-HANG_SECONDS = 20
+HANG_SECONDS = 120    # generous: a first call may JIT-compile (numba) on a busy machine
 
 
 class Hang(Exception):

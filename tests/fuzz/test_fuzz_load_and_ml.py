@@ -8,7 +8,7 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import ember
 from ._common import call
@@ -60,7 +60,7 @@ def metadata_edits(draw):
     return st_save({"w": np.ones(2, dtype=np.float32)}, metadata=meta)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
 @given(raw=st.one_of(mutations(), metadata_edits()), verify=st.booleans())
 def test_load_of_mutated_checkpoints(raw, verify):
     try:
