@@ -160,3 +160,10 @@ def test_model_checkpoint_can_hold_the_optimizer_state(tmp_path):
     assert len(t2.history) == 2
     for (k, a), b in zip(opt.state_dict()["state"].items(), opt2.state_dict()["state"].values()):
         assert np.array_equal(a["exp_avg"].numpy(), b["exp_avg"].numpy()), k
+
+
+def test_a_failure_before_training_leaves_no_empty_folder(tmp_path):
+    out = tmp_path / "m"
+    with pytest.raises(SystemExit, match="--data-dir"):
+        main(["train", "--data", "mnist", "--out", str(out), "--no-progress"])
+    assert not out.exists()

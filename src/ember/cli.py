@@ -152,10 +152,14 @@ def _task(name):
 RUN_FILES = ("last.safetensors", "model.safetensors", "metrics.json", "config.json", "history.json")
 
 
+def _out_path(args):
+    return Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
+
+
 def _run_folder(args):
     """The output folder, checked before any training: writable, and not holding an earlier
     run unless --overwrite (replace it) or --resume (continue it) says what to do with it."""
-    out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
+    out = _out_path(args)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".ember-write-test-{os.getpid()}"
@@ -198,7 +202,6 @@ def _finite(d):
 
 def _train(args):
     import ember
-    from ember.data import DataLoader
 
     if args.model in TASK_MODELS:
         return _task(args.model)(args)
@@ -206,7 +209,20 @@ def _train(args):
         raise SystemExit(f"ember: unknown model {args.model!r}; valid models: {', '.join(ember.models.available_models())}")
     if args.data not in DATASETS:
         raise SystemExit(f"ember: unknown dataset {args.data!r}; valid datasets: {', '.join(DATASETS)}")
+    existed = _out_path(args).exists()
     out = _run_folder(args)
+    try:
+        return _train_into(args, out)
+    except BaseException:       # a bad --data-dir, a model that refuses the data...: no empty folder left
+        if not existed and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
+
+
+def _train_into(args, out):
+    import ember
+    from ember.data import DataLoader
+
     ember.manual_seed(args.seed)
     images = args.model != "mlp"
     train, test, input_shape, num_classes = load_data(args.data, args.data_dir, args.seed, images=images)
