@@ -15,7 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ._util import require_tensor, Tensor, _wrap, composite_grads
 from .activation import logsigmoid
-from .math import clamp, maximum, relu, where
+from .math import maximum, relu, where
 
 _REDUCTIONS = ("mean", "sum", "none")
 
