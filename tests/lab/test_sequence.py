@@ -37,3 +37,14 @@ def test_bidirectional_context(run_fast):
     assert r.verdict == "holds"
     assert n["test_accuracy_bidirectional"] >= 0.9
     assert abs(n["test_accuracy_one_directional"] - 1 / 6) < 0.1
+
+
+def test_lstm_activations(run_fast):
+    r = run_fast("lstm-activations")
+    n = r.numbers
+    std = "sigmoid gates, tanh candidate (LSTM)"
+    assert n[f"test_accuracy[{std}]"] >= 0.9
+    assert n["max_abs_cell_over_120_steps[relu candidate]"] > n[f"max_abs_cell_over_120_steps[{std}]"]
+    others = max(n["test_accuracy[tanh gates]"], n["test_accuracy[relu candidate]"])
+    ok = n[f"test_accuracy[{std}]"] >= others and n["relu_over_tanh_cell_magnitude"] >= 2
+    assert r.verdict == ("holds" if ok else "fails")

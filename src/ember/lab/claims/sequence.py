@@ -350,3 +350,93 @@ def bidirectional_context(seed, fast):
                   numbers, {"bidirectional": fig},
                   f"one-directional {acc['one_directional']:.3f} (chance {1 / V:.3f}), bidirectional "
                   f"{acc['bidirectional']:.3f}")
+
+
+# --------------------------------------------------------------------------------------
+_ACTS = {"sigmoid": lambda a: a.sigmoid(), "tanh": lambda a: a.tanh(), "relu": lambda a: a.relu()}
+_VARIANTS = {"sigmoid gates, tanh candidate (LSTM)": ("sigmoid", "tanh"),
+             "tanh gates": ("tanh", "tanh"),
+             "relu candidate": ("sigmoid", "relu")}
+
+
+class _CustomLSTM(nn.Module):
+    """An LSTM written step by step with ember ops whose gate and candidate activations can be
+    swapped; c' = f c + i g, h' = o tanh(c') as the LSTM, forget-gate bias 3 (keep)."""
+
+    def __init__(self, inputs, hidden, classes, gate, cand):
+        super().__init__()
+        self.H, self.gate, self.cand = hidden, _ACTS[gate], _ACTS[cand]
+        self.cell = nn.Linear(inputs + hidden, 4 * hidden)
+        with ember.no_grad():
+            self.cell.bias.array[hidden:2 * hidden] = 3.0
+        self.fc = nn.Linear(hidden, classes)
+
+    def run(self, x):
+        T, B, H = x.shape[0], x.shape[1], self.H
+        h = c = ember.zeros(B, H, dtype=x.dtype)
+        cmax = []
+        for t in range(T):
+            a = self.cell(ember.cat([x[t], h], 1))
+            i, f, o = self.gate(a[:, :H]), self.gate(a[:, H:2 * H]), self.gate(a[:, 3 * H:])
+            c = f * c + i * self.cand(a[:, 2 * H:3 * H])
+            h = o * c.tanh()
+            cmax.append(float(np.abs(c.array).max()))
+        return h, cmax
+
+    def forward(self, x):
+        return self.fc(self.run(x)[0])
+
+
+@claim(
+    id="lstm-activations",
+    topic="sequence",
+    concepts=("rnn.lstm",),
+    question="Why does the LSTM use sigmoid for its gates and tanh for the candidate?",
+    statement="A gate multiplies a signal, so it must lie in [0, 1]: sigmoid lets it close (0) or pass (1); a "
+              "tanh gate can be negative and flip the memory's sign. The candidate is added to the cell at every "
+              "step, so it must be bounded and centred: tanh keeps the cell's increments in [-1, 1], while an "
+              "unbounded ReLU candidate lets the cell grow without limit over long sequences.",
+    source="note 005 (LSTM: why sigmoid gates and a tanh candidate)",
+    method="The same LSTM written with ember ops, with (gates, candidate) = (sigmoid, tanh), (tanh, tanh) and "
+           "(sigmoid, relu), forget bias 3, trained with Adam on the copy-first-symbol task (T=12); we measure "
+           "test accuracy and the largest |cell| when the trained cell runs over sequences 10x longer.",
+)
+@single_thread()
+def lstm_activations(seed, fast):
+    T, steps, hidden = (12, 120, 16) if fast else (20, 400, 32)
+    numbers = {"T": T, "steps": steps, "hidden": hidden, "chance": 1 / K}
+    acc, cmax = {}, {}
+    xt, yt = _memory_batch(np.random.default_rng(10_000 + seed), 300, T)
+    xl, _ = _memory_batch(np.random.default_rng(20_000 + seed), 50, 10 * T)
+    for name, (gate, cand) in _VARIANTS.items():
+        ember.manual_seed(seed)
+        net = _CustomLSTM(K + NOISE, hidden, K, gate, cand)
+        rng = np.random.default_rng(seed)
+        losses, _ = _train(net, lambda _: _memory_batch(rng, 32, T), steps, 1e-2, clip=1.0)
+        acc[name] = _accuracy(net, xt, yt) if np.isfinite(losses[-1]) else 0.0
+        with ember.no_grad():
+            cmax[name] = net.run(xl)[1]
+        numbers[f"test_accuracy[{name}]"] = acc[name]
+        numbers[f"max_abs_cell_over_{10 * T}_steps[{name}]"] = float(np.max(cmax[name]))
+    std = "sigmoid gates, tanh candidate (LSTM)"
+    best_other = max(acc[n] for n in acc if n != std)
+    growth = numbers[f"max_abs_cell_over_{10 * T}_steps[relu candidate]"] / numbers[f"max_abs_cell_over_{10 * T}_steps[{std}]"]
+    numbers["relu_over_tanh_cell_magnitude"] = growth
+    ok = acc[std] >= 0.9 and acc[std] >= best_other and growth >= 2
+    fig, (a1, a2) = figure(ncols=2)
+    a1.bar(range(len(acc)), list(acc.values()))
+    a1.set_xticks(range(len(acc)), ["sigmoid/tanh", "tanh/tanh", "sigmoid/relu"])
+    a1.axhline(1 / K, color="gray", linestyle="--")
+    a1.set(ylabel="test accuracy", title=f"copy-first, T={T}", ylim=(0, 1.05))
+    for name in cmax:
+        a2.semilogy(cmax[name], label=name)
+    a2.set(xlabel="step", ylabel="max |c_t|", title=f"cell magnitude over {10 * T} steps")
+    a2.legend(fontsize=7)
+    notes = "; ".join(f"{n}: accuracy {acc[n]:.2f}, max |c| {np.max(cmax[n]):.3g}" for n in acc) + "."
+    if acc[std] == best_other:
+        notes += (" At this gap every variant learns the task, so accuracy does not separate them here; the "
+                  "difference shows in how large the cell grows on longer inputs.")
+    return Result(verdict(ok),
+                  "the standard LSTM reaches >= 0.9 and is at least as accurate as each swapped variant, and the "
+                  "ReLU candidate's cell grows >= 2x larger than the tanh candidate's over 10x longer inputs",
+                  numbers, {"activations": fig}, notes)
