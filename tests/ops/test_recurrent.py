@@ -41,8 +41,8 @@ def test_fused_op_equals_reference(mode, reverse, packed, bias, proj):
 @pytest.mark.parametrize("mode", list(MODES))
 def test_gradcheck_and_gradgradcheck_through_a_packed_sequence(mode):
     rng = np.random.default_rng(1)
-    args = _args(mode, 3, 2, 2, 2, 0, True, rng)
-    bs = np.array([2, 2, 1])
+    args = _args(mode, 2, 2, 1, 2, 0, True, rng)
+    bs = np.array([2, 1])
     idx = [i for i, a in enumerate(args) if a is not None]
 
     def f(*ts):
