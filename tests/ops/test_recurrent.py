@@ -68,3 +68,13 @@ def test_float32_stays_float32_and_matches_float64():
     o64[0].sum().backward()
     assert a32[3].grad.dtype == ember.float32
     np.testing.assert_allclose(a32[3].grad.numpy(), a64[3].grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_changing_the_output_in_place_does_not_change_the_gradient():
+    rng = np.random.default_rng(3)
+    args = _args("GRU", 3, 2, 2, 2, 0, True, rng)
+    out, h, _ = Recurrent.apply(*args, "GRU", None, False)
+    g = ember.autograd.grad(h.sum(), args[3], retain_graph=True)[0].numpy()
+    with ember.no_grad():
+        out.array[...] = 0
+    np.testing.assert_array_equal(ember.autograd.grad(h.sum(), args[3])[0].numpy(), g)
