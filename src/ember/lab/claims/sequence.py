@@ -208,19 +208,21 @@ def rnn_exploding_clipping(seed, fast):
                   numbers, {"clipping": fig}, notes)
 
 
-def _step_ms(kind, seed, reps=5):
-    """Median milliseconds of forward + backward of a layer at benchmark size (T=32, batch
-    64, 64 inputs, 128 units), where the per-step matrix work dominates the overheads."""
+def _step_ms(seed, rounds=7):
+    """Milliseconds of forward + backward of an LSTM and a GRU layer at benchmark size (T=32,
+    batch 64, 64 inputs, 128 units): the two alternate round by round (so a loaded machine
+    slows both alike) and each gets its median."""
     ember.manual_seed(seed)
-    layer = getattr(nn, kind)(64, 128)
+    layers = {k: getattr(nn, k)(64, 128) for k in ("LSTM", "GRU")}
     x = ember.randn(32, 64, 64)
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        out, _ = layer(x)
-        out[-1].sum().backward()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times))
+    times = {k: [] for k in layers}
+    for r in range(rounds):
+        for kind in (("LSTM", "GRU") if r % 2 else ("GRU", "LSTM")):
+            t0 = time.perf_counter()
+            out, _ = layers[kind](x)
+            out[-1].sum().backward()
+            times[kind].append(time.perf_counter() - t0)
+    return {k: 1e3 * float(np.median(v)) for k, v in times.items()}
 
 
 # --------------------------------------------------------------------------------------
@@ -235,7 +237,8 @@ def _step_ms(kind, seed, reps=5):
     source="note 005 (GRU versus LSTM)",
     method="LSTM and GRU of the same width on the copy-first-symbol task (T=20), the same Adam budget and "
            "keep-initialised gates; we count parameters, measure test accuracy, and time forward + backward "
-           "of each layer at benchmark size (T=32, batch 64, 64 inputs, 128 units; median of 5, one thread).",
+           "of each layer at benchmark size (T=32, batch 64, 64 inputs, 128 units; 7 alternating rounds, "
+           "medians, one thread).",
 )
 @single_thread()
 def gru_vs_lstm(seed, fast):
@@ -252,7 +255,8 @@ def gru_vs_lstm(seed, fast):
             rng = np.random.default_rng(s)
             _train(net, lambda _: _memory_batch(rng, 32, T), steps, 1e-2, clip=1.0)
             res[kind]["acc"].append(_accuracy(net, xt, yt))
-            res[kind]["ms"].append(_step_ms(kind, s))
+        for kind, ms in _step_ms(s).items():
+            res[kind]["ms"].append(ms)
     numbers = {"T": T, "hidden": hidden, "steps": steps, "seeds": len(seeds),
                "params_LSTM": params["LSTM"], "params_GRU": params["GRU"],
                "param_ratio_GRU_over_LSTM": params["GRU"] / params["LSTM"]}
