@@ -134,9 +134,11 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
 TASK_MODELS = {}
+TASK_MODELS["seq2seq-attn"] = "ember.text.cli:train_seq2seq_task"
+TASK_MODELS["textcnn"] = "ember.text.cli:train_textcnn_task"
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.text.cli"]
 
 
 def _task(name):
