@@ -5,7 +5,7 @@ PyTorch's names. Nothing is defined here: each family lives in its own file of
 from ..ops.math import relu, sigmoid, tanh  # noqa: F401
 from ..ops.reduce import softmax, log_softmax  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
-from ..ops.activation import leaky_relu, prelu, elu, softplus, gelu, maxout  # noqa: F401
+from ..ops.activation import leaky_relu, prelu, elu, softplus, logsigmoid, gelu, maxout, hardtanh, relu6  # noqa: F401
 from ..ops.norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401
 from ..ops.loss import (  # noqa: F401
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss, binary_cross_entropy,

@@ -5,9 +5,10 @@ The kernels follow cuDNN's plan on NumPy: the input projection of every step is 
 before the loop; each step does one matmul of the whole batch with the recurrent weight
 and a few in-place ufuncs on preallocated buffers; the backward loop only carries the
 gradient of the state, and the weight gradients are one GEMM each after it. Sigmoid gates
-are computed as 0.5 tanh(a/2) + 0.5 with the halving folded into a copy of the weights, so
-every gate of a step is one ``tanh`` call (LSTM gates are kept internally as i, f, o, g so
-the sigmoid ones are contiguous; parameters keep torch's order i, f, g, o).
+and tanh are both computed from one ``exp`` (cheaper than NumPy's tanh): with the factor
+-1 (sigmoid rows) or -2 (tanh rows) folded into a copy of the weights, every gate of a step
+is 1 / (1 + exp(a')), and tanh(x) = 2 sigmoid(2x) - 1 (LSTM gates are kept internally as
+i, f, o, g so the sigmoid ones are contiguous; parameters keep torch's order i, f, g, o).
 
 Variable-length batches (packed sequences) come as a padded time-major input sorted by
 decreasing length plus ``batch_sizes`` (how many sequences are still running at each step):
@@ -36,11 +37,19 @@ def _perm(mode, H):
     return np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
 
 
-def _half(a, rows):
-    """A copy of ``a`` whose first ``rows`` rows (the sigmoid gates) are halved."""
-    a = a.copy()
+def _fold(a, rows):
+    """A copy of ``a`` whose first ``rows`` rows (the sigmoid gates) are negated and the others
+    (the tanh candidate) multiplied by -2: 1 / (1 + exp(row . x)) is then the gate."""
+    a = a * -2.0
     a[:rows] *= 0.5
     return a
+
+
+def _sigmoid_(a):
+    """1 / (1 + exp(a)) in place (exp may overflow to inf, which gives the right 0)."""
+    np.exp(a, out=a)
+    a += 1
+    np.reciprocal(a, out=a)
 
 
 def _arr(t):
@@ -68,10 +77,11 @@ class Recurrent(Function):
             b_x = b_ih.array + b_hh.array if mode != "GRU" else b_ih.array
             b_x = b_x[perm] if perm is not None else b_x
         b_h = b_hh.array if (mode == "GRU" and b_hh is not None) else None
-        Wx, Wh = _half(W_ih, sig), _half(W_hh, sig)
+        fold = (lambda a: _fold(a, sig)) if sig else (lambda a: a)
+        Wx, Wh = fold(W_ih), fold(W_hh)
         A = (X.reshape(T * B, -1) @ Wx.T).reshape(T, B, G * H)     # all steps' input projections
         if b_x is not None:
-            A += _half(b_x, sig)
+            A += fold(b_x)
         WhT = Wh.T
         Hout = W_hh.shape[1]
         S = np.empty((T + 1, B, Hout), dt)                          # states; see _prev
@@ -86,61 +96,61 @@ class Recurrent(Function):
                 WrT = w_hr.array.T
         elif mode == "GRU":
             HW = np.empty((T, B, G * H), dt)
-            b_hh_h = _half(b_h, sig) if b_h is not None else None
+            b_hh_h = fold(b_h) if b_h is not None else None
         tmp = np.empty((B, G * H), dt)
         tmpH = np.empty((B, H), dt)
         bs = batch_sizes
-        for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            n = B if bs is None else int(bs[t])
-            p, q = (t + 1, t) if reverse else (t, t + 1)            # previous, new state slot
-            a, hp = A[t, :n], S[p, :n]
-            if mode == "LSTM":
-                np.matmul(hp, WhT, out=tmp[:n])
-                a += tmp[:n]
-                np.tanh(a, out=a)
-                s = a[:, :3 * H]
-                s *= 0.5
-                s += 0.5
-                i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-                c = C[q, :n]
-                np.multiply(f, C[p, :n], out=c)
-                np.multiply(i, g, out=tmpH[:n])
-                c += tmpH[:n]
-                tc = TC[t, :n]
-                np.tanh(c, out=tc)
-                if HP is None:
-                    np.multiply(o, tc, out=S[q, :n])
+        with np.errstate(over="ignore"):       # exp(large) = inf gives the right 0
+            for t in (range(T - 1, -1, -1) if reverse else range(T)):
+                n = B if bs is None else int(bs[t])
+                p, q = (t + 1, t) if reverse else (t, t + 1)            # previous, new state slot
+                a, hp = A[t, :n], S[p, :n]
+                if mode == "LSTM":
+                    np.matmul(hp, WhT, out=tmp[:n])
+                    a += tmp[:n]
+                    _sigmoid_(a)
+                    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+                    g *= 2
+                    g -= 1
+                    c = C[q, :n]
+                    np.multiply(f, C[p, :n], out=c)
+                    np.multiply(i, g, out=tmpH[:n])
+                    c += tmpH[:n]
+                    tc = TC[t, :n]
+                    np.tanh(c, out=tc)
+                    if HP is None:
+                        np.multiply(o, tc, out=S[q, :n])
+                    else:
+                        np.multiply(o, tc, out=HP[t, :n])
+                        np.matmul(HP[t, :n], WrT, out=S[q, :n])
+                    if n < B:
+                        C[q, n:] = C[p, n:]
+                elif mode == "GRU":
+                    hw = HW[t, :n]
+                    np.matmul(hp, WhT, out=hw)
+                    if b_hh_h is not None:
+                        hw += b_hh_h
+                    rz = a[:, :2 * H]
+                    rz += hw[:, :2 * H]
+                    _sigmoid_(rz)
+                    r, z, nn_ = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+                    np.multiply(r, hw[:, 2 * H:], out=tmpH[:n])
+                    nn_ += tmpH[:n]
+                    _sigmoid_(nn_)
+                    nn_ *= 2
+                    nn_ -= 1
+                    np.subtract(hp, nn_, out=tmpH[:n])
+                    tmpH[:n] *= z
+                    np.add(nn_, tmpH[:n], out=S[q, :n])
                 else:
-                    np.multiply(o, tc, out=HP[t, :n])
-                    np.matmul(HP[t, :n], WrT, out=S[q, :n])
+                    np.matmul(hp, WhT, out=tmp[:n])
+                    a += tmp[:n]
+                    if mode == "RNN_TANH":
+                        np.tanh(a, out=S[q, :n])
+                    else:
+                        np.maximum(a, 0, out=S[q, :n])
                 if n < B:
-                    C[q, n:] = C[p, n:]
-            elif mode == "GRU":
-                hw = HW[t, :n]
-                np.matmul(hp, WhT, out=hw)
-                if b_hh_h is not None:
-                    hw += b_hh_h
-                rz = a[:, :2 * H]
-                rz += hw[:, :2 * H]
-                np.tanh(rz, out=rz)
-                rz *= 0.5
-                rz += 0.5
-                r, z, nn_ = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
-                np.multiply(r, hw[:, 2 * H:], out=tmpH[:n])
-                nn_ += tmpH[:n]
-                np.tanh(nn_, out=nn_)
-                np.subtract(hp, nn_, out=tmpH[:n])
-                tmpH[:n] *= z
-                np.add(nn_, tmpH[:n], out=S[q, :n])
-            else:
-                np.matmul(hp, WhT, out=tmp[:n])
-                a += tmp[:n]
-                if mode == "RNN_TANH":
-                    np.tanh(a, out=S[q, :n])
-                else:
-                    np.maximum(a, 0, out=S[q, :n])
-            if n < B:
-                S[q, n:] = S[p, n:]
+                    S[q, n:] = S[p, n:]
         out = S[:T] if reverse else S[1:]
         if bs is not None:
             mask = (np.arange(B)[None, :] < np.asarray(bs)[:, None]).astype(dt)[:, :, None]
@@ -202,6 +212,7 @@ def _backward_arrays(ctx, saved, dout, dh_n, dc_n):
         np.subtract(1, nd, out=nd)
         Zc = 1 - A[..., H:2 * H]
         HmN = Sprev - A[..., 2 * H:]
+        HWn = HW[..., 2 * H:] * -0.5            # W_hn h + b_hn (the forward kept it times -2)
     else:
         Snew = S[:T] if reverse else S[1:]
         D = (1 - Snew * Snew) if mode == "RNN_TANH" else (Snew > 0).astype(dt)
@@ -239,7 +250,7 @@ def _backward_arrays(ctx, saved, dout, dh_n, dc_n):
             np.multiply(d, Zc[t, :n], out=da[:, 2 * H:])         # d n
             np.multiply(d, HmN[t, :n], out=da[:, H:2 * H])       # d z
             da[:, H:] *= D[t, :n, H:]
-            np.multiply(da[:, 2 * H:], HW[t, :n, 2 * H:], out=da[:, :H])   # d r
+            np.multiply(da[:, 2 * H:], HWn[t, :n], out=da[:, :H])   # d r
             da[:, :H] *= D[t, :n, :H]
             dhw = dHW[t, :n]
             dhw[:, :2 * H] = da[:, :2 * H]

@@ -1,7 +1,7 @@
 from .module import Module  # noqa: F401
 from .container import Sequential, ModuleList, ModuleDict  # noqa: F401
 from .linear import Linear, Identity, Flatten, Maxout  # noqa: F401
-from .activation import ReLU, LeakyReLU, PReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, GELU  # noqa: F401
+from .activation import ReLU, LeakyReLU, PReLU, ELU, Sigmoid, Tanh, Softmax, LogSoftmax, Softplus, GELU, Hardtanh, ReLU6  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .norm import BatchNorm1d, BatchNorm2d  # noqa: F401
 from .normalization import LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d  # noqa: F401
