@@ -112,3 +112,20 @@ def test_vocab_and_task_errors():
         Attention(4, 4, "cosine")
     with pytest.raises(ValueError, match="dot score needs dec_dim == enc_dim, got 3 and 4"):
         Attention(3, 4, "dot")
+
+
+def test_generated_tasks_are_correct():
+    import datetime
+    for src, tgt in TASKS["addition"](50, seed=0):
+        a, b = src.split("+")
+        assert int(tgt) == int(a) + int(b)
+    assert all(t == s[::-1] for s, t in TASKS["reversal"](20, seed=0))
+    from ember.text.tasks import DATE_FORMATS
+    d = datetime.date(1997, 3, 3)
+    assert [f(d) for f in DATE_FORMATS] == [
+        "march 3rd, 1997", "march 3, 1997", "3 march 1997", "mar 3 1997", "03.03.1997", "3/3/1997",
+        "monday, march 3, 1997", "the 3rd of march 1997"]
+    for src, tgt in date_pairs(40, seed=1):
+        datetime.date.fromisoformat(tgt)                     # a valid ISO date
+        sv, _ = task_vocabs("dates")
+        sv.encode(src)                                       # every character is in the vocabulary
