@@ -160,23 +160,21 @@ def _next_logp(logits):
     return lp
 
 
-def greedy_decode(model, src, lengths, max_len=20, return_attention=False):
+def greedy_decode(model, src, lengths, max_len=20):
     """Arg-max decoding of a batch: (list of token lists without EOS, their total
-    log-probabilities (N,)[, attention weights (N, steps, S)])."""
+    log-probabilities (N,))."""
     with ember.no_grad():
         enc, state, mask = model.encode(src, lengths)
         N = enc.shape[0]
         inp = np.full((N, 1), SOS)
         done = np.zeros(N, bool)
-        toks, logp, attn = [], np.zeros(N), []
+        toks, logp = [], np.zeros(N)
         for _ in range(max_len):
-            logits, state, w = model.decoder(ember.tensor(inp), state, enc, mask)
+            logits, state, _ = model.decoder(ember.tensor(inp), state, enc, mask)
             lp = _next_logp(logits)
             nxt = lp.argmax(-1)
             logp += np.where(done, 0.0, lp[np.arange(N), nxt])
             toks.append(np.where(done, PAD, nxt))
-            if w is not None:
-                attn.append(w.array[:, -1])
             done |= nxt == EOS
             inp = nxt[:, None]
             if done.all():
@@ -184,8 +182,6 @@ def greedy_decode(model, src, lengths, max_len=20, return_attention=False):
     seqs = []
     for row in np.stack(toks, 1).tolist():
         seqs.append(row[:row.index(EOS)] if EOS in row else row)
-    if return_attention:
-        return seqs, logp, (np.stack(attn, 1) if attn else None)
     return seqs, logp
 
 

@@ -146,9 +146,8 @@ def textcnn_ngrams(seed, fast):
         Xt, yt = ngram_task(1000, seed=s + 500)
         model = train_textcnn(X, y, 3, 12, steps=steps, seed=s)
         cnn.append(accuracy(model, Xt, yt))
-        counts = lambda A: np.stack([np.bincount(r, minlength=12) for r in A]).astype(np.float32)
-        lin = train_bow(counts(X), y, s)
-        bow.append(float((counts(Xt) @ lin[0] + lin[1]).argmax(-1).__eq__(yt).mean()))
+        W, b = train_bow(_counts(X), y, s)
+        bow.append(float(((_counts(Xt) @ W + b).argmax(-1) == yt).mean()))
     (c, c_sd), (b, b_sd) = mean_std(cnn), mean_std(bow)
     num = {"n_train": n_train, "steps": steps, "seeds": seeds, "acc_textcnn_mean": c, "acc_textcnn_std": c_sd,
            "acc_bag_of_words_mean": b, "acc_bag_of_words_std": b_sd, "chance": 1 / 3}
@@ -159,6 +158,11 @@ def textcnn_ngrams(seed, fast):
     ax.set(ylabel="test accuracy", ylim=(0, 1), title="trigram task")
     notes = f"Text CNN {c:.3f} vs bag of words {b:.3f} (chance 0.333)."
     return Result(verdict(ok), criterion, num, {"textcnn-vs-bow": fig}, notes)
+
+
+def _counts(X, vocab_size=12):
+    """Bag of words: token counts per sequence."""
+    return np.stack([np.bincount(r, minlength=vocab_size) for r in X]).astype(np.float32)
 
 
 def train_bow(C, y, seed, steps=300, lr=0.1):
