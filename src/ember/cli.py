@@ -137,10 +137,12 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # the whole run (its own data, checkpoint and metrics). One line here per model.
 TASK_MODELS = {
     "char-lstm": "ember.models.char_lstm:train_task",
+    "seq2seq-attn": "ember.text.cli:train_seq2seq_task",
+    "textcnn": "ember.text.cli:train_textcnn_task",
 }
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli", "ember.text.cli"]
 
 
 def _task(name):
