@@ -133,7 +133,7 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # Models whose training is a task of its own (sequences, detection, generative models):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
-TASK_MODELS = {}
+TASK_MODELS = {"dcgan": "ember.models.tasks:run_dcgan", "unet": "ember.models.tasks:run_unet"}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
 COMMAND_MODULES = ["ember.lab.cli"]
