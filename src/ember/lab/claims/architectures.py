@@ -274,7 +274,7 @@ def group_conv(seed, fast):
 @single_thread()
 def gap_vs_fc_head(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(3)]
-    steps = 200 if fast else 400
+    steps = 100 if fast else 400
     res = {"gap": [], "fc": []}
     heads = {}
     for s in seeds:
@@ -323,7 +323,7 @@ def gap_vs_fc_head(seed, fast):
 @single_thread()
 def densenet_growth(seed, fast):
     ks = (2, 8) if fast else (2, 4, 8, 12)
-    steps = 100 if fast else 400
+    steps = 60 if fast else 400
     blocks = (3, 3)
     data = _digit_images(seed, fast)
     rows = []
@@ -433,7 +433,7 @@ def _small_cnn():
 @single_thread()
 def fine_tuning(seed, fast):
     seeds = [seed] if fast else [seed + i for i in range(3)]
-    pre_steps, steps = (150, 80) if fast else (500, 250)
+    pre_steps, steps = (100, 50) if fast else (500, 250)
     res = {m: {"small": [], "large": []} for m in ("frozen", "finetune", "scratch")}
     for s in seeds:
         Xtr, ytr, Xte, yte = digits(s, images=True, tensors=False)
