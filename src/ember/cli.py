@@ -139,6 +139,8 @@ TASK_MODELS = {
     "char-lstm": "ember.models.char_lstm:train_task",
     "seq2seq-attn": "ember.text.cli:train_seq2seq_task",
     "textcnn": "ember.text.cli:train_textcnn_task",
+    "dcgan": "ember.models.tasks:run_dcgan",
+    "unet": "ember.models.tasks:run_unet",
 }
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
