@@ -83,7 +83,8 @@ _WHOLE_COLS_BYTES = 8 << 20
 
 
 def _chunked(x, k_hw, out_hw, G):
-    """Whether an (ungrouped, channels-last) convolution builds its cols chunk by chunk."""
+    """Whether an ungrouped convolution builds its cols chunk by chunk (either layout: the
+    channels-first cols of ResNet-18's 7x7 stem at batch 8 on 224x224 are 59 MiB whole)."""
     N, C = x.shape[:2]
     return G == 1 and N * out_hw[0] * out_hw[1] * k_hw[0] * k_hw[1] * C * x.itemsize > _WHOLE_COLS_BYTES
 
@@ -99,12 +100,16 @@ def _cl_view(x, k_hw, geom, out_hw):
         (sN, sH * s_h, sW * s_w, sH * d_h, sW * d_w, sC), writeable=False)
 
 
+def _per_chunk(N, per_image):
+    """Images per chunk: about _CHUNK_BYTES of cols, at least one."""
+    return int(max(1, min(N, _CHUNK_BYTES // max(per_image, 1))))
+
+
 def _chunks(view):
     """(start, stop, buffer) over the batch: each chunk of images' cols copied into one
     reused buffer of about _CHUNK_BYTES."""
     N = view.shape[0]
-    per_image = int(np.prod(view.shape[1:])) * view.itemsize
-    B = int(max(1, min(N, _CHUNK_BYTES // max(per_image, 1))))
+    B = _per_chunk(N, int(np.prod(view.shape[1:])) * view.itemsize)
     buf = np.empty((B,) + view.shape[1:], dtype=view.dtype)
     for s in range(0, N, B):
         e = min(N, s + B)
@@ -144,6 +149,35 @@ def _conv_weight_grad_chunked(x, g, w_shape, geom):
         else:
             dw += np.matmul(g2[s:e], cb.reshape(e - s, L, -1)).sum(0)
     return np.ascontiguousarray(dw.reshape(O, kh, kw, C).transpose(0, 3, 1, 2))
+
+
+def _cf_chunks(x, k_hw, geom, out_hw):
+    """(start, stop, cols) over the batch: channels-first cols of a few images at a time."""
+    N, C = x.shape[:2]
+    B = _per_chunk(N, C * k_hw[0] * k_hw[1] * out_hw[0] * out_hw[1] * x.itemsize)
+    for s in range(0, N, B):
+        yield s, min(N, s + B), _im2col_cf(x[s:s + B], k_hw, geom, out_hw)
+
+
+def _conv_fwd_cf_chunked(x, w, geom, out_hw):
+    """Ungrouped channels-first convolution, cols built a few images at a time; NCHW output."""
+    N, O = x.shape[0], w.shape[0]
+    w2 = w.reshape(O, -1)
+    out = np.empty((N, O) + tuple(out_hw), dtype=np.result_type(x.dtype, w.dtype))
+    for s, e, c in _cf_chunks(x, w.shape[2:], geom, out_hw):
+        np.matmul(w2, c, out=out[s:e].reshape(e - s, O, -1))
+    return out
+
+
+def _conv_weight_grad_cf_chunked(x, g, w_shape, geom):
+    """Weight gradient of an ungrouped channels-first convolution, cols rebuilt a few
+    images at a time."""
+    N, O = g.shape[:2]
+    g3 = g.reshape(N, O, -1)
+    dw = np.zeros((O, int(np.prod(w_shape[1:]))), dtype=np.result_type(x.dtype, g.dtype))
+    for s, e, c in _cf_chunks(x, w_shape[2:], geom, g.shape[2:]):
+        dw += np.matmul(g3[s:e], c.transpose(0, 2, 1)).sum(0)
+    return dw.reshape(w_shape)
 
 
 def _w3(w, G):
@@ -247,7 +281,7 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     rows/columns, which a transposed convolution's gradient needs when output_padding
     reaches past the last full stride. Returns the output and ``cols`` as
     ``(channels_first, array)`` for the weight gradient, or None where it is rebuilt there
-    (the chunked channels-last path). Channels first, the output is a contiguous NCHW array
+    (the chunked paths). Channels first, the output is a contiguous NCHW array
     (one matmul per image); channels last, it is a channels-last view of the matmul's rows."""
     k = w.shape[2:]
     if out_hw is None:
@@ -256,8 +290,8 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
         return _depthwise_fwd(x, w, geom, out_hw), None
     cf = _channels_first(x.shape[1], k, out_hw, geom.groups)
     if cols is None:
-        if not cf and _chunked(x, k, out_hw, geom.groups):
-            return _conv_fwd_chunked(x, w, geom, out_hw), None
+        if _chunked(x, k, out_hw, geom.groups):
+            return (_conv_fwd_cf_chunked if cf else _conv_fwd_chunked)(x, w, geom, out_hw), None
         cols = (cf, _im2col_cf(x, k, geom, out_hw) if cf else _im2col(x, k, geom, out_hw))
     if cols[0]:
         N = x.shape[0]
@@ -369,8 +403,8 @@ def _conv_weight_grad(x, g, w_shape, geom, cols=None):
     if cols is None:
         out_hw = g.shape[2:]
         cf = _channels_first(x.shape[1], w_shape[2:], out_hw, geom.groups)
-        if not cf and _chunked(x, w_shape[2:], out_hw, geom.groups):
-            return _conv_weight_grad_chunked(x, g, w_shape, geom)
+        if _chunked(x, w_shape[2:], out_hw, geom.groups):
+            return (_conv_weight_grad_cf_chunked if cf else _conv_weight_grad_chunked)(x, g, w_shape, geom)
         cols = (cf, _im2col_cf(x, w_shape[2:], geom, out_hw) if cf else _im2col(x, w_shape[2:], geom, out_hw))
     cf, c = cols
     N, O = g.shape[:2]
