@@ -133,10 +133,13 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # Models whose training is a task of its own (sequences, detection, generative models):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
-TASK_MODELS = {}
+TASK_MODELS = {
+    "fasterrcnn-mini": "ember.detection.training:train_fasterrcnn",
+    "ssd-mini": "ember.detection.training:train_ssd",
+}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.detection.cli"]
 
 
 def _task(name):
