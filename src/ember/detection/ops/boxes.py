@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
 from ...autograd.tensor import _wrap
 from ...ops.math import maximum, minimum
 from ...ops.shape import stack
@@ -45,11 +46,30 @@ def _pair(boxes1, boxes2, op):
     return _check.boxes(boxes1, op, "boxes1"), _check.boxes(boxes2, op, "boxes2")
 
 
+def _iou_arrays(a, b):
+    """IoU of every pair on arrays, in place where possible (the no-gradient fast path)."""
+    iw = np.minimum(a[:, None, 2], b[None, :, 2])
+    iw -= np.maximum(a[:, None, 0], b[None, :, 0])
+    np.maximum(iw, 0, out=iw)
+    ih = np.minimum(a[:, None, 3], b[None, :, 3])
+    ih -= np.maximum(a[:, None, 1], b[None, :, 1])
+    np.maximum(ih, 0, out=ih)
+    iw *= ih                                                    # intersection
+    union = ih
+    np.add(((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None],
+           (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]), out=union)
+    union -= iw
+    iw /= union
+    return iw
+
+
 def box_iou(boxes1, boxes2):
-    """Intersection over union of every pair: Tensor[N, M]."""
+    """Intersection over union of every pair: Tensor[N, M] (differentiable)."""
     b1, b2 = _pair(boxes1, boxes2, "box_iou")
-    inter, union = _inter_union(b1, b2)
-    return inter / union
+    if is_grad_enabled() and (b1.requires_grad or b2.requires_grad):
+        inter, union = _inter_union(b1, b2)
+        return inter / union
+    return _wrap(_iou_arrays(b1.array, b2.array))
 
 
 def _enclosing(b1, b2):
