@@ -129,8 +129,10 @@ def prroi_gradients(seed, fast):
             opt.zero_grad()
             (-score).backward()
             opt.step()
-        before.append(float(ops.box_iou(ember.tensor(jit), ember.tensor(gt)).numpy()[0, 0]))
-        after.append(float(ops.box_iou(b.detach(), ember.tensor(gt)).numpy()[0, 0]))
+            a = b.array                                   # keep x1 < x2, y1 < y2
+            a[:, 2:] = np.maximum(a[:, 2:], a[:, :2] + 1.0)
+        before.append(float(_pair_iou(jit, gt)[0]))
+        after.append(float(_pair_iou(b.detach().numpy(), gt)[0]))
     ok = rel < 1e-4 and not align_grad and np.mean(after) > np.mean(before) + 0.1
     num = {"prroi_box_grad": g.tolist(), "finite_difference": num_g.tolist(), "max_rel_error": rel,
            "roi_align_box_grad": align_grad, "iou_before_refinement": float(np.mean(before)),
@@ -155,7 +157,7 @@ def prroi_gradients(seed, fast):
 
 
 # -------------------------------------------------------------------------------------------
-@claim(id="focal-loss-easy-examples", topic="detection", concepts=("det.ssd",),
+@claim(id="focal-loss-easy-examples", topic="detection", concepts=("loss.focal", "det.ssd"),
        question="Why does focal loss help one-stage detectors?",
        statement="A dense detector scores ~10^4-10^5 anchors per image, almost all easy background; with "
                  "cross-entropy their many small losses still dominate the total, while focal loss "
@@ -191,7 +193,7 @@ def focal_loss_easy_examples(seed, fast):
 
 
 # -------------------------------------------------------------------------------------------
-@claim(id="smooth-l1-outliers", topic="detection", concepts=("det.box_coder",),
+@claim(id="smooth-l1-outliers", topic="detection", concepts=("loss.smooth_l1", "det.box_coder"),
        question="Why does Fast R-CNN regress boxes with smooth L1 rather than L2?",
        statement="Smooth L1 is quadratic near zero and linear beyond, so an outlier's gradient is bounded "
                  "(|d| <= 1) instead of growing with the error: a few wild targets pull an L2 fit away but "
