@@ -354,7 +354,7 @@ def _regions(n, seed, per_image=40):
     images, boxes, _ = make_shapes(n, seed=seed)
     P, I, best = [], [], []
     for i, b in enumerate(boxes):
-        side = rng.uniform(5, 34, (per_image, 1)) * np.exp(rng.normal(0, 0.2, (per_image, 2)))
+        side = np.minimum(rng.uniform(5, 34, (per_image, 1)) * np.exp(rng.normal(0, 0.2, (per_image, 2))), 60)
         xy = rng.uniform(0, 64 - side)
         p = np.concatenate([np.concatenate([xy, xy + side], 1), _jitter(b, rng, 3, 0.2)])
         P.append(p)
