@@ -75,8 +75,8 @@ def test_importing_autograd_alone_does_not_load_ops_or_nn():
 def test_ember_lists_only_subpackages_that_exist():
     for name in ember._SUBMODULES:
         importlib.import_module(f"ember.{name}")
-    with pytest.raises(AttributeError, match="has no attribute 'tune'; its sub-packages are nn, optim"):
-        ember.tune
+    with pytest.raises(AttributeError, match="has no attribute 'tuner'; its sub-packages are nn, optim"):
+        ember.tuner
 
 
 def test_no_source_file_is_oversized():
