@@ -132,7 +132,7 @@ def _task(name, args, augment=None):
     if getattr(args, "data", "shapes") != "shapes":
         raise SystemExit(f"ember: {name} trains on --data shapes (the synthetic detection set), "
                          f"got --data {args.data}")
-    train = ShapesDataset(int(getattr(args, "n_train", 0) or 1000), seed=args.seed)
+    train = ShapesDataset(1000, seed=args.seed)
     test = ShapesDataset(200, seed=args.seed + 10_000)
     model = build(name)
     lr = args.lr if args.lr != 3e-3 else 2e-3          # the CLI's default suits classifiers
