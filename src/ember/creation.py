@@ -13,7 +13,9 @@ from .random import rng
 
 
 def _finish(arr, requires_grad, device=None):
-    if device is not None and str(device) != "cpu":
+    if device is None:
+        device = backend._default_device[0]
+    if str(device) != "cpu":
         arr = backend.to_device(arr, device)
     t = _wrap(arr)
     if requires_grad:
@@ -164,6 +166,8 @@ def randint(low=0, high=None, size=(), generator=None, dtype=None, device=None):
 
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0..n-1."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"randperm: n={n!r} must be a non-negative int")
     return _finish(rng(generator).permutation(int(n)).astype(_dtype(dtype, np.int64)), False, device)
 
 

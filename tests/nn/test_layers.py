@@ -73,6 +73,8 @@ ACTS = [
     (lambda: nn.Softplus(), lambda: torch.nn.Softplus()),
     (lambda: nn.PReLU(), lambda: torch.nn.PReLU()),
     (lambda: nn.PReLU(3, init=0.1), lambda: torch.nn.PReLU(3, init=0.1)),
+    (lambda: nn.Hardtanh(-0.5, 1.5), lambda: torch.nn.Hardtanh(-0.5, 1.5)),
+    (lambda: nn.ReLU6(), lambda: torch.nn.ReLU6()),
     (lambda: nn.Identity(), lambda: torch.nn.Identity()),
     (lambda: nn.Flatten(), lambda: torch.nn.Flatten()),
 ]
@@ -93,6 +95,15 @@ def test_activation_second_derivatives():
     check(lambda m, t: m.nn.functional.softplus(t * 3) * t, [x])
 
 
+def test_relu6_and_hardtanh_corners_match_torch():
+    # values at and beyond both corners: torch's gradient is 0 at exactly 0 and 6
+    x = np.array([-1.0, 0.0, 0.5, 5.9, 6.0, 7.5, 3.0])
+    check(lambda m, t: m.nn.functional.relu6(t) * t, [x])
+    check(lambda m, t: m.nn.functional.hardtanh(t, -1.0, 0.5) * t, [x])
+    with pytest.raises(ValueError, match=r"min_val=2.0 must be less than max_val=1.0"):
+        nn.Hardtanh(2.0, 1.0)
+
+
 def test_maxout_is_a_max_of_affine_pieces_and_generalises_relu():
     m = nn.Maxout(3, 2, pieces=4)
     x = ember.randn(5, 3, dtype=ember.float32)
@@ -102,8 +113,8 @@ def test_maxout_is_a_max_of_affine_pieces_and_generalises_relu():
     # one piece fixed at zero and the other the identity: Maxout == ReLU
     r = nn.Maxout(1, 1, pieces=2)
     with ember.no_grad():
-        r.linear.weight.data[...] = [[1.0], [0.0]]
-        r.linear.bias.data[...] = 0
+        r.linear.weight.array[...] = [[1.0], [0.0]]
+        r.linear.bias.array[...] = 0
     z = ember.linspace(-2, 2, 9).reshape(9, 1)
     np.testing.assert_allclose(r(z).detach().numpy(), ember.relu(z).numpy())
     xd = ember.tensor(np.random.default_rng(0).standard_normal((3, 3)), requires_grad=True)
@@ -142,8 +153,8 @@ def test_batchnorm1d_matches_torch_in_train_and_eval(shape, affine, track):
     tm = torch.nn.BatchNorm1d(3, momentum=0.2, affine=affine, track_running_stats=track)
     if affine:
         with ember.no_grad():
-            em.weight.data[...] = rng.uniform(0.5, 1.5, 3)
-            em.bias.data[...] = rng.standard_normal(3)
+            em.weight.array[...] = rng.uniform(0.5, 1.5, 3)
+            em.bias.array[...] = rng.standard_normal(3)
     for step in range(3):
         compare_module(em, tm, rng.standard_normal(shape) * 2 + 1, atol=1e-9)
         for p in em.parameters():

@@ -204,7 +204,7 @@ def test_channels_first_choice_on_lenet_layers():
     assert not K._channels_first(6, (5, 5), (10, 10), 1)
     assert not K._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
     y = C.conv2d(ember.randn(2, 1, 28, 28), ember.randn(6, 1, 5, 5), padding=2)
-    assert y.data.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
+    assert y.array.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
 
 
 @pytest.mark.parametrize("k,shape", [(2, (3, 4, 8, 8)), (2, (2, 3, 9, 7)), ((3, 2), (2, 5, 9, 8)), (1, (2, 3, 4, 4))])
@@ -221,11 +221,11 @@ def test_max_pool_non_overlapping_fast_path_matches_torch_in_both_layouts(k, sha
     ye, yt = max_pool2d(xe, k), TF.max_pool2d(xt, k)
     assert type(ye.grad_fn).__name__ == "MaxPool" and ye.grad_fn.fast     # the fast path was taken
     np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
-    assert np.argsort(ye.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    assert np.argsort(ye.array.strides).tolist() == np.argsort(xa.strides).tolist()
     ye.backward(ember.tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())     # ties: first maximum, like torch
-    assert np.argsort(xe.grad.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    assert np.argsort(xe.grad.array.strides).tolist() == np.argsort(xa.strides).tolist()
     # second order (create_graph) goes through the general differentiable scatter
     check(lambda m, a: (max_pool2d if m is ember else TF.max_pool2d)(a, k), [x + rng.standard_normal(shape) * 1e-3])
 
@@ -283,3 +283,35 @@ def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chun
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-10)
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), atol=1e-10)
     check(lambda m, a, ww: (C.conv2d if m is ember else TF.conv2d)(a, ww, None, (2, 1), (0, 1), (2, 1)), [x, w])
+
+
+@pytest.mark.parametrize("ch,m,k,s,p,d", [(3, 1, 3, 1, 1, 1), (4, 2, 3, 2, 1, 1), (2, 3, (3, 2), (2, 1), (2, 0), (1, 2)),
+                                         (5, 1, 5, 2, 2, 1)])
+def test_depthwise_kernels_match_torch_with_second_derivatives(ch, m, k, s, p, d):
+    """groups = input channels (channel multiplier m) takes the numba depthwise kernels:
+    forward, input gradient and weight gradient, and the second derivatives through them."""
+    rng = np.random.default_rng(ch * 10 + m)
+    kk = (k, k) if isinstance(k, int) else k
+    x, w = rng.standard_normal((2, ch, 7, 6)), rng.standard_normal((ch * m, 1) + kk)
+    assert K._depthwise(ch, w.shape, ch)
+    check(lambda mm, a, ww: (C.conv2d if mm is ember else TF.conv2d)(a, ww, None, s, p, d, ch), [x, w], atol=1e-9)
+    # float32 in a convolution's channels-last layout, plain backward
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    xe = ember.tensor(np.ascontiguousarray(x32.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2), requires_grad=True)
+    we, xt, wt = ember.tensor(w32, requires_grad=True), torch.tensor(x32, requires_grad=True), torch.tensor(w32, requires_grad=True)
+    ye, yt = C.conv2d(xe, we, None, s, p, d, ch), TF.conv2d(xt, wt, None, s, p, d, ch)
+    assert ye.dtype == ember.float32
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=1e-5)
+    g = rng.standard_normal(yt.shape).astype(np.float32)
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), atol=1e-4)
+
+
+def test_depthwise_transposed_convolution_matches_torch():
+    """conv_transpose2d with groups = channels uses the depthwise input gradient as its forward."""
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 1, 3, 3)), rng.standard_normal(4)
+    check(lambda m, a, ww, bb: (C.conv_transpose2d if m is ember else TF.conv_transpose2d)(a, ww, bb, 2, 1, 1, 4),
+          [x, w, b], atol=1e-9)

@@ -50,6 +50,11 @@ def _root_grads(outputs, grad_outputs):
             raise RuntimeError(
                 f"mismatch in shape: grad_output {i} has shape {tuple(g.shape)} but output {i} "
                 f"has shape {tuple(out.shape)}")
+        if g.array.dtype != out.array.dtype:        # torch casts (an int gradient= must not
+            if g.requires_grad:                     # leave an int .grad)
+                g = g.to(out.array.dtype)
+            else:
+                g = _wrap(g.array.astype(out.array.dtype))
         grads.append(g)
     return grads
 
@@ -69,6 +74,8 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
         given.add(id(arr if arr.base is None else arr.base))
 
     def to_leaf(leaf, g):
+        if g.dtype != leaf.array.dtype:     # a gradient has its tensor's dtype (torch casts too)
+            g = g.astype(leaf.array.dtype) if arrays else g.to(leaf.array.dtype)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, arrays)
         if capture is not None:

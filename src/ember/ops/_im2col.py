@@ -196,6 +196,49 @@ def _im2col_cf(x, k_hw, geom, out_hw):
     return np.ascontiguousarray(view).reshape(N, C * kh * kw, OH * OW)
 
 
+def _depthwise(C, w_shape, G):
+    """Whether a convolution is depthwise (one input channel per group), which the numba
+    kernels of :mod:`._conv_kernels` compute directly instead of im2col: MobileNet-v2's
+    3x3 layers (batch 16, 64x64 input), im2col's per-channel (pixels, 9) @ (9, 1) matmuls."""
+    return G > 1 and C == G and w_shape[1] == 1
+
+
+def _nhwc(a):
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
+def _dw_geom(geom):
+    (sh, sw), (dh, dw), ((ph, _), (pw, _)) = geom.stride, geom.dilation, geom.pads
+    return sh, sw, dh, dw, ph, pw
+
+
+def _dw_weight(w):
+    """(O, 1, kh, kw) -> (kh, kw, O)."""
+    return np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))
+
+
+def _depthwise_fwd(x, w, geom, out_hw):
+    from ._conv_kernels import depthwise_fwd
+    out = np.empty((x.shape[0],) + tuple(out_hw) + (w.shape[0],), dtype=np.result_type(x.dtype, w.dtype))
+    depthwise_fwd(_nhwc(x), _dw_weight(w), *_dw_geom(geom), out)
+    return out.transpose(0, 3, 1, 2)
+
+
+def _depthwise_input_grad(g, w, x_shape, geom):
+    from ._conv_kernels import depthwise_input_grad
+    N, C, H, W = x_shape
+    dx = np.empty((N, H, W, C), dtype=np.result_type(g.dtype, w.dtype))
+    depthwise_input_grad(_nhwc(g), _dw_weight(w), *_dw_geom(geom), dx)
+    return dx.transpose(0, 3, 1, 2)
+
+
+def _depthwise_weight_grad(x, g, w_shape, geom):
+    from ._conv_kernels import depthwise_weight_grad
+    dw = np.empty((w_shape[2], w_shape[3], w_shape[0]), dtype=np.result_type(x.dtype, g.dtype))
+    depthwise_weight_grad(_nhwc(x), _nhwc(g), *_dw_geom(geom), dw)
+    return np.ascontiguousarray(dw.transpose(2, 0, 1))[:, None]
+
+
 def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     """The convolution; ``out_hw`` (at most the natural size) keeps only the first output
     rows/columns, which a transposed convolution's gradient needs when output_padding
@@ -206,6 +249,8 @@ def _conv_fwd(x, w, geom, cols=None, out_hw=None):
     k = w.shape[2:]
     if out_hw is None:
         out_hw = geom.out_size(x.shape[2:], k)
+    if _depthwise(x.shape[1], w.shape, geom.groups):
+        return _depthwise_fwd(x, w, geom, out_hw), None
     cf = _channels_first(x.shape[1], k, out_hw, geom.groups)
     if cols is None:
         if not cf and _chunked(x, k, out_hw, geom.groups):
@@ -284,7 +329,9 @@ def _conv_input_grad(g, w, x_shape, geom):
     layer, full 28 ms vs scatter 38 ms."""
     N, O, OH, OW = g.shape
     C, H, W = x_shape[1:]
-    if C <= 8:
+    if _depthwise(C, w.shape, geom.groups):
+        return _depthwise_input_grad(g, w, x_shape, geom)
+    if C <= 8 or geom.stride != (1, 1):
         return _scatter_input_grad(g, w, x_shape, geom)
     G = geom.groups
     kh, kw = w.shape[2:]
@@ -311,6 +358,10 @@ def _conv_weight_grad(x, g, w_shape, geom, cols=None):
     pixels of g (x) receptive field. With an NCHW-contiguous g it is one small matmul per
     image, then a sum over the batch (LeNet's 6 -> 16 layer: 0.36 vs 0.55 ms for one big
     matmul, which needs g channels-last)."""
+    if x.shape[0] == 0:             # an empty batch: no pixel contributes
+        return np.zeros(w_shape, dtype=g.dtype)
+    if _depthwise(x.shape[1], w_shape, geom.groups):
+        return _depthwise_weight_grad(x, g, w_shape, geom)
     if cols is None:
         out_hw = g.shape[2:]
         cf = _channels_first(x.shape[1], w_shape[2:], out_hw, geom.groups)

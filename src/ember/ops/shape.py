@@ -5,6 +5,7 @@ Each backward is the inverse shape op applied to the gradient.
 """
 import builtins
 import numbers
+import functools
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from .. import backend
 from ..autograd.function import Function, BroadcastTo
 from ._util import Tensor, _check_dim, shape_str
 from ._util import require_tensor, to_tensor as _tensor
+from .promotion import promote_types
 
 
 
@@ -185,7 +187,7 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, dim, *ts):
-        dt = np.result_type(*[t.array.dtype for t in ts])
+        dt = functools.reduce(promote_types, [t.array.dtype for t in ts])     # torch's promotion
         xp = backend.get_array_module(ts[0].array)
         ctx.dim, ctx.sizes = dim, [t.array.shape[dim] for t in ts]
         return xp.concatenate([t.array.astype(dt, copy=False) for t in ts], axis=dim)
@@ -226,13 +228,25 @@ def stack(tensors, dim=0):
         if tt.array.shape != ts[0].array.shape:
             raise ValueError(f"stack: tensors[0] has shape {shape_str(ts[0].shape)} but tensors[{i}] "
                              f"has shape {shape_str(tt.shape)}; all must be equal")
+    dim = _check_dim(dim, ts[0].array.ndim + 1, "stack")
     return cat([unsqueeze(tt, dim) for tt in ts], dim)
 
 
 def narrow(input, dim, start, length):
-    """The slice [start, start + length) of ``dim``."""
+    """The slice [start, start + length) of ``dim``; a negative ``start`` counts from the end."""
     x = _tensor(input, "narrow")
     d = _check_dim(dim, x.array.ndim, "narrow")
+    n = x.array.shape[d]
+    for name, v in (("start", start), ("length", length)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"narrow: {name} must be an int, got {v!r}")
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start={start} is out of range for dim {dim} of size {n} "
+                         f"(expected {-n} <= start <= {n})")
+    start = start % n if n and start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start={start} + length={length} exceeds dim {dim} of size {n} "
+                         f"(expected 0 <= length <= {n - start})")
     key = (slice(None),) * d + (slice(start, start + length),)
     return x[key]
 
@@ -444,3 +458,27 @@ def channel_shuffle(input, groups):
                          f"C={C} of the input of shape {shape}")
     g = int(groups)
     return reshape(transpose(reshape(x, shape[0], g, C // g, *shape[2:]), 1, 2), shape)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors (``indexing="ij"``, torch's default, or ``"xy"``);
+    each grid is a broadcast of its input, so gradients flow back to the inputs."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_tensor(t, "meshgrid", f"tensors[{i}]") for i, t in enumerate(tensors)]
+    for i, t in enumerate(ts):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: tensors[{i}] must be 0-d or 1-d, got shape {shape_str(t.shape)}")
+    sizes = [t.numel() for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(ts):
+        axis = (1 - i if i < 2 else i) if swap else i
+        view = [1] * len(ts)
+        view[axis] = -1
+        out.append(broadcast_to(reshape(t, tuple(view)), tuple(sizes)))
+    return tuple(out)

@@ -9,12 +9,15 @@ class Tree:
 
     Node ``i`` is a leaf iff ``children_left[i] == -1``. Internal nodes send a sample to
     ``children_left`` when ``x[feature] <= threshold`` (or ``<`` when ``strict``, the
-    XGBoost convention) and to ``children_right`` otherwise. ``value[i]`` holds the class
-    fractions (classification), the mean target (regression) or the leaf weight (boosting).
+    XGBoost convention) and to ``children_right`` otherwise; a missing (NaN) value goes to
+    the left child where ``missing_left[i]`` (XGBoost's learned default direction; None: NaN
+    goes right). ``value[i]`` holds the class fractions (classification), the mean target
+    (regression) or the leaf weight (boosting).
     """
 
     def __init__(self, children_left, children_right, feature, threshold, value, impurity,
-                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False):
+                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False,
+                 missing_left=None):
         self.children_left = np.asarray(children_left, dtype=np.intp)
         self.children_right = np.asarray(children_right, dtype=np.intp)
         self.feature = np.asarray(feature, dtype=np.intp)
@@ -26,6 +29,7 @@ class Tree:
         self.improvement = np.asarray(improvement, dtype=np.float64)
         self.depth = np.asarray(depth, dtype=np.intp)
         self.strict = strict
+        self.missing_left = None if missing_left is None else np.asarray(missing_left, dtype=bool)
         self._finalize()
 
     def _finalize(self):
@@ -60,6 +64,8 @@ class Tree:
             xv = X[rows, self._feat[node]]
             thr = self._thr[node]
             go_left = xv < thr if self.strict else xv <= thr
+            if self.missing_left is not None:
+                go_left |= np.isnan(xv) & self.missing_left[node]
             node = np.where(go_left, self._left[node], self._right[node])
         return node
 

@@ -1,5 +1,5 @@
 """Activation modules: ReLU, LeakyReLU, PReLU (learned slope), ELU, Sigmoid, Tanh,
-Softmax, LogSoftmax, Softplus, GELU."""
+Softmax, LogSoftmax, Softplus, GELU, Hardtanh, ReLU6."""
 from ... import creation
 from .. import functional as F
 from ..parameter import Parameter
@@ -102,5 +102,35 @@ class Softplus(Module):
 
 
 class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
     def forward(self, input):
-        return F.gelu(input)
+        return F.gelu(input, self.approximate)
+
+
+class Hardtanh(Module):
+    """z clipped to [min_val, max_val]; derivative 1 strictly inside, else 0."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if not min_val < max_val:
+            raise ValueError(f"Hardtanh: min_val={min_val} must be less than max_val={max_val}")
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class ReLU6(Hardtanh):
+    """min(max(0, z), 6), MobileNet's activation (bounded for low-precision inference)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0)
+
+    def extra_repr(self):
+        return ""

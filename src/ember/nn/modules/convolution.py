@@ -78,7 +78,7 @@ class Conv2d(_ConvNd):
         >>> import ember
         >>> conv = ember.nn.Conv2d(3, 16, 3, padding=1)
         >>> conv(ember.randn(2, 3, 32, 32)).shape
-        (2, 16, 32, 32)
+        ember.Size([2, 16, 32, 32])
     """
     _dims = 2
 

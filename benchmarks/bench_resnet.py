@@ -1,0 +1,221 @@
+"""ResNet-shaped convolution benchmarks against torch CPU (interleaved, same threads, float32):
+
+* ResNet-20 (CIFAR: 3x3 convs of 16/32/64 channels on 32x32/16x16/8x8, BN, ReLU, 1x1-conv
+  shortcuts where the shape changes) training
+  step at batch 64 (forward, cross-entropy, backward, SGD with momentum);
+* ResNet-18 inference at batch 8 on 3x224x224 (eval mode, no grad);
+* MobileNet-v2 (depthwise separable, inverted residuals) training step at batch 16 on
+  3x64x64 (width 1.0, 10 classes);
+* peak RSS of each, each library in its own fresh process that imports only itself
+  (bench_cnn's child), the absolute peak and the peak above the RSS after imports and data.
+
+The networks are written once against a module namespace (``ember.nn`` or ``torch.nn``), so
+both libraries run the same layers with the same shapes (torchvision's architectures).
+
+    python benchmarks/bench_resnet.py [--threads 2] [--rounds 9] [--only resnet20]
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import compare, report, set_threads  # noqa: E402
+
+
+# ---------------------------------------------------------------------------------------
+# the networks, for either library
+# ---------------------------------------------------------------------------------------
+def _basic_block(nn, cin, cout, stride):
+    """torchvision's BasicBlock, with a 1x1 conv + BN shortcut where the shape changes."""
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU()
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.down = None
+            if stride != 1 or cin != cout:
+                self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            return self.relu(out + (x if self.down is None else self.down(x)))
+    return Block()
+
+
+def resnet20(nn, num_classes=10):
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        for b in range(3):
+            layers.append(_basic_block(nn, cin, cout, stride if b == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, num_classes)]
+    return nn.Sequential(*layers)
+
+
+def resnet18(nn, num_classes=1000):
+    layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
+    cin = 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        for b in range(2):
+            layers.append(_basic_block(nn, cin, cout, stride if b == 0 else 1))
+            cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes)]
+    return nn.Sequential(*layers)
+
+
+def _conv_bn_relu6(nn, cin, cout, k, stride, groups=1, act=True):
+    class ReLU6(nn.Module):       # ember.nn has no ReLU6 (yet): clamp, in both libraries
+        def forward(self, x):
+            return x.clamp(0, 6)
+    layers = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    return layers + [ReLU6()] if act else layers
+
+
+def mobilenet_v2(nn, num_classes=10):
+    """torchvision's MobileNetV2 (width 1.0): inverted residual blocks (1x1 expand, 3x3
+    depthwise, 1x1 project), residual where stride 1 and channels match."""
+    class Inverted(nn.Module):
+        def __init__(self, cin, cout, stride, t):
+            super().__init__()
+            hid = cin * t
+            layers = _conv_bn_relu6(nn, cin, hid, 1, 1) if t != 1 else []
+            layers += _conv_bn_relu6(nn, hid, hid, 3, stride, groups=hid)
+            layers += _conv_bn_relu6(nn, hid, cout, 1, 1, act=False)
+            self.conv = nn.Sequential(*layers)
+            self.res = stride == 1 and cin == cout
+
+        def forward(self, x):
+            return x + self.conv(x) if self.res else self.conv(x)
+
+    layers = _conv_bn_relu6(nn, 3, 32, 3, 2)
+    cin = 32
+    for t, c, n, s in ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                       (6, 160, 3, 2), (6, 320, 1, 1)):
+        for i in range(n):
+            layers.append(Inverted(cin, c, s if i == 0 else 1, t))
+            cin = c
+    layers += _conv_bn_relu6(nn, cin, 1280, 1, 1)
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(1280, num_classes)]
+    return nn.Sequential(*layers)
+
+
+# name -> (builder, input shape, classes, training step or inference)
+CASES = {
+    "resnet20": (resnet20, (64, 3, 32, 32), 10, True),
+    "resnet18": (resnet18, (8, 3, 224, 224), 1000, False),
+    "mobilenet_v2": (mobilenet_v2, (16, 3, 64, 64), 10, True),
+}
+
+
+def data(name):
+    _, shape, classes, _ = CASES[name]
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(shape).astype(np.float32), rng.integers(0, classes, shape[0])
+
+
+def make_step(lib, name, x, y):
+    """A no-argument callable: one training step (or one inference) of ``name`` in ``lib``."""
+    build, _, _, train = CASES[name]
+    if lib == "ember":
+        import ember as L
+    else:
+        import torch as L
+    L.manual_seed(0)
+    m = build(L.nn)
+    xt, yt = L.tensor(x), L.tensor(y)
+    if not train:
+        m.eval()
+
+        def infer():
+            with L.no_grad():
+                return m(xt)
+        return infer
+    opt = L.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = L.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(m(xt), yt).backward()
+        opt.step()
+    return step
+
+
+# ---------------------------------------------------------------------------------------
+# peak memory, each library alone in a fresh process
+# ---------------------------------------------------------------------------------------
+def _child(lib, name, threads, steps):
+    from bench_cnn import _reset_peak, _status_kib
+    if lib == "ember":
+        import threadpoolctl
+        _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
+        import ember  # noqa: F401
+    else:
+        import torch
+        torch.set_num_threads(threads)
+    x, y = data(name)
+    base = _status_kib("VmRSS")
+    reset = _reset_peak()
+    step = make_step(lib, name, x, y)
+    for _ in range(steps):
+        step()
+    peak = _status_kib("VmHWM")
+    print(json.dumps({"lib": lib, "baseline_mib": base / 1024, "peak_mib": peak / 1024,
+                      "step_mib": (peak - base) / 1024, "peak_reset": reset,
+                      "torch_imported": "torch" in sys.modules}))
+
+
+def peak_rss_child(lib, name, threads, steps=3):
+    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", lib, "--only", name,
+                          "--threads", str(threads), "--steps", str(steps)],
+                         capture_output=True, text=True, check=True)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if lib == "ember" and res["torch_imported"]:
+        raise RuntimeError("the ember memory child imported torch; its RSS would include torch's")
+    return res
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--only", choices=tuple(CASES), help="one network only")
+    ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS children")
+    ap.add_argument("--child", choices=("ember", "torch"), help=argparse.SUPPRESS)
+    ap.add_argument("--steps", type=int, default=3, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        return _child(args.child, args.only, args.threads, args.steps)
+    set_threads(args.threads)
+    names = (args.only,) if args.only else tuple(CASES)
+    rows, mem = [], {}
+    for name in names:
+        _, shape, _, train = CASES[name]
+        x, y = data(name)
+        what = f"{name} {'train step' if train else 'inference'}, batch {shape[0]}, {shape[2]}x{shape[3]}"
+        rows.append(compare(what, make_step("ember", name, x, y), make_step("torch", name, x, y),
+                            rounds=args.rounds, inner=1))
+        print(rows[-1], flush=True)
+        if not args.no_memory:
+            mem[name] = {lib: peak_rss_child(lib, name, args.threads) for lib in ("ember", "torch")}
+            for key, label in (("peak_mib", "peak RSS, absolute (MiB)"),
+                               ("step_mib", "peak RSS above post-import baseline (MiB)")):
+                rows.append({"benchmark": f"{name} {label}", "ember_ms": mem[name]["ember"][key],
+                             "torch_ms": mem[name]["torch"][key],
+                             "speed_vs_torch": mem[name]["torch"][key] / mem[name]["ember"][key]})
+    out = "resnet" + ("" if args.threads == 2 else f"_{args.threads}thread") + (f"_{args.only}" if args.only else "")
+    report(rows, out, args.threads,
+           extra={"note": "RSS rows: MiB, not ms; ratio = torch/ember memory; each library measured in its own "
+                          "fresh process (VmHWM), the ember one never imports torch", "memory": mem})
+
+
+if __name__ == "__main__":
+    main()
