@@ -5,7 +5,8 @@ and the overhead of a trial on the local process backend and on a local Ray.
 
 Optuna is a benchmark-only reference, not a dependency of ember.
 
-    python benchmarks/bench_tune.py [--seeds 5] [--no-mlp] [--no-ray]
+    python benchmarks/bench_tune.py [--seeds 5] [--problems branin,hartmann6,mlp_val_loss]
+                                    [--no-overhead] [--no-ray]
 """
 import argparse
 import math
@@ -111,15 +112,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--no-mlp", action="store_true")
+    ap.add_argument("--problems", default=",".join(PROBLEMS))
+    ap.add_argument("--no-overhead", action="store_true")
     ap.add_argument("--no-ray", action="store_true")
     args = ap.parse_args()
     set_threads(args.threads)
-    names = [n for n in PROBLEMS if not (args.no_mlp and n == "mlp_val_loss")]
-    t0 = time.time()
-    rows = search_rows(names, args.seeds)
-    report(rows, "tune_search", args.threads, {"seconds": time.time() - t0})
-    report(overhead_rows(not args.no_ray), "tune_overhead", args.threads)
+    names = [n for n in args.problems.split(",") if n]
+    if names:
+        t0 = time.time()
+        rows = search_rows(names, args.seeds)
+        out = "tune_search" if names == list(PROBLEMS) else "tune_search_" + "_".join(names)
+        report(rows, out, args.threads, {"seconds": time.time() - t0})
+    if not args.no_overhead:
+        report(overhead_rows(not args.no_ray), "tune_overhead", args.threads)
 
 
 if __name__ == "__main__":
