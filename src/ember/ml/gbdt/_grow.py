@@ -54,13 +54,15 @@ class ExactTrees:
     def __init__(self, X):
         self.n = X.shape[0]
         self.XT = np.ascontiguousarray(X.T, dtype=np.float32)
+        self.col_missing = np.isnan(self.XT).any(axis=1)
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
         """A tree on the samples ``rows`` and the features ``feats``."""
-        XT = self.XT if feats.size == self.XT.shape[0] else self.XT[feats]
-        t = grow_tree(XT, rows, gradient_statistics(g, h), "xgb", max_depth=max_depth,
-                      reg_lambda=reg_lambda, min_child_weight=min_child_weight,
-                      min_split_gain=_KRT_EPS, eta=eta, strict=True)
+        every = feats.size == self.XT.shape[0]
+        t = grow_tree(self.XT if every else self.XT[feats], rows, gradient_statistics(g, h),
+                      "xgb", max_depth=max_depth, reg_lambda=reg_lambda,
+                      min_child_weight=min_child_weight, min_split_gain=_KRT_EPS, eta=eta,
+                      strict=True, col_missing=self.col_missing[feats])
         internal = t.children_left >= 0
         t.feature[internal] = feats[t.feature[internal]]
         return t
