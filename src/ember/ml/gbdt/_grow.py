@@ -83,7 +83,8 @@ class HistTrees:
             self.B, self.NB, self.n_cuts, np.array(rows, dtype=np.intp), g, h, fmask,
             int(max_depth), float(reg_lambda), float(min_child_weight), _KRT_EPS)
         inner = left >= 0
-        thr = np.where(inner, self.cuts_pad[np.maximum(feat, 0), b], -2.0)
+        thr = np.where(b < 0, -np.inf, self.cuts_pad[np.maximum(feat, 0), np.maximum(b, 0)])
+        thr = np.where(inner, thr, -2.0)
         return Tree(left, right, feat, thr, (-eta * G / (H + reg_lambda))[:, None],
                     -(G ** 2) / (H + reg_lambda), cnt, H, gain, depth, strict=False,
                     missing_left=miss_left)
