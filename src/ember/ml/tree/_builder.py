@@ -7,7 +7,8 @@ from ._criterion import _impurity, _node_value, _node_weight, _proxy
 from ._splitter import ENTROPY, GINI, MSE, XGB, grow
 from ._tree import TREE_LEAF, Tree
 
-_FEATURE_THRESHOLD = 1e-7  # scikit-learn's tolerance for "distinct" feature values
+# scikit-learn's tolerance for "distinct" feature values, added in float32 as there
+_FEATURE_THRESHOLD = np.float32(1e-7)
 
 # scikit-learn's criterion names -> the builder's
 _CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy", "squared_error": "mse"}
@@ -85,8 +86,9 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         np.iinfo(np.int32).max if max_depth is None else int(max_depth),
         max(min_samples_split, 2 * min_samples_leaf), 1 if xgb else int(min_samples_leaf),
         F if max_features is None or xgb else int(max_features),
-        0.0 if xgb else _FEATURE_THRESHOLD, float(reg_lambda), float(min_child_weight),
-        float(min_split_gain), bool(strict), int(rng.randint(2 ** 31 - 1)))
+        np.float32(0.0) if xgb else _FEATURE_THRESHOLD, float(reg_lambda),
+        float(min_child_weight), float(min_split_gain), bool(strict),
+        int(rng.randint(2 ** 31 - 1)))
     T = T.T                                             # (C, nodes)
     imp = _impurity(T, crit, reg_lambda)
     weight = _node_weight(T, crit)
