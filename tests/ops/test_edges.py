@@ -51,7 +51,8 @@ UNARY = {
     "softplus": (lambda m, x: F(m).softplus(x), EDGE),
     "softplus_threshold": (lambda m, x: F(m).softplus(x, beta=2.0, threshold=1.0), EDGE),
     "logsigmoid": (lambda m, x: F(m).logsigmoid(x), EDGE),
-    "gelu_tanh": (lambda m, x: (EF if m is ember else TF).gelu(x, approximate="tanh"), EDGE),
+    "gelu_tanh": (lambda m, x: F(m).gelu(x, approximate="tanh"), EDGE),
+    "gelu": (lambda m, x: F(m).gelu(x), EDGE),
     "maxout_ties": (lambda m, x: (EF.maxout(x, x.shape[-1]) if m is ember
                                   else x.amax(-1, keepdim=True)), EDGE),
 }
