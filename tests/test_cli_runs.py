@@ -23,7 +23,8 @@ def _weights(folder):
     return {k: v.numpy() for k, v in ember.load(str(folder / "model.safetensors"))["model"].items()}
 
 
-def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("stop_at", [3, 12])     # 720 training samples: 8 steps an epoch
+def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path, monkeypatch, capsys, stop_at):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(ARGS + ["--out", str(a)]) == 0
     real_step = ember.train.Trainer.train_step
@@ -32,19 +33,22 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path, monkeypatch,
     def step_then_ctrl_c(self, x, y):
         out = real_step(self, x, y)
         calls.append(1)
-        if len(calls) == 9:                  # the first step of epoch 2 (720 samples: 8 steps an epoch)
+        if len(calls) == stop_at:
             signal.raise_signal(signal.SIGINT)
         return out
 
     monkeypatch.setattr(ember.train.Trainer, "train_step", step_then_ctrl_c)
     assert main(ARGS + ["--out", str(b)]) == 130
     err = capsys.readouterr().err
-    assert "interrupted during epoch 2" in err and "--resume" in err
-    assert len(calls) == 9                   # stopped right after the step that saw Ctrl-C
-    assert ember.load(str(b / "last.safetensors"))["epoch"] == 1
+    epoch, step = divmod(stop_at - 1, 8)
+    assert f"interrupted at step {step + 1} of epoch {epoch + 1}" in err and "--resume" in err
+    assert len(calls) == stop_at             # stopped right after the step that saw Ctrl-C
+    state = ember.load(str(b / "last.safetensors"))
+    assert state["epoch"] == epoch and state["partial_epoch"]["steps"] == step + 1
     assert not (b / "model.safetensors").exists()
     monkeypatch.setattr(ember.train.Trainer, "train_step", real_step)
     assert main(ARGS + ["--out", str(b), "--resume"]) == 0
+    assert f"after epoch {epoch}, step {step + 1}" in capsys.readouterr().out
     wa, wb = _weights(a), _weights(b)
     assert wa.keys() == wb.keys()
     for k in wa:

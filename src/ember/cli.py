@@ -270,7 +270,9 @@ def _train_into(args, out):
             raise SystemExit("ember: --patience needs validation data; set --val-fraction above 0")
         callbacks.append(ember.train.EarlyStopping("val_loss", patience=args.patience))
     last = out / "last.safetensors"
-    callbacks.append(ember.train.TrainingCheckpoint(last, generators, extra={"config": config}))
+    checkpoint = ember.train.TrainingCheckpoint(last, generators, extra={"config": config},
+                                                loader_generators=("loader",))
+    callbacks.append(checkpoint)
     progress = None if not args.no_progress else False
     sched = ember.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs) if args.schedule == "cosine" else None
     trainer = ember.train.Trainer(model, opt, scheduler=sched, callbacks=callbacks, progress=progress,
@@ -284,7 +286,8 @@ def _train_into(args, out):
             raise SystemExit(f"ember: --resume: {last} was written with other settings ({', '.join(diff)}); "
                              f"resume with the same arguments")
         ember.train.restore_training_state(trainer, state, generators)
-        print(f"resuming from {last} after epoch {len(trainer.history)}")
+        step = f", step {trainer.partial_epoch['steps']}" if trainer.partial_epoch else ""
+        print(f"resuming from {last} after epoch {len(trainer.history)}{step}")
     print(f"training {args.model} on {args.data}: {len(train)} train / {len(val) if val else 0} validation / "
           f"{len(test)} test samples, {sum(p.numel() for p in model.parameters()):,} parameters")
     t0 = time.perf_counter()
@@ -293,10 +296,10 @@ def _train_into(args, out):
     hist = trainer.fit(train_loader, val_loader, epochs=remaining) if remaining > 0 and not stopped else trainer.history
     elapsed = time.perf_counter() - t0
     if trainer.interrupted:
-        done = len(hist)
-        print(f"ember: interrupted during epoch {done + 1}; "
-              + (f"{last} holds epoch {done}. Continue with the same arguments plus --resume."
-                 if done else "no epoch was complete, so there is nothing to resume."), file=sys.stderr)
+        checkpoint.save_interrupted(trainer)
+        print(f"ember: interrupted at step {trainer.partial_epoch['steps']} of epoch {len(hist) + 1}; "
+              f"{last} holds the run up to there. Continue with the same arguments plus --resume.",
+              file=sys.stderr)
         return 130
     final = trainer.evaluate(test_loader)          # the test set, once
     metrics = {"test_accuracy": final.get("accuracy"), "test_loss": final["loss"],

@@ -1,6 +1,7 @@
-"""Resumable training: everything a run needs to carry on from an epoch boundary as if it had
-never stopped -- model, optimizer, scheduler, epoch, history, callback states and the state
-of every random generator involved -- in one checkpoint written atomically each epoch.
+"""Resumable training: everything a run needs to carry on as if it had never stopped --
+model, optimizer, scheduler, epoch (and, after Ctrl-C, the step inside it), history,
+callback states and the state of every random generator involved -- in one checkpoint
+written atomically each epoch and when training is interrupted.
 
     >>> trainer = ember.train.Trainer(model, opt, callbacks=[                 # doctest: +SKIP
     ...     ember.train.TrainingCheckpoint("run/last.safetensors", generators={"loader": g})])
@@ -34,6 +35,7 @@ def training_state(trainer, generators=None, extra=None):
         "history": trainer.history.records,
         "callbacks": [cb.state_dict() for cb in trainer.callbacks],
         "generators": {k: g.get_state() for k, g in gens.items() if g is not None},
+        "partial_epoch": trainer.partial_epoch,
     }
     if extra:
         state.update(extra)
@@ -60,6 +62,7 @@ def restore_training_state(trainer, state, generators=None):
             cb.load_state_dict(s)
     trainer.history.records = {k: list(v) for k, v in state["history"].items()}
     trainer.step_count = state["step_count"]
+    trainer.partial_epoch = state.get("partial_epoch")
     gens = {"default": default_generator, **(generators or {})}
     missing = [k for k, g in gens.items() if g is not None and k not in state["generators"]]
     if missing:
@@ -79,12 +82,35 @@ def resume(trainer, path, generators=None):
 class TrainingCheckpoint(Callback):
     """Write :func:`training_state` to ``path`` (atomically) at the end of every epoch; a run
     that dies loses at most the epoch in progress. ``extra`` (e.g. the run's config) is
-    stored beside it."""
+    stored beside it.
 
-    def __init__(self, path, generators=None, extra=None):
-        self.path, self.generators, self.extra = Path(path), generators, extra
+    After a Ctrl-C (``trainer.interrupted``), :meth:`save_interrupted` writes the state at
+    the step where training stopped, from which a resumed run goes on inside the epoch: it
+    replays the epoch's batch order and skips the batches already trained on. That needs
+    the generators consumed when an epoch's iteration begins (the loader's shuffling
+    generator): name them in ``loader_generators``; they are saved as they were at the
+    start of the epoch."""
+
+    def __init__(self, path, generators=None, extra=None, loader_generators=()):
+        self.path, self.generators, self.extra = Path(path), dict(generators or {}), extra
+        self.loader_generators = tuple(loader_generators)
+        unknown = [k for k in self.loader_generators if k not in self.generators]
+        if unknown:
+            raise ValueError(f"TrainingCheckpoint: loader_generators {unknown} are not among generators "
+                             f"{sorted(self.generators)}")
+        self._epoch_start = {}
+
+    def on_epoch_begin(self, trainer, epoch):
+        self._epoch_start = {k: self.generators[k].get_state() for k in self.loader_generators}
 
     def on_epoch_end(self, trainer, epoch, logs):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # the history is appended before the callbacks run, so len(history) == epoch here
         save(training_state(trainer, self.generators, self.extra), str(self.path))
+
+    def save_interrupted(self, trainer):
+        """Write the state at the step where an interrupted ``fit`` stopped."""
+        state = training_state(trainer, self.generators, self.extra)
+        state["generators"].update(self._epoch_start)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        save(state, str(self.path))

@@ -66,6 +66,7 @@ class Trainer:
         self.history = History()
         self.stop_training = False
         self.interrupted = False
+        self.partial_epoch = None   # after an interruption: the steps and sums of the epoch in progress
         self.best_epoch = None
         self.step_count = 0
 
@@ -118,9 +119,16 @@ class Trainer:
                 t0 = time.perf_counter()
                 self.model.train()
                 total, n, correct, counted, gnorms = 0.0, 0, 0, 0, []
+                skip, self.partial_epoch = 0, (self.partial_epoch if epoch == start_epoch else None)
+                if self.partial_epoch:          # resuming inside an epoch (see ember.train.checkpoint)
+                    p = self.partial_epoch
+                    skip, total, n, correct, counted, gnorms = (p["steps"], p["loss_sum"], p["n"], p["correct"],
+                                                                p["counted"], list(p["grad_norms"]))
                 bar = tqdm(train_loader, desc=f"epoch {epoch}", leave=False, disable=not self.progress,
                            dynamic_ncols=True)
-                for x, y in bar:
+                for step, (x, y) in enumerate(bar, 1):
+                    if step <= skip:            # done before the interruption: same batches, same order
+                        continue
                     if self.train_transform is not None:
                         x = self.train_transform(x)
                     loss, out, gnorm = self.train_step(x, y)
@@ -134,9 +142,12 @@ class Trainer:
                         counted += b
                     bar.set_postfix(loss=f"{total / n:.4f}")
                     if self.interrupted:        # Ctrl-C: stop at this step boundary
+                        self.partial_epoch = {"steps": step, "loss_sum": total, "n": n, "correct": correct,
+                                              "counted": counted, "grad_norms": gnorms}
                         break
                 if self.interrupted:            # the epoch is incomplete: not logged
                     break
+                self.partial_epoch = None
                 logs = {"epoch": epoch, "loss": total / max(n, 1),
                         "lr": float(self.optimizer.param_groups[0]["lr"]),
                         "grad_norm": float(np.mean(gnorms)) if gnorms else None}
