@@ -33,10 +33,10 @@ class Reshape(Function):
     def forward(ctx, x, shape):
         ctx.in_shape = x.array.shape
         if builtins.sum(s == -1 for s in shape) > 1 or builtins.any(s < -1 for s in shape) or (
-                -1 in shape and x.array.size == 0):
+                -1 in shape and x.array.size == 0 and 0 in shape):
             raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape "
                              f"{shape_str(x.array.shape)}: sizes must be >= 0, with at most one -1 "
-                             f"(and none for an empty tensor)")
+                             f"(and none beside a 0 for an empty tensor, where -1 could be any size)")
         try:
             return x.array.reshape(shape)
         except ValueError:
