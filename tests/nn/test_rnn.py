@@ -290,3 +290,11 @@ def test_bad_input_gives_clear_errors():
         nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match=r"hidden_size=0 must be a positive int"):
         nn.GRU(3, 0)
+
+
+def test_all_weights_and_flatten_parameters_as_torch():
+    em, tm = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=1), \
+        torch.nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=1)
+    em.flatten_parameters()
+    assert [[tuple(w.shape) for w in ws] for ws in em.all_weights] == \
+        [[tuple(w.shape) for w in ws] for ws in tm.all_weights]
