@@ -298,3 +298,9 @@ def test_all_weights_and_flatten_parameters_as_torch():
     em.flatten_parameters()
     assert [[tuple(w.shape) for w in ws] for ws in em.all_weights] == \
         [[tuple(w.shape) for w in ws] for ws in tm.all_weights]
+
+
+def test_packing_doctest():
+    import doctest
+    result = doctest.testmod(ernn, verbose=False)
+    assert result.attempted >= 5 and result.failed == 0
