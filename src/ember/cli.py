@@ -139,10 +139,15 @@ TASK_MODELS = {
     "char-lstm": "ember.models.char_lstm:train_task",
     "seq2seq-attn": "ember.text.cli:train_seq2seq_task",
     "textcnn": "ember.text.cli:train_textcnn_task",
+    "dcgan": "ember.models.tasks:run_dcgan",
+    "unet": "ember.models.tasks:run_unet",
+    "fasterrcnn-mini": "ember.detection.training:train_fasterrcnn",
+    "ssd-mini": "ember.detection.training:train_ssd",
 }
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli", "ember.text.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli", "ember.text.cli",
+                   "ember.detection.cli"]
 
 
 def _task(name):
