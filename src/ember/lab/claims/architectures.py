@@ -227,7 +227,7 @@ def depthwise_separable(seed, fast):
 )
 @single_thread()
 def group_conv(seed, fast):
-    w, steps = 32, (120 if fast else 400)
+    w, steps = 32, (80 if fast else 400)
     data = _digit_images(seed, fast)
     gs = (1, 4, 32) if fast else (1, 2, 4, 8, 16, 32)
     res = {}
@@ -376,7 +376,7 @@ def densenet_growth(seed, fast):
 @single_thread()
 def residual_depth(seed, fast):
     n_shallow, n_deep = (1, 3) if fast else (3, 9)
-    steps = 100 if fast else 600
+    steps = 60 if fast else 600
     Xtr, ytr, Xte, yte = digits(seed, n_train=256 if fast else None, images=True)
     runs = {}
     for name, n, residual in (("plain_shallow", n_shallow, False), ("plain_deep", n_deep, False),
