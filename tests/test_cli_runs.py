@@ -16,7 +16,7 @@ import ember
 from ember.cli import main
 
 ARGS = ["train", "--data", "xor", "--hidden", "16", "--dropout", "0.2", "--batch-size", "100",
-        "--epochs", "3", "--no-progress"]
+        "--epochs", "2", "--no-progress"]
 
 
 def _weights(folder):
@@ -54,22 +54,17 @@ def test_interrupted_and_resumed_run_equals_uninterrupted(tmp_path, monkeypatch,
     assert ha["loss"] == hb["loss"] and ha["val_loss"] == hb["val_loss"]
 
 
-def test_resume_refuses_other_settings_and_missing_checkpoint(tmp_path):
+def test_existing_run_needs_overwrite_and_resume_needs_the_same_settings(tmp_path):
     out = tmp_path / "r"
     with pytest.raises(SystemExit, match="no checkpoint"):
         main(ARGS + ["--out", str(out), "--resume"])
-    assert main(ARGS[:-3] + ["--epochs", "1", "--no-progress", "--out", str(out)]) == 0
-    with pytest.raises(SystemExit, match="other settings \\(epochs\\)"):
-        main(ARGS + ["--out", str(out), "--resume"])
-
-
-def test_existing_run_needs_overwrite(tmp_path):
-    out = tmp_path / "r"
     args = ARGS[:-3] + ["--epochs", "1", "--no-progress", "--out", str(out)]
     assert main(args) == 0
     before = (out / "model.safetensors").read_bytes()
     with pytest.raises(SystemExit, match="already holds a run.*--overwrite"):
         main(args)
+    with pytest.raises(SystemExit, match="other settings \\(epochs\\)"):
+        main(ARGS + ["--out", str(out), "--resume"])
     assert (out / "model.safetensors").read_bytes() == before
     assert main(args + ["--overwrite", "--seed", "1"]) == 0
     assert (out / "model.safetensors").read_bytes() != before
@@ -147,3 +142,21 @@ def test_callbacks_needing_validation_fail_at_fit_start(tmp_path):
     hist = ember.train.Trainer(model, ember.optim.SGD(model.parameters(), lr=0.1), progress=False,
                                callbacks=[ember.train.EarlyStopping("loss", patience=0)]).fit(loader, epochs=3)
     assert 1 <= len(hist) <= 3
+
+
+def test_model_checkpoint_can_hold_the_optimizer_state(tmp_path):
+    from ember.data import DataLoader, TensorDataset
+    model = ember.models.mlp(2, (4,), 2)
+    opt = ember.optim.Adam(model.parameters(), lr=0.1)
+    loader = DataLoader(TensorDataset(ember.randn(8, 2), ember.tensor([0, 1] * 4)), batch_size=4)
+    path = tmp_path / "full.safetensors"
+    trainer = ember.train.Trainer(model, opt, progress=False, callbacks=[
+        ember.train.ModelCheckpoint(path, monitor="loss", save_best_only=False, save_weights_only=False)])
+    trainer.fit(loader, epochs=2)
+    model2 = ember.models.mlp(2, (4,), 2)
+    opt2 = ember.optim.Adam(model2.parameters(), lr=0.1)
+    t2 = ember.train.Trainer(model2, opt2, progress=False, callbacks=[ember.train.Callback()])
+    ember.train.resume(t2, path)
+    assert len(t2.history) == 2
+    for (k, a), b in zip(opt.state_dict()["state"].items(), opt2.state_dict()["state"].values()):
+        assert np.array_equal(a["exp_avg"].numpy(), b["exp_avg"].numpy()), k

@@ -37,7 +37,7 @@ if _os.environ.get("EMBER_KEEP_MEMORY", "1") != "0":
 # Sub-packages load on first use, so `import ember` stays quick and a package that is
 # still being written cannot break the others.
 _SUBMODULES = ("nn", "optim", "data", "train", "models", "detection", "tune", "ml", "metrics", "lab",
-               "serialization", "cli", "utils", "cuda", "accelerator", "backends", "onnx")
+               "serialization", "cli", "utils", "cuda", "accelerator", "backends", "onnx", "text")
 
 
 def __getattr__(name):

@@ -137,12 +137,17 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # the whole run (its own data, checkpoint and metrics). One line here per model.
 TASK_MODELS = {
     "char-lstm": "ember.models.char_lstm:train_task",
+    "seq2seq-attn": "ember.text.cli:train_seq2seq_task",
+    "textcnn": "ember.text.cli:train_textcnn_task",
     "dcgan": "ember.models.tasks:run_dcgan",
     "unet": "ember.models.tasks:run_unet",
+    "fasterrcnn-mini": "ember.detection.training:train_fasterrcnn",
+    "ssd-mini": "ember.detection.training:train_ssd",
 }
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli", "ember.text.cli",
+                   "ember.detection.cli"]
 
 
 def _task(name):

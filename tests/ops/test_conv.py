@@ -285,6 +285,28 @@ def test_chunked_channels_last_path_any_chunking_matches_torch(monkeypatch, chun
     check(lambda m, a, ww: (C.conv2d if m is ember else TF.conv2d)(a, ww, None, (2, 1), (0, 1), (2, 1)), [x, w])
 
 
+@pytest.mark.parametrize("chunk_images", [1, 3])
+def test_chunked_channels_first_path_matches_torch(monkeypatch, chunk_images):
+    """Large channels-first layers (few channels on wide maps, e.g. ResNet-18's 7x7 stem)
+    also build their cols a few images at a time, in the forward and the weight gradient."""
+    N, cin, H, W, k = 4, 2, 9, 16, (3, 3)
+    monkeypatch.setattr(K, "_CHUNK_BYTES", cin * 9 * H * 8 * 8 * chunk_images)    # one image: (9, 8) outputs
+    monkeypatch.setattr(K, "_WHOLE_COLS_BYTES", 0)
+    rng = np.random.default_rng(chunk_images)
+    x, w, b = rng.standard_normal((N, cin, H, W)), rng.standard_normal((5, cin) + k), rng.standard_normal(5)
+    assert K._channels_first(cin, k, (H, W), 1)
+    xe, we, be = (ember.tensor(a, requires_grad=True) for a in (x, w, b))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ye, yt = C.conv2d(xe, we, be, (1, 2), 1), TF.conv2d(xt, wt, bt, (1, 2), 1)
+    assert ye.grad_fn.cols is None                                  # not kept: rebuilt in chunks
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=1e-10)
+    g = rng.standard_normal(yt.shape)
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    for e, t in ((xe, xt), (we, wt), (be, bt)):
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), atol=1e-10)
+
+
 @pytest.mark.parametrize("ch,m,k,s,p,d", [(3, 1, 3, 1, 1, 1), (4, 2, 3, 2, 1, 1), (2, 3, (3, 2), (2, 1), (2, 0), (1, 2)),
                                          (5, 1, 5, 2, 2, 1)])
 def test_depthwise_kernels_match_torch_with_second_derivatives(ch, m, k, s, p, d):

@@ -74,7 +74,7 @@ PROBLEMS = {   # ember loss, numpy (f, grad, hessp), start
                  (lambda w: np.mean(np.logaddexp(0, _X @ w) - _y * (_X @ w)) + 0.01 * w @ w,
                   lambda w: _X.T @ (_sig(_X @ w) - _y) / len(_y) + 0.02 * w,
                   lambda w, p: _X.T @ (_sig(_X @ w) * (1 - _sig(_X @ w)) * (_X @ p)) / len(_y) + 0.02 * p),
-                 np.full(5, 0.1)),     # (not 0: ember's softplus has gradient 0 at exactly 0)
+                 np.full(5, 0.1)),
     "quadratic": (lambda w: 0.5 * (w @ (ember.tensor(_A) @ w)) - ember.tensor(_b) @ w,
                   (lambda w: 0.5 * w @ _A @ w - _b @ w, lambda w: _A @ w - _b, lambda w, p: _A @ p),
                   np.zeros(8)),

@@ -45,7 +45,11 @@ def _root_grads(outputs, grad_outputs):
             g = _wrap(np.array(1, dtype=d.dtype) if d.ndim == 0 and type(d) is np.ndarray
                       else np.ones_like(d))
         elif not isinstance(g, Tensor):
-            g = _wrap(np.asarray(g, dtype=out.array.dtype))
+            try:
+                g = _wrap(np.asarray(g, dtype=out.array.dtype))
+            except (TypeError, ValueError):
+                raise TypeError(f"backward: gradient {i} must be a tensor (or array) shaped like the "
+                                f"output, got {type(g).__name__} {g!r:.40}") from None
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"mismatch in shape: grad_output {i} has shape {tuple(g.shape)} but output {i} "

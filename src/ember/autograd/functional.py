@@ -151,7 +151,7 @@ def _shape(is_tuple, items):
     return items if is_tuple else items[0]
 
 
-def _check_strict_args(strict, create_graph, vectorize, fn):
+def _check_strict_args(strict, vectorize, fn):
     if strict and vectorize:
         raise RuntimeError(f"{fn}: strict=True and vectorize=True are not supported together")
 
@@ -268,7 +268,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         raise ValueError(f"jacobian: strategy={strategy!r}, expected 'reverse-mode' or 'forward-mode'")
     if strategy == "forward-mode" and not vectorize:
         raise NotImplementedError("jacobian: strategy='forward-mode' needs vectorize=True (as in torch)")
-    _check_strict_args(strict, create_graph, vectorize, "jacobian")
+    _check_strict_args(strict, vectorize, "jacobian")
     in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     x = _prepare(inputs, create_graph)
     out_tuple, outs = _call(func, x, "jacobian")
@@ -285,7 +285,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     if outer_jacobian_strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(f"hessian: outer_jacobian_strategy={outer_jacobian_strategy!r}, "
                          f"expected 'reverse-mode' or 'forward-mode'")
-    _check_strict_args(strict, create_graph, vectorize, "hessian")
+    _check_strict_args(strict, vectorize, "hessian")
     in_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     x = _prepare(inputs, create_graph)
     out_tuple, outs = _call(func, x, "hessian")

@@ -315,7 +315,7 @@ def _to_array(data, dtype=None, copy=True):
             data = _untensor(data)
         try:
             arr = np.array(data, dtype=dtype)
-        except (ValueError, OverflowError) as e:
+        except (ValueError, OverflowError, TypeError) as e:
             raise ValueError(f"tensor(): cannot convert data {str(data)[:60]} to a tensor"
                              f"{'' if dtype is None else f' of dtype {dtype}'}: {e}") from None
         if dtype is None and arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:

@@ -167,7 +167,7 @@ def sample(model, vocab, prime="The ", length=200, temperature=1.0, generator=No
 def train_task(args):
     """``ember train --model char-lstm [--text FILE]``: train, save the checkpoint and a sample."""
     text = Path(args.text).read_text(encoding="utf-8") if getattr(args, "text", None) else None
-    hidden = int(str(args.hidden).split(",")[0])
+    hidden = args.hidden[0] if isinstance(args.hidden, (list, tuple)) else int(str(args.hidden).split(",")[0])
     model, vocab, hist = train_char_lm(text, hidden_size=hidden, epochs=args.epochs, lr=args.lr,
                                        batch_size=min(args.batch_size, 16), seed=args.seed,
                                        clip=args.clip_grad_norm or 1.0, log=print)

@@ -7,8 +7,8 @@ from .math import (  # noqa: F401
     clamp, clip, clamp_min, clamp_max, where, eq, ne, lt, le, gt, ge, greater, less,
     greater_equal, less_equal, not_equal, logical_and, logical_or, logical_xor, logical_not,
     isnan, isinf, isfinite, floor_divide, remainder, equal, allclose, isclose, cast, clone, sum_to,
-    floor, ceil, trunc, round,
 )
+from .special import *  # noqa: F401,F403
 from .linalg import matmul, mm, bmm, dot, outer, einsum  # noqa: F401
 from .promotion import promote_types, result_type, can_cast  # noqa: F401
 from .reduce import (  # noqa: F401

@@ -36,7 +36,7 @@ def _norm_key(key):
                    for k in parts)
     for k in parts:
         if hasattr(k, "dtype") and k.dtype.kind == "f":
-            raise IndexError("tensors used as indices must be integer or bool, got a floating tensor")
+            raise IndexError("index: tensors used as indices must be integer or bool, got a floating tensor")
     return key, advanced
 
 

@@ -110,6 +110,8 @@ def _class_target(input, target, op, ignore_index):
         raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype} "
                         f"(for class probabilities pass a float tensor shaped like input)")
     C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if C == 0:
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} has no classes (dim {int(x.ndim > 1)} has size 0)")
     expected = (x.shape[0],) + tuple(x.shape[2:]) if x.ndim > 1 else ()
     if tuple(t.shape) != expected:
         raise ValueError(f"{op}: target shape {tuple(t.shape)} does not match input shape "
@@ -303,6 +305,9 @@ def _is_simple(x, target, ignore_index):
 
 def _soft_cross_entropy(x, target, weight, reduction, eps):
     _check_same_shape(x, target, "cross_entropy")
+    if x.ndim < 1 or x.shape[1 if x.ndim > 1 else 0] == 0:
+        raise ValueError(f"cross_entropy: input of shape {tuple(x.shape)} has no class dimension "
+                         f"with at least one class")
     dim = 1 if x.ndim > 1 else 0
     C = x.shape[dim]
     tgt = target * (1 - eps) + eps / C if eps else target

@@ -99,18 +99,6 @@ erf = _unary("erf", lambda a: _erf(a), lambda g, x: g * exp(-(x * x)) * (2 / np.
               doc="The error function 2/sqrt(pi) int_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2).")
 sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True, real=True,
               doc="Element-wise sign (-1, 0, 1); its gradient is zero.")
-floor = _unary("floor", np.floor, lambda g, _: g * 0, keeps_ints=True, doc="Round down; its gradient is zero.")
-ceil = _unary("ceil", np.ceil, lambda g, _: g * 0, keeps_ints=True, doc="Round up; its gradient is zero.")
-trunc = _unary("trunc", np.trunc, lambda g, _: g * 0, keeps_ints=True, doc="Round toward zero; its gradient is zero.")
-_round = _unary("round", np.round, lambda g, _: g * 0, keeps_ints=True)
-
-
-def round(input, *, decimals=0):
-    """Round half to even (as torch and NumPy), to ``decimals`` places; its gradient is zero."""
-    if decimals == 0:
-        return _round(input)
-    scale = 10.0 ** decimals
-    return _round(input * scale) / scale
 
 
 def square(input):

@@ -42,18 +42,20 @@ def _view3(a):
     return t.reshape(-1, a.shape[1], 1) if t.flags.c_contiguous else None
 
 
-def _like_view3(a, x3, like):
-    """The (A, C, B) view of ``a`` matching ``x3`` (the view of ``like``), copying ``a`` into
-    like's memory layout when it differs."""
+def _as3(a):
+    """a and its (A, C, B) view; a copied C-contiguous first when it is in neither layout."""
     a3 = _view3(a)
-    if a3 is None or a3.shape != x3.shape:
-        a3 = _view3(_copy_like(a, like))
-    return a3
+    if a3 is None:
+        a = np.ascontiguousarray(a)
+        a3 = _view3(a)
+    return a, a3
 
 
-def _copy_like(a, like):
-    out = np.empty_like(like, dtype=a.dtype)
-    np.copyto(out, a)
+def _scale_shift(xd, x3, scale, shift):
+    """x * scale + shift with per-channel (float64) scale and shift, in x's layout."""
+    from . import _norm_kernels as K
+    out = np.empty_like(xd)
+    K.scale_shift(x3, scale.astype(xd.dtype), shift.astype(xd.dtype), _view3(out))
     return out
 
 
@@ -68,17 +70,11 @@ class BatchNormTrain(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps, axes, shape):
         from . import _norm_kernels as K
-        xd = x.array
-        x3 = _view3(xd)
-        if x3 is None:
-            xd = np.ascontiguousarray(xd)
-            x3 = _view3(xd)
+        xd, x3 = _as3(x.array)
         mean, var = K.stats(x3)
         invstd = 1.0 / np.sqrt(var + eps)
         scale = invstd * weight.array if weight is not None else invstd
-        shift = -mean * scale + (bias.array if bias is not None else 0)
-        out = np.empty_like(xd)
-        K.scale_shift(x3, scale.astype(xd.dtype), shift.astype(xd.dtype), _view3(out))
+        out = _scale_shift(xd, x3, scale, -mean * scale + (bias.array if bias is not None else 0))
         if running_mean is not None and momentum is not None:
             n = xd.size // xd.shape[1]
             running_mean.array *= 1 - momentum
@@ -99,12 +95,13 @@ class BatchNormTrain(Function):
         from . import _norm_kernels as K
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         mean, invstd = ctx.mean, ctx.invstd
-        xd, gd = x.array, g.array
-        x3 = _view3(xd)
-        if x3 is None:
-            xd = np.ascontiguousarray(xd)
-            x3 = _view3(xd)
-        g3 = _like_view3(gd, x3, xd)
+        xd, x3 = _as3(x.array)
+        gd = g.array
+        g3 = _view3(gd)
+        if g3 is None or g3.shape != x3.shape:        # g in another layout than x: copy it into x's
+            gd = np.empty_like(xd, dtype=gd.dtype)
+            np.copyto(gd, g.array)
+            g3 = _view3(gd)
         sg, sgx = K.grad_sums(g3, x3, mean)
         gw = (invstd * sgx).astype(w.array.dtype) if need_w else None
         gb = sg.astype(b.array.dtype) if need_b else None
@@ -121,18 +118,10 @@ class BatchNormTrain(Function):
 
 def _eval_kernel(xd, mean, var, weight, bias, eps):
     """Evaluation-mode batch norm without a graph: x * scale + shift in one pass, in x's layout."""
-    from . import _norm_kernels as K
-    x3 = _view3(xd)
-    if x3 is None:
-        xd = np.ascontiguousarray(xd)
-        x3 = _view3(xd)
     scale = 1.0 / np.sqrt(var.astype(np.float64) + eps)
     if weight is not None:
         scale = scale * weight.array
-    shift = -mean * scale + (bias.array if bias is not None else 0)
-    out = np.empty_like(xd)
-    K.scale_shift(x3, scale.astype(xd.dtype), shift.astype(xd.dtype), _view3(out))
-    return out
+    return _scale_shift(*_as3(xd), scale, -mean * scale + (bias.array if bias is not None else 0))
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

@@ -151,12 +151,13 @@ class Recurrent(Function):
                         np.maximum(a, 0, out=S[q, :n])
                 if n < B:
                     S[q, n:] = S[p, n:]
-        out = S[:T] if reverse else S[1:]
+        out = S[:T] if reverse else S[1:]       # (a copy: the backward reads S)
         if bs is not None:
-            mask = (np.arange(B)[None, :] < np.asarray(bs)[:, None]).astype(dt)[:, :, None]
-            out = out * mask
+            out = out * (np.arange(B)[None, :] < np.asarray(bs)[:, None]).astype(dt)[:, :, None]
+        else:
+            out = out.copy()
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr)
-        ctx.mode, ctx.bs, ctx.reverse, ctx.perm, ctx.sig = mode, bs, reverse, perm, sig
+        ctx.mode, ctx.bs, ctx.reverse, ctx.perm = mode, bs, reverse, perm
         ctx.A, ctx.S, ctx.C, ctx.HP, ctx.HW = A, S, C, HP, HW
         if mode == "LSTM":
             ctx.TC = TC

@@ -32,6 +32,11 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.array.shape
+        if builtins.sum(s == -1 for s in shape) > 1 or builtins.any(s < -1 for s in shape) or (
+                -1 in shape and x.array.size == 0):
+            raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape "
+                             f"{shape_str(x.array.shape)}: sizes must be >= 0, with at most one -1 "
+                             f"(and none for an empty tensor)")
         try:
             return x.array.reshape(shape)
         except ValueError:
@@ -72,7 +77,7 @@ def squeeze(input, dim=None):
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = {_check_dim(d, x.array.ndim, "squeeze") for d in dims}
-        dims = {d for d in dims if x.array.ndim and shp[d] == 1}
+        dims = {d for d in dims if x.array.ndim and shp[d] == 1} if x.array.ndim else set()
     return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
 
 
@@ -80,6 +85,8 @@ def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim``."""
     x = _tensor(input, "unsqueeze")
     n = x.array.ndim + 1
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dim={dim} is out of range for a result with {n} dimensions")
     d = dim % n
@@ -207,6 +214,8 @@ def cat(tensors, dim=0):
         raise ValueError("cat: expected a non-empty sequence of tensors")
     ts = [_tensor(t, "cat") for t in tensors]
     ref = ts[0].array
+    if builtins.any(t.array.ndim == 0 for t in ts):
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     d = _check_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(ts[1:], 1):
         s = t.array.shape
@@ -304,7 +313,8 @@ def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     x = _tensor(input, "flip")
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    return Flip.apply(x, tuple(_check_dim(d, x.array.ndim, "flip") for d in dims))
+    dims = tuple(_check_dim(d, x.array.ndim, "flip") for d in dims)
+    return Flip.apply(x, dims if x.array.ndim else ())
 
 
 class Roll(Function):
@@ -362,6 +372,8 @@ def repeat(input, *sizes):
     if len(sizes) < x.array.ndim:
         raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.array.ndim} "
                          f"dimensions; give at least as many")
+    if builtins.any(n < 0 for n in sizes):
+        raise ValueError(f"repeat: repeat counts {sizes} must be non-negative")
     return Repeat.apply(x, sizes)
 
 

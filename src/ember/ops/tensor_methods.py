@@ -13,10 +13,10 @@ from .. import backend
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _wrap
 from ..random import rng
-from . import index, linalg, math, reduce, shape, sorting
+from . import index, linalg, math, reduce, shape, sorting, special
 
 _OPS = {}
-for _module in (math, linalg, reduce, shape, index, sorting):
+for _module in (math, linalg, reduce, shape, index, sorting, special):
     _OPS.update((k, v) for k, v in vars(_module).items() if callable(v) and not k.startswith("_"))
 
 _METHODS = [
@@ -31,8 +31,13 @@ _METHODS = [
     "broadcast_to", "expand", "expand_as", "narrow", "split", "chunk", "unbind", "flip",
     "roll", "repeat", "tile", "gather", "scatter_add", "index_select", "masked_fill",
     "masked_select", "take_along_dim", "floor", "ceil", "trunc", "round", "isclose", "tril", "triu",
-    "nonzero", "sort", "argsort", "msort", "topk", "kthvalue",
+    "nonzero", "sort", "argsort", "msort", "topk", "kthvalue", "erf", "remainder", "floor_divide",
+    "frac", "reciprocal", "log2", "log10", "exp2", "expm1", "asin", "acos", "atan", "arcsin", "arccos",
+    "arctan", "sinh", "cosh", "atan2", "lerp", "nan_to_num",
 ]
+# in place: ``x.exp_()`` is ``x = exp(x)`` written into x's array (rebased in the graph if it has one)
+_INPLACE_UNARY = ["abs", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "floor",
+                  "ceil", "trunc", "round", "reciprocal", "pow", "clip"]
 
 
 def _reflect(fn):
@@ -86,7 +91,7 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
 
 _CONVERSIONS = {
     "cpu": "cpu", "cuda": "cuda", "float": np.float32, "double": np.float64, "half": np.float16,
-    "long": np.int64, "int": np.int32, "bool": np.bool_,
+    "long": np.int64, "int": np.int32, "bool": np.bool_, "short": np.int16, "char": np.int8, "byte": np.uint8,
 }
 
 
@@ -167,6 +172,28 @@ def _inplace_binary(op, ufunc):
     method.__name__ = op.__name__ + "_"
     method.__doc__ = f"In place: self = {op.__name__}(self, other)."
     return method
+
+
+def _inplace_op(op):
+    def method(self, *args, **kwargs):
+        return _inplace(self, args[0] if args else None, lambda old: op(old, *args, **kwargs),
+                        lambda: self.array.__setitem__(Ellipsis, op(_wrap(self.array), *args, **kwargs).array))
+    method.__name__ = op.__name__ + "_"
+    method.__doc__ = f"In place: self = {op.__name__}(self, ...)."
+    return method
+
+
+def masked_fill_(self, mask, value):
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
+    return _inplace(self, value, lambda old: index.masked_fill(old, mask, value),
+                    lambda: np.copyto(self.array, _raw(value), where=np.broadcast_to(m, self.array.shape),
+                                      casting="unsafe"))
+
+
+def unflatten(self, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one may be -1)."""
+    d = dim % max(self.ndim, 1)
+    return shape.reshape(self, tuple(self.shape[:d]) + tuple(sizes) + tuple(self.shape[d + 1:]))
 
 
 def clamp_(self, min=None, max=None):
@@ -277,6 +304,16 @@ def bind():
     T.__format__ = format_
     T.view_as = lambda self, other: shape.view(self, tuple(other.array.shape))
     T.normal_, T.uniform_ = normal_, uniform_
+    for name in _INPLACE_UNARY:
+        setattr(T, name + "_", _inplace_op(_OPS[name]))
+    T.masked_fill_, T.unflatten = masked_fill_, unflatten
+    T.nelement = T.numel
+    T.element_size = lambda self: self.array.itemsize
+    T.stride = lambda self, dim=None: (tuple(s // self.array.itemsize for s in self.array.strides) if dim is None
+                                       else self.array.strides[dim] // self.array.itemsize)
+    T.is_contiguous = lambda self, memory_format=None: bool(self.array.flags.c_contiguous)
+    T.data_ptr = lambda self: self.array.__array_interface__["data"][0]
+    T.new_empty = lambda self, *size, dtype=None: _wrap(np.empty(_flat_size(size), dtype=dtype or self.dtype))
     T.contiguous = lambda self: self
     # in-place
     T.add_ = T.__iadd__ = _inplace_binary(math.add, np.add)

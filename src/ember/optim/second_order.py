@@ -234,24 +234,18 @@ class Newton(ClosureOptimizer):
 
     def _hvp(self, gs, v):
         """``H v`` (flat) by the backward of ``<g, v>``."""
-        live = [(g, p) for g, p in zip(gs, self._params) if g.requires_grad]
-        out = np.zeros(self._numel, dtype=v.dtype)
+        live, pieces, offset = [], [], 0
+        for g, p in zip(gs, self._params):
+            n = p.array.size
+            if g.requires_grad:         # (a gradient without a graph is constant: no curvature)
+                live.append(g)
+                pieces.append(_wrap(v[offset:offset + n].reshape(p.array.shape)))
+            offset += n
         if not live:
-            return out
-        pieces, offset = [], 0
-        offsets = {}
-        for p in self._params:
-            offsets[id(p)] = offset
-            offset += p.array.size
-        for g, p in live:
-            o = offsets[id(p)]
-            pieces.append(_wrap(v[o:o + p.array.size].reshape(p.array.shape)))
-        hv = _grad([g for g, _ in live], self._params, pieces, retain_graph=True, allow_unused=True)
-        for h, p in zip(hv, self._params):
-            if h is not None:
-                o = offsets[id(p)]
-                out[o:o + p.array.size] = h.array.reshape(-1)
-        return out
+            return np.zeros(self._numel, dtype=v.dtype)
+        hv = _grad(live, self._params, pieces, retain_graph=True, allow_unused=True)
+        return np.concatenate([np.zeros(p.array.size, dtype=v.dtype) if h is None else h.array.reshape(-1)
+                               for h, p in zip(hv, self._params)])
 
     def hessian_matrix(self, gs):
         """The n x n Hessian, column by column (n Hessian-vector products)."""

@@ -95,10 +95,14 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (safetensors) after each epoch, or only when ``monitor`` improves."""
+    """Save the model (safetensors) after each epoch, or only when ``monitor`` improves.
+    With ``save_weights_only=False`` the file holds the whole training state (optimizer,
+    scheduler, epoch, history, generators: :func:`ember.train.checkpoint.training_state`),
+    from which :func:`ember.train.resume` continues."""
 
-    def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=True):
+    def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=True, save_weights_only=True):
         self.path, self.monitor, self.save_best_only = Path(path), monitor, save_best_only
+        self.save_weights_only = save_weights_only
         self.mode = _check_monitor(monitor, mode, "ModelCheckpoint")
         self.best = None
         self.saved_epochs = []
@@ -120,8 +124,12 @@ class ModelCheckpoint(Callback):
                 return
             self.best = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        save(trainer.model.state_dict(), str(self.path))
         self.saved_epochs.append(epoch)
+        if self.save_weights_only:
+            save(trainer.model.state_dict(), str(self.path))
+        else:
+            from .checkpoint import training_state
+            save(training_state(trainer), str(self.path))
 
 
 class SwitchOptimizer(Callback):

@@ -36,6 +36,8 @@ def hartmann6(p):
     return float(-(_ALPHA * np.exp(-(_A * (x - _P) ** 2).sum(1))).sum())
 
 
+_DATA = {}
+
 MLP_SPACE = {"lr": loguniform(1e-4, 1.0), "hidden": randint(4, 65), "weight_decay": loguniform(1e-6, 1e-1)}
 
 
@@ -45,9 +47,11 @@ def mlp_digits(p, report=None):
     import ember
     import ember.nn.functional as F
     from ember.data import datasets
-    Xtr, ytr = datasets.load_digits("train", random_state=0, return_X_y=True)
-    Xva, yva = datasets.load_digits("test", random_state=0, return_X_y=True)
-    Xtr, ytr = Xtr[:400], ytr[:400]
+    if not _DATA:
+        Xtr, ytr = datasets.load_digits("train", random_state=0, return_X_y=True)
+        _DATA["val"] = datasets.load_digits("test", random_state=0, return_X_y=True)
+        _DATA["train"] = Xtr[:400], ytr[:400]
+    (Xtr, ytr), (Xva, yva) = _DATA["train"], _DATA["val"]
     ember.manual_seed(int(p.get("seed", 0)))
     model = ember.nn.Sequential(ember.nn.Linear(64, int(p["hidden"])), ember.nn.ReLU(),
                                 ember.nn.Linear(int(p["hidden"]), 10))

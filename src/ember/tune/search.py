@@ -296,8 +296,8 @@ class BayesianSearch(Search):
     likelihood) on the trials so far, in the unit cube of the space's encoding.
 
     Args:
-        acquisition: ``"ei"`` (expected improvement, with ``xi``) or ``"ucb"`` (confidence
-            bound, with ``kappa``).
+        acquisition: ``"ei"`` (expected improvement, with the margin ``xi`` in the objective's
+            units, as scikit-optimize's) or ``"ucb"`` (confidence bound, with ``kappa``).
         n_initial: random trials first (default ``max(5, dims + 2)``).
         n_candidates: random points scored per proposal (then refined around the best).
         Within a round of several trials, each proposal is added to the data with the
@@ -323,7 +323,7 @@ class BayesianSearch(Search):
     def _score(self, gp, U, best):
         mean, std = gp.predict(U, return_std=True)
         if self.acquisition == "ei":
-            return expected_improvement(mean, std, best, self.xi * max(gp._std, 1e-12))
+            return expected_improvement(mean, std, best, self.xi)
         return confidence_bound(mean, std, self.kappa)
 
     def _propose(self, k, history, rng):

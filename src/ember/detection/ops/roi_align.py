@@ -36,6 +36,15 @@ def _reference(x, ay, ax, bidx, ps):
     return einsum("kph,kchw,kqw->kcpq", ay, xs, ax)
 
 
+def _columns(x, b):
+    """U[k, h, (c, q)] = sum_w x[c, h, w] B[k, q, w]: one matrix product for all RoIs of an
+    image (x [C, H, W], B [K, Q, W])."""
+    C, H, W = x.shape
+    K, Q = b.shape[:2]
+    u = x.reshape(C * H, W) @ b.reshape(K * Q, W).T                   # (c h, k q)
+    return u.reshape(C, H, K, Q).transpose(2, 1, 0, 3).reshape(K, H, C * Q)
+
+
 def _images(bidx):
     for n in np.unique(bidx):
         yield n, np.flatnonzero(bidx == n)
@@ -62,9 +71,7 @@ class RoISample(Function):
                 u = np.einsum("kph,cpqhw->kcpqw", a, xr, optimize=True)
                 out[sel] = np.einsum("kcpqw,kqw->kcpq", u, b, optimize=True)
             else:
-                t = (a.reshape(-1, H) @ xa[n].transpose(1, 0, 2).reshape(H, C * W))
-                t = t.reshape(len(sel), P, C, W) @ b.transpose(0, 2, 1)[:, None]
-                out[sel] = t.transpose(0, 2, 1, 3)
+                out[sel] = (a @ _columns(xa[n], b)).reshape(len(sel), P, C, Q).transpose(0, 2, 1, 3)
         return out
 
     @staticmethod
@@ -93,15 +100,16 @@ class RoISample(Function):
                     gB[sel] = np.einsum("kcpq,kph,cpqhw->kqw", gs, a, xr, optimize=True)
                 continue
             C = xa.shape[1]
-            x2 = xa[n].transpose(1, 0, 2).reshape(H, C * W)
-            v = (gs @ b[:, None]).transpose(0, 2, 1, 3).reshape(kn * P, C * W)       # (k p, c w)
-            if gx is not None:
-                gx[n] += (a.reshape(kn * P, H).T @ v).reshape(H, C, W).transpose(1, 0, 2)
+            gt = gs.transpose(0, 2, 1, 3).reshape(kn, P, C * Q)               # (k, p, c q)
             if gA is not None:
-                gA[sel] = (v @ x2.T).reshape(kn, P, H)
-            if gB is not None:
-                t = (a.reshape(-1, H) @ x2).reshape(kn, P * C, W)             # (k, p c, w)
-                gB[sel] = gs.transpose(0, 3, 2, 1).reshape(kn, Q, P * C) @ t
+                gA[sel] = gt @ _columns(xa[n], b).transpose(0, 2, 1)
+            if gx is not None or gB is not None:
+                v = (a.transpose(0, 2, 1) @ gt).reshape(kn, H, C, Q)          # sum_p A g
+                v = v.transpose(2, 1, 0, 3).reshape(C * H, kn * Q)
+                if gx is not None:
+                    gx[n] += (v @ b.reshape(kn * Q, W)).reshape(C, H, W)
+                if gB is not None:
+                    gB[sel] = (v.T @ xa[n].reshape(C * H, W)).reshape(kn, Q, W)
         return gx, gA, gB, None, None
 
 

@@ -54,13 +54,15 @@ class ExactTrees:
     def __init__(self, X):
         self.n = X.shape[0]
         self.XT = np.ascontiguousarray(X.T, dtype=np.float32)
+        self.col_missing = np.isnan(self.XT).any(axis=1)
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
         """A tree on the samples ``rows`` and the features ``feats``."""
-        XT = self.XT if feats.size == self.XT.shape[0] else self.XT[feats]
-        t = grow_tree(XT, rows, gradient_statistics(g, h), "xgb", max_depth=max_depth,
-                      reg_lambda=reg_lambda, min_child_weight=min_child_weight,
-                      min_split_gain=_KRT_EPS, eta=eta, strict=True)
+        every = feats.size == self.XT.shape[0]
+        t = grow_tree(self.XT if every else self.XT[feats], rows, gradient_statistics(g, h),
+                      "xgb", max_depth=max_depth, reg_lambda=reg_lambda,
+                      min_child_weight=min_child_weight, min_split_gain=_KRT_EPS, eta=eta,
+                      strict=True, col_missing=self.col_missing[feats])
         internal = t.children_left >= 0
         t.feature[internal] = feats[t.feature[internal]]
         return t
@@ -81,7 +83,8 @@ class HistTrees:
             self.B, self.NB, self.n_cuts, np.array(rows, dtype=np.intp), g, h, fmask,
             int(max_depth), float(reg_lambda), float(min_child_weight), _KRT_EPS)
         inner = left >= 0
-        thr = np.where(inner, self.cuts_pad[np.maximum(feat, 0), b], -2.0)
+        thr = np.where(b < 0, -np.inf, self.cuts_pad[np.maximum(feat, 0), np.maximum(b, 0)])
+        thr = np.where(inner, thr, -2.0)
         return Tree(left, right, feat, thr, (-eta * G / (H + reg_lambda))[:, None],
                     -(G ** 2) / (H + reg_lambda), cnt, H, gain, depth, strict=False,
                     missing_left=miss_left)

@@ -4,7 +4,8 @@ Every feature is bucketed once into at most ``max_bin`` bins (``bin_features``; 
 value gets the extra bin ``NB``).  A node's histogram holds, per feature and bin, the sums
 of ``g`` and ``h`` of its rows; a split after bin ``b`` of feature ``f`` has the left sums
 ``G_L = sum_{bin <= b} g`` (and ``H_L``), and the node's missing rows (sums ``G_M, H_M``)
-go to the side that scores best, as XGBoost learns a default direction:
+go to the side that scores best, as XGBoost learns a default direction (also splitting the
+missing rows from all others):
 
     score = G_L^2 / (H_L + lambda) + G_R^2 / (H_R + lambda),  missing right, then left,
 
@@ -113,10 +114,16 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
             Gm, Hm = hist[f, NB, 0], hist[f, NB, 1]
             has_missing = Hm > 0.0 or Gm != 0.0
             GL, HL = 0.0, 0.0
-            for b in range(n_cuts[f]):
-                GL += hist[f, b, 0]
-                HL += hist[f, b, 1]
-                for d in range(2 if has_missing else 1):
+            # split after bin b (b = -1: only the missing rows left; b = n_cuts: every
+            # non-missing row left), the missing rows right (d = 0) or left (d = 1)
+            for b in range(-1, n_cuts[f] + 1):
+                if b >= 0:
+                    GL += hist[f, b, 0]
+                    HL += hist[f, b, 1]
+                for d in range(2):
+                    if (d == 0 and (b < 0 or (b == n_cuts[f] and not has_missing))) or (
+                            d == 1 and (not has_missing or b == n_cuts[f])):
+                        continue
                     gl = GL + Gm if d == 1 else GL
                     hl = HL + Hm if d == 1 else HL
                     gr, hr = Gn - gl, Hn - hl

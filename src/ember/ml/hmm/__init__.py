@@ -1,5 +1,6 @@
 """Hidden Markov models with hmmlearn's API: ``CategoricalHMM`` (symbols), ``GaussianHMM``
-(Gaussian emissions, covariance "diag", "full", "spherical" or "tied").
+(Gaussian emissions, covariance "diag", "full", "spherical" or "tied") and ``GMMHMM``
+(Gaussian-mixture emissions).
 
 Model: hidden states ``z_t in {0..K-1}``, ``P(z_1 = i) = pi_i``,
 ``P(z_t = j | z_{t-1} = i) = A_ij``, and an emission density ``b_j(x_t) = P(x_t | z_t = j)``.
@@ -25,5 +26,6 @@ are not run through scikit-learn's ``check_estimator`` (hmmlearn's are not eithe
 from ._base import ConvergenceMonitor
 from ._categorical import CategoricalHMM
 from ._gaussian import GaussianHMM
+from ._gmm import GMMHMM
 
-__all__ = ["CategoricalHMM", "ConvergenceMonitor", "GaussianHMM"]
+__all__ = ["CategoricalHMM", "ConvergenceMonitor", "GMMHMM", "GaussianHMM"]

@@ -32,8 +32,9 @@ __all__ = ["GaussianHMM"]
 COVARIANCE_TYPES = ("spherical", "diag", "full", "tied")
 
 
-def _full_log_density(X, means, covars, min_covar=1e-7):
-    """``(n, K)`` log densities for full covariances ``(K, F, F)``."""
+def _full_log_density(X, means, covars, min_covar=1e-7, names=None):
+    """``(n, K)`` log densities for full covariances ``(K, F, F)``; ``names[c]`` says whose
+    covariance ``c`` is in the error for a singular one (default "state c")."""
     n, F = X.shape
     out = np.empty((n, means.shape[0]))
     for c, (mu, cv) in enumerate(zip(means, covars)):
@@ -43,14 +44,23 @@ def _full_log_density(X, means, covars, min_covar=1e-7):
             try:
                 L = linalg.cholesky(cv + min_covar * np.eye(F), lower=True)
             except linalg.LinAlgError:
+                who = f"state {c}" if names is None else names[c]
                 raise ValueError(
-                    f"the covariance of state {c} is singular (not positive-definite, even "
+                    f"the covariance of {who} is singular (not positive-definite, even "
                     f"with {min_covar} added to its diagonal); give that state more data, "
                     "raise min_covar or covars_prior, or use fewer states") from None
         sol = linalg.solve_triangular(L, (X - mu).T, lower=True).T
         out[:, c] = -0.5 * (F * np.log(2 * np.pi) + (sol ** 2).sum(axis=1)
                             + 2 * np.sum(np.log(np.diagonal(L))))
     return out
+
+
+def _diag_log_density(X, means, cv):
+    """``(n, K)`` log densities for diagonal covariances ``(K, F)`` (or ``(K, 1)``)."""
+    cv = np.maximum(np.broadcast_to(cv, means.shape), np.finfo(float).tiny)
+    with np.errstate(over="ignore"):
+        return -0.5 * (X.shape[1] * np.log(2 * np.pi) + np.log(cv).sum(axis=-1)
+                       + ((X[:, None, :] - means) ** 2 / cv).sum(axis=-1))
 
 
 class GaussianHMM(BaseHMM):
@@ -153,13 +163,7 @@ class GaussianHMM(BaseHMM):
             K = self.n_components
             return _full_log_density(X, self.means_, cv if ct == "full" else
                                      np.broadcast_to(cv, (K,) + cv.shape))
-        F = X.shape[1]
-        if ct == "spherical":
-            cv = np.broadcast_to(cv[:, None], self.means_.shape)
-        cv = np.maximum(cv, np.finfo(float).tiny)
-        with np.errstate(over="ignore"):
-            return -0.5 * (F * np.log(2 * np.pi) + np.log(cv).sum(axis=-1)
-                           + ((X[:, None, :] - self.means_) ** 2 / cv).sum(axis=-1))
+        return _diag_log_density(X, self.means_, cv[:, None] if ct == "spherical" else cv)
 
     def _emission_params(self):
         K, F = self.n_components, self.n_features

@@ -117,7 +117,11 @@ class SVC(ClassifierMixin, BaseEstimator):
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
 
         if self.gamma == "scale":
-            var = X.var() if self.kernel != "precomputed" and not callable(self.kernel) else 0.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                var = X.var() if self.kernel != "precomputed" and not callable(self.kernel) else 0.0
+            if not np.isfinite(var):
+                raise ValueError("The variance of X overflows (values too large) and with it the kernel: "
+                                 "the input data needs to be preprocessed (scaled)")
             self._gamma = 1.0 / (X.shape[1] * var) if var != 0 else 1.0
         elif self.gamma == "auto":
             self._gamma = 1.0 / X.shape[1]

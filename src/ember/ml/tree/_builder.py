@@ -7,7 +7,8 @@ from ._criterion import _impurity, _node_value, _node_weight, _proxy
 from ._splitter import ENTROPY, GINI, MSE, XGB, grow
 from ._tree import TREE_LEAF, Tree
 
-_FEATURE_THRESHOLD = 1e-7  # scikit-learn's tolerance for "distinct" feature values
+# scikit-learn's tolerance for "distinct" feature values, added in float32 as there
+_FEATURE_THRESHOLD = np.float32(1e-7)
 
 # scikit-learn's criterion names -> the builder's
 _CRITERIA = {"gini": "gini", "entropy": "entropy", "log_loss": "entropy", "squared_error": "mse"}
@@ -44,7 +45,7 @@ _CODES = {"gini": GINI, "entropy": ENTROPY, "mse": MSE, "xgb": XGB}
 
 def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
               max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
-              min_split_gain=1e-6, eta=1.0, strict=False):
+              min_split_gain=1e-6, eta=1.0, strict=False, col_missing=None):
     """Grow a tree depth-first with exhaustive split search (``_splitter.grow``).
 
     Parameters
@@ -62,6 +63,10 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         Number of non-constant features drawn (in random order) at every node; None
         means all features, still visited in random order unless ``crit == "xgb"``
         (which visits them in index order so that ties go to the lowest index like XGBoost).
+    col_missing : ndarray (n_features,) of bool, optional
+        ``xgb`` only: the features with missing (NaN) values, which XGBoost also scans from
+        the smallest value up (missing rows going right); every feature is scanned from the
+        largest down (missing rows going left).
     """
     XT = np.asarray(XT, dtype=np.float32)
     S = np.ascontiguousarray(S, dtype=np.float64)
@@ -74,13 +79,16 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         cls = np.argmax(S[:, 1:], axis=1).astype(np.intp) + 1
     else:
         cls = np.empty(0, np.intp)
-    left, right, feat, thr, T, depth = grow(
-        XT, samples, S, cls, _CODES[crit],
+    if col_missing is None or not xgb:
+        col_missing = np.zeros(F if xgb else 0, dtype=bool)
+    left, right, feat, thr, miss_left, T, depth = grow(
+        XT, samples, S, cls, np.asarray(col_missing, dtype=bool), _CODES[crit],
         np.iinfo(np.int32).max if max_depth is None else int(max_depth),
         max(min_samples_split, 2 * min_samples_leaf), 1 if xgb else int(min_samples_leaf),
         F if max_features is None or xgb else int(max_features),
-        0.0 if xgb else _FEATURE_THRESHOLD, float(reg_lambda), float(min_child_weight),
-        float(min_split_gain), bool(strict), int(rng.randint(2 ** 31 - 1)))
+        np.float32(0.0) if xgb else _FEATURE_THRESHOLD, float(reg_lambda),
+        float(min_child_weight), float(min_split_gain), bool(strict),
+        int(rng.randint(2 ** 31 - 1)))
     T = T.T                                             # (C, nodes)
     imp = _impurity(T, crit, reg_lambda)
     weight = _node_weight(T, crit)
@@ -95,4 +103,5 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]
                               - weight[rc] * imp[rc])
     return Tree(left, right, feat, thr, _node_value(T, crit, reg_lambda, eta), imp,
-                np.rint(T[0]).astype(np.intp), weight, improvement, depth, strict=strict)
+                np.rint(T[0]).astype(np.intp), weight, improvement, depth, strict=strict,
+                missing_left=miss_left if xgb else None)

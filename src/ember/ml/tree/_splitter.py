@@ -83,33 +83,82 @@ def _rand_r(state):
 
 @njit(cache=True, nogil=True)
 def _sort_node(XT, f, samples, start, n, keys, order, srt):
-    """The node's values of feature ``f`` sorted into ``srt[:n]`` and their positions in the
-    node into ``order[:n]``: one sort of 64-bit keys (the float32's bits mapped to an unsigned
-    integer of the same order, then the position), much faster than an indirect argsort."""
+    """The node's non-missing values of feature ``f`` sorted into ``srt[:nv]`` and their
+    positions in the node into ``order[:nv]``; returns ``nv``.  One sort of 64-bit keys (the
+    float32's bits mapped to an unsigned integer of the same order, then the position) is
+    much faster than an indirect argsort."""
     bits = XT[f].view(np.uint32)
     sign = np.uint64(0x80000000)
     low = np.uint64(0xFFFFFFFF)
+    nv = 0
     for i in range(n):
         b = np.uint64(bits[samples[start + i]])
+        if b & np.uint64(0x7FFFFFFF) > np.uint64(0x7F800000):
+            continue                                        # NaN: missing
         b = b ^ low if b & sign else b | sign
-        keys[i] = (b << np.uint64(32)) | np.uint64(i)
-    kn = keys[:n]
+        keys[nv] = (b << np.uint64(32)) | np.uint64(i)
+        nv += 1
+    kn = keys[:nv]
     kn.sort()
     out = srt.view(np.uint32)
-    for i in range(n):
+    for i in range(nv):
         order[i] = np.intp(kn[i] & low)
         b = kn[i] >> np.uint64(32)
         out[i] = np.uint32(b ^ sign if b & sign else b ^ low)
+    return nv
 
 
 @njit(cache=True, nogil=True)
-def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw, min_gain,
-         strict, seed):
+def _xgb_feature(S, samples, start, order, srt, nv, T, f, forward, lam, mcw, best):
+    """XGBoost's exact enumeration of feature ``f`` in one node (``ColMaker``): from the
+    smallest value up when ``forward`` (the node's missing rows go right), else from the
+    largest down (they go left); every change of value is a candidate, then all non-missing
+    rows on one side.  ``best`` = [loss, feature, threshold, missing left] is updated with
+    XGBoost's rule: float32 losses, ties to the lower feature, else to the first found."""
+    eg, eh, last = 0.0, 0.0, np.float32(0)
+    root = T[1] * T[1] / (T[2] + lam)
+    for q in range(nv):
+        p = q if forward else nv - 1 - q
+        s = samples[start + order[p]]
+        v = srt[p]
+        if eh != 0.0:
+            if v != last and eh >= mcw:
+                cg, ch = T[1] - eg, T[2] - eh
+                if ch >= mcw:
+                    loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
+                    split = np.float32((v + last) * np.float32(0.5))
+                    _xgb_update(best, loss, f, last if split == v else split, not forward)
+        eg += S[s, 1]
+        eh += S[s, 2]
+        last = v
+    cg, ch = T[1] - eg, T[2] - eh
+    if nv > 0 and eh >= mcw and ch >= mcw:
+        gap = np.float32(abs(last) + np.float32(1e-6))
+        loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
+        _xgb_update(best, loss, f, last + gap if forward else last - gap, not forward)
+
+
+@njit(cache=True, inline="always")
+def _xgb_update(best, loss, f, thr, missing_left):
+    if not np.isfinite(loss):
+        return
+    if best[1] <= f:
+        if not loss > best[0]:
+            return
+    elif best[0] > loss:
+        return
+    best[0], best[1], best[2], best[3] = loss, f, thr, 1.0 if missing_left else 0.0
+
+
+@njit(cache=True, nogil=True)
+def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, tol, lam, mcw,
+         min_gain, strict, seed):
     """Grow one tree on the samples ``samples`` (ids into the columns of ``XT`` and rows of
     ``S``, partitioned in place); for gini / entropy ``cls[i]`` is the column of ``S`` holding
     sample ``i``'s weight (its class + 1: the sweep adds that one column), otherwise ``cls``
-    is empty.  Returns the node arrays ``(left, right, feature, threshold, T, depth)`` with
-    ``T[i]`` the summed statistics of node ``i`` (count first)."""
+    is empty; ``col_missing[f]``: feature ``f`` has missing values (XGBoost's criterion).
+    Returns the node arrays ``(left, right, feature, threshold, missing_left, T, depth)``
+    with ``T[i]`` the summed statistics of node ``i`` (count first)."""
     F = XT.shape[0]
     m = samples.shape[0]
     C = S.shape[1]
@@ -118,6 +167,8 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
     right = np.full(cap, -1, np.intp)
     feature = np.full(cap, -2, np.intp)
     threshold = np.full(cap, -2.0)
+    missing_left = np.zeros(cap, np.bool_)
+    xbest = np.zeros(4)
     Tn = np.zeros((cap, C))
     depth = np.zeros(cap, np.intp)
     features = np.arange(F)
@@ -151,42 +202,43 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
                 continue
         elif n < min_split or _impurity(T, C, crit, lam) <= 2.220446049250313e-16:
             continue
-        parent = T[1] * T[1] / (T[2] + lam) if xgb else 0.0
+        if xgb:
+            xbest[:] = 0.0
+            for f in range(F):
+                nv = _sort_node(XT, f, samples, start, n, keys, order, srt)
+                if col_missing[f]:
+                    _xgb_feature(S, samples, start, order, srt, nv, T, f, True, lam, mcw, xbest)
+                _xgb_feature(S, samples, start, order, srt, nv, T, f, False, lam, mcw, xbest)
+            if not xbest[0] > min_gain:
+                continue
+            bf, thr, bl = int(xbest[1]), xbest[2], xbest[3] > 0.0
+            _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left,
+                   right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_known)
+            top += 2
+            n_nodes += 2
+            continue
         best = -np.inf
-        best32 = np.float32(-np.inf)
         bf, bxa, bxb = -1, np.float32(0), np.float32(0)
         # scikit-learn's feature draw: Fisher-Yates over the features not known to be
         # constant, until mf have been visited (and at least one was not constant)
         f_i, n_drawn, n_found, n_total, n_visited = F, 0, 0, n_known, 0
-        q = -1
-        while True:
-            if xgb:
-                q += 1
-                if q >= F:
-                    break
-                f = q
-                _sort_node(XT, f, samples, start, n, keys, order, srt)
-                if srt[n - 1] <= srt[0] + tol:
-                    continue
-            else:
-                if not (f_i > n_total and (n_visited < mf or n_visited <= n_found + n_drawn)):
-                    break
-                n_visited += 1
-                f_j = n_drawn + _rand_r(state) % (f_i - n_found - n_drawn)
-                if f_j < n_known:
-                    features[n_drawn], features[f_j] = features[f_j], features[n_drawn]
-                    n_drawn += 1
-                    continue
-                f_j += n_found
-                f = features[f_j]
-                _sort_node(XT, f, samples, start, n, keys, order, srt)
-                if srt[n - 1] <= srt[0] + tol:
-                    features[f_j], features[n_total] = features[n_total], features[f_j]
-                    n_found += 1
-                    n_total += 1
-                    continue
-                f_i -= 1
-                features[f_i], features[f_j] = features[f_j], features[f_i]
+        while f_i > n_total and (n_visited < mf or n_visited <= n_found + n_drawn):
+            n_visited += 1
+            f_j = n_drawn + _rand_r(state) % (f_i - n_found - n_drawn)
+            if f_j < n_known:
+                features[n_drawn], features[f_j] = features[f_j], features[n_drawn]
+                n_drawn += 1
+                continue
+            f_j += n_found
+            f = features[f_j]
+            _sort_node(XT, f, samples, start, n, keys, order, srt)
+            if srt[n - 1] <= srt[0] + tol:
+                features[f_j], features[n_total] = features[n_total], features[f_j]
+                n_found += 1
+                n_total += 1
+                continue
+            f_i -= 1
+            features[f_i], features[f_j] = features[f_j], features[f_i]
             for k in range(C):
                 L[k] = 0.0
             for p in range(n - 1):
@@ -201,56 +253,55 @@ def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, lam, mcw
                     continue
                 for k in range(C):
                     R[k] = T[k] - L[k]
-                if xgb:
-                    if L[2] < mcw or R[2] < mcw:
-                        continue
-                    sc32 = np.float32(_side(L, C, crit, lam) + _side(R, C, crit, lam) - parent)
-                    if np.isfinite(sc32) and (sc32 > best32 or (sc32 == best32 and f == bf)):
-                        best32, bf, bxa, bxb = sc32, f, srt[p], srt[p + 1]
-                else:
-                    sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
-                    if sc > best:                     # NaN never wins
-                        best, bf, bxa, bxb = sc, f, srt[p], srt[p + 1]
-        if not xgb:
-            # the constant features found here stay known to the node's descendants
-            features[:n_known] = constant[:n_known]
-            constant[n_known:n_known + n_found] = features[n_known:n_known + n_found]
-        if bf < 0 or (xgb and not best32 > min_gain):
+                sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
+                if sc > best:                     # NaN never wins
+                    best, bf, bxa, bxb = sc, f, srt[p], srt[p + 1]
+        # the constant features found here stay known to the node's descendants
+        features[:n_known] = constant[:n_known]
+        constant[n_known:n_known + n_found] = features[n_known:n_known + n_found]
+        if bf < 0:
             continue
-        if xgb:
-            thr = np.float64((bxa + bxb) * np.float32(0.5))
-        else:
-            thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
-            if thr == np.float64(bxb) or not np.isfinite(thr):
-                thr = np.float64(bxa)
-        # partition the node's samples: left ones first, both sides in their old order
-        row = XT[bf]
-        nl, nr = 0, 0
-        for i in range(start, end):
-            s = samples[i]
-            v = np.float64(row[s])
-            if (v < thr) if strict else (v <= thr):
-                samples[start + nl] = s
-                nl += 1
-            else:
-                buf[nr] = s
-                nr += 1
-        for i in range(nr):
-            samples[start + nl + i] = buf[i]
-        lc, rc = n_nodes, n_nodes + 1
-        n_nodes += 2
-        left[node], right[node], feature[node], threshold[node] = lc, rc, bf, thr
-        # the children's sums from their own samples (as scikit-learn's node_reset): the
-        # difference T - L could leave a class a tiny negative weight
-        for c, a, b in ((lc, start, start + nl), (rc, start + nl, end)):
-            for i in range(a, b):
-                for k in range(C):
-                    Tn[c, k] += S[samples[i], k]
-        depth[lc] = depth[rc] = depth[node] + 1
-        # right pushed first: the left child is grown next (depth-first, scikit-learn's order)
-        stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = rc, start + nl, end, n_total
-        stack[top + 1, 0], stack[top + 1, 1] = lc, start
-        stack[top + 1, 2], stack[top + 1, 3] = start + nl, n_total
+        thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
+        if thr == np.float64(bxb) or not np.isfinite(thr):
+            thr = np.float64(bxa)
+        _split(XT, samples, S, start, end, bf, thr, False, strict, buf, node, depth, left,
+               right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total)
         top += 2
+        n_nodes += 2
     return (left[:n_nodes], right[:n_nodes], feature[:n_nodes], threshold[:n_nodes],
-            Tn[:n_nodes], depth[:n_nodes])
+            missing_left[:n_nodes], Tn[:n_nodes], depth[:n_nodes])
+
+
+@njit(cache=True, nogil=True)
+def _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left, right,
+           feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total):
+    """Make node ``node`` split on ``x[bf] <= thr`` (``<`` when ``strict``; missing values
+    left when ``bl``): partition its samples (left ones first, both sides in their old
+    order), sum the children's statistics from their own samples (as scikit-learn's
+    node_reset; the difference T - L could leave a class a tiny negative weight) and push
+    the children (right first: the left one is grown next, scikit-learn's order)."""
+    row = XT[bf]
+    nl, nr = 0, 0
+    for i in range(start, end):
+        s = samples[i]
+        v = np.float64(row[s])
+        if bl if np.isnan(v) else ((v < thr) if strict else (v <= thr)):
+            samples[start + nl] = s
+            nl += 1
+        else:
+            buf[nr] = s
+            nr += 1
+    for i in range(nr):
+        samples[start + nl + i] = buf[i]
+    lc, rc = n_nodes, n_nodes + 1
+    left[node], right[node], feature[node], threshold[node] = lc, rc, bf, thr
+    missing_left[node] = bl
+    C = S.shape[1]
+    for c, a, b in ((lc, start, start + nl), (rc, start + nl, end)):
+        for i in range(a, b):
+            for k in range(C):
+                Tn[c, k] += S[samples[i], k]
+    depth[lc] = depth[rc] = depth[node] + 1
+    stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = rc, start + nl, end, n_total
+    stack[top + 1, 0], stack[top + 1, 1] = lc, start
+    stack[top + 1, 2], stack[top + 1, 3] = start + nl, n_total

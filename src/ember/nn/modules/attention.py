@@ -69,6 +69,10 @@ class MultiheadAttention(Module):
         E, b = self.embed_dim, self.in_proj_bias
         if self._qkv_same_embed_dim and query is key and key is value:       # self-attention: one GEMM
             return F.linear(query, self.in_proj_weight, b).chunk(3, -1)
+        if self._qkv_same_embed_dim and key is value:    # encoder-decoder attention: k and v in one GEMM
+            w = self.in_proj_weight
+            k, v = F.linear(key, w[E:], b[E:] if b is not None else None).chunk(2, -1)
+            return F.linear(query, w[:E], b[:E] if b is not None else None), k, v
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
             ws = (w[:E], w[E:2 * E], w[2 * E:])
