@@ -8,7 +8,7 @@ from ember import backend
 
 def test_numpy_is_the_default_module():
     x = ember.ones(3)
-    assert backend.get_array_module(x.data) is np
+    assert backend.get_array_module(x.array) is np
     assert backend.get_array_module(np.zeros(2), [1, 2]) is np
     assert x.device == "cpu" and x.to("cpu") is x
     assert backend.module_for_device("cpu") is np
@@ -31,4 +31,4 @@ def test_cupy_tensors_run_the_same_ops():  # pragma: no cover - GPU machines onl
     assert x.grad.device == "cuda"
     xc, wc = x.detach().cpu().requires_grad_(), w.detach().cpu().requires_grad_()
     (xc @ wc).tanh().log_softmax(1).sum().backward()
-    np.testing.assert_allclose(backend.to_numpy(x.grad.data), xc.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(backend.to_numpy(x.grad.array), xc.grad.numpy(), rtol=1e-10)

@@ -78,7 +78,7 @@ def test_round_trip_nested_state(tmp_path):
     assert isinstance(back["optimizer"]["state"][0]["exp_avg"], ember.Tensor)
     assert isinstance(back["optimizer"]["state"][1]["exp_avg"], np.ndarray)
     # loaded arrays are writable (an optimizer updates them in place)
-    back["model"]["fc1.weight"].data += 1
+    back["model"]["fc1.weight"].array += 1
     assert [f for f in os.listdir(tmp_path)] == ["ckpt.safetensors"], "no temp or sidecar files"
 
 

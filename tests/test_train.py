@@ -79,14 +79,14 @@ def test_reduce_on_plateau_halves_when_stuck():
 def test_detect_anomaly_names_the_layer_and_parameter():
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     with ember.no_grad():
-        net[2].weight.data[0, 0] = np.inf
+        net[2].weight.array[0, 0] = np.inf
     with pytest.raises(AnomalyError, match="module '2'") as e:
         with detect_anomaly(net):
             net(ember.ones(1, 3))
     assert e.value.where == "2"
     net2 = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
     with ember.no_grad():
-        net2[2].weight.data[...] = 1e9
+        net2[2].weight.array[...] = 1e9
     with pytest.raises(AnomalyError, match="parameter '2.weight'|parameter '0") as e:
         with detect_anomaly(net2, max_grad_norm=1e3):
             net2(ember.ones(2, 3)).sum().backward()

@@ -37,9 +37,80 @@ def get_array_module(*arrays):
     return np
 
 
+class device:
+    """Where a tensor lives, as ``torch.device``: a type (``"cpu"``, ``"cuda"``, ...) and an
+    optional index. ``device("cpu")``, ``device("cuda:0")``, ``device("cuda", 0)``; equal to
+    the string of the same name, so ``x.device == "cpu"`` reads as it does in torch.
+    Making one never fails for a known type; using a CUDA device needs CuPy and a GPU."""
+    __slots__ = ("type", "index")
+    _TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index if index is None else index
+        elif isinstance(type, int) and not isinstance(type, bool):     # torch: device(0) is cuda:0
+            type, index = "cuda", type
+        if not isinstance(type, str):
+            raise TypeError(f"device: expected a string like 'cpu' or 'cuda:0', got {type!r}")
+        name, _, idx = type.partition(":")
+        if name not in self._TYPES:
+            raise RuntimeError(f"device: expected one of {', '.join(self._TYPES)} device type at start of "
+                               f"device string: {type!r}")
+        if idx:
+            if index is not None:
+                raise RuntimeError(f"device: type {type!r} already has an index; do not pass index={index!r}")
+            if not idx.isdigit():
+                raise RuntimeError(f"device: invalid device string {type!r}")
+            index = int(idx)
+        if index is not None and (not isinstance(index, int) or index < 0):
+            raise RuntimeError(f"device: index must be a non-negative int, got {index!r}")
+        self.type, self.index = name, index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            try:
+                other = device(other)
+            except (RuntimeError, TypeError):
+                return False
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __reduce__(self):
+        return (device, (self.type, self.index))
+
+
+CPU = device("cpu")
+_CUDA = device("cuda", 0)
+_default_device = [CPU]
+
+
+def set_default_device(dev):
+    """Where factory functions (``zeros``, ``randn``, ...) put tensors when ``device=`` is not
+    given, as ``torch.set_default_device``. ``None`` means the CPU."""
+    dev = CPU if dev is None else device(dev)
+    if dev.type != "cpu":
+        module_for_device(dev)       # a clear error unless CuPy sees a GPU
+    _default_device[0] = dev
+
+
+def get_default_device():
+    return _default_device[0]
+
+
 def device_of(array):
-    """'cpu' or 'cuda' for an array."""
-    return "cpu" if get_array_module(array) is np else "cuda"
+    """The ``device`` of an array: the CPU for NumPy, CUDA for CuPy."""
+    return CPU if type(array) is np.ndarray or get_array_module(array) is np else _CUDA
 
 
 def module_for_device(device):
@@ -47,7 +118,7 @@ def module_for_device(device):
     if device is None or str(device) == "cpu":
         return np
     name = str(device)
-    if name.startswith("cuda") or name == "gpu":
+    if name.startswith("cuda") or name == "gpu":   # ("gpu": ember's older spelling)
         if not cupy_available():
             raise RuntimeError(
                 f"device={device!r} needs CuPy and a GPU; install cupy or use device='cpu'")

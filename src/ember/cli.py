@@ -7,6 +7,8 @@
 """
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -133,10 +135,19 @@ def _build_model(name, input_shape, num_classes, args_cfg):
 # Models whose training is a task of its own (sequences, detection, generative models):
 # name -> "module:function"; the function takes the parsed `ember train` arguments and does
 # the whole run (its own data, checkpoint and metrics). One line here per model.
-TASK_MODELS = {}
+TASK_MODELS = {
+    "char-lstm": "ember.models.char_lstm:train_task",
+    "seq2seq-attn": "ember.text.cli:train_seq2seq_task",
+    "textcnn": "ember.text.cli:train_textcnn_task",
+    "dcgan": "ember.models.tasks:run_dcgan",
+    "unet": "ember.models.tasks:run_unet",
+    "fasterrcnn-mini": "ember.detection.training:train_fasterrcnn",
+    "ssd-mini": "ember.detection.training:train_ssd",
+}
 
 # Commands that live beside their code: each module has ``add_parser(subparsers)``.
-COMMAND_MODULES = ["ember.lab.cli"]
+COMMAND_MODULES = ["ember.lab.cli", "ember.models.char_lstm", "ember.tune.cli", "ember.text.cli",
+                   "ember.detection.cli"]
 
 
 def _task(name):
@@ -145,8 +156,54 @@ def _task(name):
     return getattr(importlib.import_module(module), func)
 
 
-def _train(args):
+RUN_FILES = ("last.safetensors", "model.safetensors", "metrics.json", "config.json", "history.json")
+
+
+def _run_folder(args):
+    """The output folder, checked before any training: writable, and not holding an earlier
+    run unless --overwrite (replace it) or --resume (continue it) says what to do with it."""
+    out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".ember-write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise SystemExit(f"ember: --out {str(out)!r} is not a writable folder ({e.strerror or e}); "
+                         f"nothing was trained")
+    earlier = [f for f in RUN_FILES if (out / f).exists()]
+    if args.resume:
+        if not (out / "last.safetensors").exists():
+            raise SystemExit(f"ember: --resume: no checkpoint {out / 'last.safetensors'} to resume from")
+    elif earlier and not args.overwrite:
+        raise SystemExit(f"ember: {out} already holds a run ({', '.join(earlier)}); pass --overwrite to "
+                         f"replace it, --resume to continue it, or choose another --out")
+    return out
+
+
+def _split_validation(train, fraction, seed):
+    """(train, val): a seeded random ``fraction`` of the training set held out for validation
+    (early stopping, best epoch), so the test set is only used once, at the end."""
     import numpy as np
+    from ember.data import TensorDataset
+    n = len(train)
+    n_val = int(round(n * fraction))
+    if not n_val:
+        return train, None
+    if n - n_val < 1:
+        raise SystemExit(f"ember: --val-fraction {fraction} leaves no training data ({n} samples)")
+    perm = np.random.default_rng(seed + 7919).permutation(n)
+    X, y = train.tensors
+    pick = lambda idx: TensorDataset(X[np.sort(idx)], y[np.sort(idx)])  # noqa: E731
+    return pick(perm[n_val:]), pick(perm[:n_val])
+
+
+def _finite(d):
+    """JSON has no NaN or inf: they become null."""
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+
+
+def _train(args):
     import ember
     from ember.data import DataLoader
 
@@ -156,16 +213,18 @@ def _train(args):
         raise SystemExit(f"ember: unknown model {args.model!r}; valid models: {', '.join(ember.models.available_models())}")
     if args.data not in DATASETS:
         raise SystemExit(f"ember: unknown dataset {args.data!r}; valid datasets: {', '.join(DATASETS)}")
+    out = _run_folder(args)
     ember.manual_seed(args.seed)
     images = args.model != "mlp"
     train, test, input_shape, num_classes = load_data(args.data, args.data_dir, args.seed, images=images)
+    train, val = _split_validation(train, args.val_fraction, args.seed)
     mean = std = None
-    if not args.no_standardize:   # one mean and std from the training split, applied to both
+    if not args.no_standardize:   # one mean and std from the training split, applied to all
         X = train.tensors[0]
         mean, std = float(X.mean()), float(X.std())
-        train = _standardized(train, mean, std)
-        test = _standardized(test, mean, std)
-    model_cfg = {"hidden": [int(h) for h in args.hidden.split(",") if h]} if args.model == "mlp" else {}
+        train, test = _standardized(train, mean, std), _standardized(test, mean, std)
+        val = val and _standardized(val, mean, std)
+    model_cfg = {"hidden": args.hidden} if args.model == "mlp" else {}
     if args.model == "mlp" and args.dropout:
         model_cfg["dropout"] = args.dropout
     model, model_cfg = _build_model(args.model, input_shape, num_classes, model_cfg)
@@ -175,43 +234,70 @@ def _train(args):
     opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
     g = ember.Generator().manual_seed(args.seed)
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=g)
+    val_loader = val and DataLoader(val, batch_size=512)
     test_loader = DataLoader(test, batch_size=512)
-    out = Path(args.out) if args.out else Path("runs") / f"{args.model}-{args.data}"
-    out.mkdir(parents=True, exist_ok=True)
     augment = None
+    generators = {"loader": g}
     if args.augment and images:   # random shifts: pad by 1 pixel per 8 of size, crop back
         from ember.data.transforms import RandomCrop
         side = input_shape[-1]
-        augment = RandomCrop(side, padding=max(1, side // 8), generator=ember.Generator().manual_seed(args.seed + 1))
+        generators["augment"] = ember.Generator().manual_seed(args.seed + 1)
+        augment = RandomCrop(side, padding=max(1, side // 8), generator=generators["augment"])
+    config = {"model": args.model, "model_config": model_cfg, "data": args.data, "input_shape": list(input_shape),
+              "num_classes": num_classes, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
+              "epochs": args.epochs, "seed": args.seed, "weight_decay": args.weight_decay,
+              "schedule": args.schedule, "standardize": None if mean is None else [mean, std],
+              "augment": bool(args.augment), "val_fraction": args.val_fraction, "patience": args.patience}
     callbacks = []
     if args.patience:
+        if val_loader is None:
+            raise SystemExit("ember: --patience needs validation data; set --val-fraction above 0")
         callbacks.append(ember.train.EarlyStopping("val_loss", patience=args.patience))
+    last = out / "last.safetensors"
+    callbacks.append(ember.train.TrainingCheckpoint(last, generators, extra={"config": config}))
     progress = None if not args.no_progress else False
     sched = ember.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs) if args.schedule == "cosine" else None
     trainer = ember.train.Trainer(model, opt, scheduler=sched, callbacks=callbacks, progress=progress,
                                   clip_grad_norm=args.clip_grad_norm, detect_anomaly=args.detect_anomaly,
                                   train_transform=augment)
-    print(f"training {args.model} on {args.data}: {len(train)} train / {len(test)} test samples, "
-          f"{sum(p.numel() for p in model.parameters()):,} parameters")
+    if args.resume:
+        state = ember.serialization.load(last)
+        saved = state.get("config") if isinstance(state, dict) else None
+        if saved != config:
+            diff = sorted(k for k in set(config) | set(saved or {}) if (saved or {}).get(k) != config.get(k))
+            raise SystemExit(f"ember: --resume: {last} was written with other settings ({', '.join(diff)}); "
+                             f"resume with the same arguments")
+        ember.train.restore_training_state(trainer, state, generators)
+        print(f"resuming from {last} after epoch {len(trainer.history)}")
+    print(f"training {args.model} on {args.data}: {len(train)} train / {len(val) if val else 0} validation / "
+          f"{len(test)} test samples, {sum(p.numel() for p in model.parameters()):,} parameters")
     t0 = time.perf_counter()
-    hist = trainer.fit(train_loader, test_loader, epochs=args.epochs)
+    remaining = args.epochs - len(trainer.history)
+    stopped = any(getattr(cb, "stopped_epoch", None) for cb in callbacks)
+    hist = trainer.fit(train_loader, val_loader, epochs=remaining) if remaining > 0 and not stopped else trainer.history
     elapsed = time.perf_counter() - t0
-    final = trainer.evaluate(test_loader)
-    config = {"model": args.model, "model_config": model_cfg, "data": args.data, "input_shape": list(input_shape),
-              "num_classes": num_classes, "optimizer": args.optimizer, "lr": args.lr, "batch_size": args.batch_size,
-              "epochs": args.epochs, "seed": args.seed, "weight_decay": args.weight_decay,
-              "schedule": args.schedule, "standardize": None if mean is None else [mean, std],
-              "augment": bool(args.augment)}
+    if trainer.interrupted:
+        done = len(hist)
+        print(f"ember: interrupted during epoch {done + 1}; "
+              + (f"{last} holds epoch {done}. Continue with the same arguments plus --resume."
+                 if done else "no epoch was complete, so there is nothing to resume."), file=sys.stderr)
+        return 130
+    final = trainer.evaluate(test_loader)          # the test set, once
     metrics = {"test_accuracy": final.get("accuracy"), "test_loss": final["loss"],
-               "train_loss": hist.last("loss"), "epochs_run": len(hist), "train_seconds": round(elapsed, 3)}
+               "train_loss": hist.last("loss"), "val_loss": hist.last("val_loss"),
+               "best_epoch": trainer.best_epoch, "epochs_run": len(hist), "train_seconds": round(elapsed, 3)}
     ember.serialization.save_checkpoint(str(out / "model.safetensors"), model.state_dict(), config=config)
     (out / "config.json").write_text(json.dumps(config, indent=2))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    (out / "metrics.json").write_text(json.dumps(_finite(metrics), indent=2, allow_nan=False))
     hist.save_json(out / "history.json")
     hist.plot(out / "curves.png", title=f"{args.model} on {args.data}")
     print(f"test accuracy {metrics['test_accuracy']:.4f}  test loss {metrics['test_loss']:.4f}  "
           f"({elapsed:.1f} s, {len(hist)} epochs)")
-    print(f"wrote {out}/: model.safetensors, config.json, metrics.json, history.json, curves.png")
+    print(f"wrote {out}/: model.safetensors, last.safetensors, config.json, metrics.json, history.json, curves.png")
+    if not math.isfinite(hist.last("loss", float("nan"))):
+        print("ember: training diverged (the training loss is not finite); lower --lr or set "
+              "--clip-grad-norm", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -250,6 +336,38 @@ class _NoOpt:
     param_groups = [{"lr": 0.0}]
 
 
+def _checked(kind, test, what):
+    """An argparse type: ``kind(text)`` that must pass ``test``; else argparse's clear usage
+    error naming the option (before anything is trained or written)."""
+    def convert(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {kind.__name__} value: {text!r}") from None
+        if not test(v):
+            raise argparse.ArgumentTypeError(f"{text} is not {what}")
+        return v
+    convert.__name__ = kind.__name__
+    return convert
+
+
+_POS_INT = _checked(int, lambda v: v >= 1, "a positive integer")
+_NONNEG_INT = _checked(int, lambda v: v >= 0, "a non-negative integer")
+_POS_FLOAT = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positive finite number")
+_NONNEG_FLOAT = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a non-negative finite number")
+_FRACTION = _checked(float, lambda v: 0 <= v < 1, "in [0, 1)")
+
+
+def _hidden_sizes(text):
+    try:
+        sizes = [int(h) for h in text.split(",") if h.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    if any(h < 1 for h in sizes):
+        raise argparse.ArgumentTypeError(f"{text!r}: hidden sizes must be positive")
+    return sizes
+
+
 def build_parser():
     import ember
     p = argparse.ArgumentParser(prog="ember", description="ember: deep learning and machine "
@@ -258,40 +376,49 @@ def build_parser():
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     d = sub.add_parser("demo", help="train a small network on the digits with raw autograd",
                        description=_demo.__doc__)
-    d.add_argument("--steps", type=int, default=300, help="gradient-descent steps (default 300)")
-    d.add_argument("--lr", type=float, default=0.5, help="learning rate (default 0.5)")
-    d.add_argument("--hidden", type=int, default=64, help="hidden units (default 64)")
+    d.add_argument("--steps", type=_POS_INT, default=300, help="gradient-descent steps (default 300)")
+    d.add_argument("--lr", type=_POS_FLOAT, default=0.5, help="learning rate (default 0.5)")
+    d.add_argument("--hidden", type=_POS_INT, default=64, help="hidden units (default 64)")
     d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     d.set_defaults(func=_demo)
 
     import ember.models
     t = sub.add_parser("train", help="train a model and save checkpoint, metrics, history and curves",
                        description="Train a model. With no options: an MLP on scikit-learn's digits "
-                                   "(>= 97%% test accuracy in seconds).")
+                                   "(>= 97% test accuracy in seconds).")
     t.add_argument("--model", default="mlp", help=f"model name (default mlp): {', '.join(ember.models.available_models() + sorted(TASK_MODELS))}")
     t.add_argument("--data", default="digits", help=f"dataset (default digits): {', '.join(DATASETS)}")
     t.add_argument("--data-dir", default=None, help="folder with the MNIST/FashionMNIST IDX files")
-    t.add_argument("--epochs", type=int, default=30, help="epochs (default 30)")
+    t.add_argument("--text", default=None, help="char-lstm: a UTF-8 text file to learn (default: a text shipped with ember)")
+    t.add_argument("--epochs", type=_POS_INT, default=30, help="epochs (default 30)")
     t.add_argument("--optimizer", default="adam", help=f"optimizer (default adam): {', '.join(OPTIMIZERS)}")
-    t.add_argument("--lr", type=float, default=3e-3, help="learning rate (default 3e-3)")
+    t.add_argument("--lr", type=_POS_FLOAT, default=3e-3, help="learning rate (default 3e-3)")
     t.add_argument("--augment", action="store_true",
                    help="random shifts of image inputs during training (pad and crop back)")
-    t.add_argument("--weight-decay", type=float, default=0.0, help="L2 weight decay (default 0)")
-    t.add_argument("--batch-size", type=int, default=64, help="mini-batch size (default 64)")
+    t.add_argument("--weight-decay", type=_NONNEG_FLOAT, default=0.0, help="L2 weight decay (default 0)")
+    t.add_argument("--batch-size", type=_POS_INT, default=64, help="mini-batch size (default 64)")
     t.add_argument("--schedule", default="cosine", choices=("cosine", "none"),
                    help="learning-rate schedule (default cosine annealing to 0 over the epochs)")
     t.add_argument("--no-standardize", action="store_true",
                    help="do not standardise inputs with the training split's mean and std")
-    t.add_argument("--hidden", default="256", help="MLP hidden sizes, comma-separated (default 256)")
-    t.add_argument("--dropout", type=float, default=0.0, help="MLP dropout probability (default 0)")
-    t.add_argument("--patience", type=int, default=0, help="early-stopping patience on val loss (0: off)")
-    t.add_argument("--clip-grad-norm", type=float, default=None, help="clip the gradient norm to this value")
+    t.add_argument("--hidden", type=_hidden_sizes, default="256", help="MLP hidden sizes, comma-separated (default 256)")
+    t.add_argument("--dropout", type=_FRACTION, default=0.0, help="MLP dropout probability (default 0)")
+    t.add_argument("--patience", type=_NONNEG_INT, default=0,
+                   help="early-stopping patience on the validation loss (0: off)")
+    t.add_argument("--val-fraction", type=_FRACTION, default=0.1,
+                   help="fraction of the training data held out for validation (default 0.1); the "
+                        "test set is evaluated once, at the end")
+    t.add_argument("--clip-grad-norm", type=_POS_FLOAT, default=None, help="clip the gradient norm to this value")
     t.add_argument("--detect-anomaly", action="store_true", help="stop at the first NaN/inf and name the layer")
     t.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     t.add_argument("--finetune", default=None, metavar="CHECKPOINT",
                    help="start from these weights (a head of another size is re-initialised)")
     t.add_argument("--freeze", default=None, help="with --finetune: comma-separated parameter-name globs to freeze")
-    t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA)")
+    t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA); a checkpoint "
+                   "last.safetensors is written there after every epoch")
+    t.add_argument("--overwrite", action="store_true", help="replace an earlier run in --out")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its last checkpoint (same arguments)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=_train)
 

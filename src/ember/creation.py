@@ -13,7 +13,9 @@ from .random import rng
 
 
 def _finish(arr, requires_grad, device=None):
-    if device is not None and str(device) != "cpu":
+    if device is None:
+        device = backend._default_device[0]
+    if str(device) != "cpu":
         arr = backend.to_device(arr, device)
     t = _wrap(arr)
     if requires_grad:
@@ -33,14 +35,20 @@ def _size(size, op):
 def _dtype(dtype, default=None):
     if dtype is None:
         return np.dtype(default) if default is not None else get_default_dtype()
-    return np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype={dtype!r} is not a dtype (e.g. ember.float32, ember.int64)") from None
+    if dt.kind not in "biuf":
+        raise TypeError(f"dtype={dt} is not supported (bool, integer and floating dtypes are)")
+    return dt
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (Python numbers, nested lists, arrays).
     Python floats become float32, ints int64, bools bool."""
     arr = _to_array(data.array if isinstance(data, Tensor) else data,
-                    None if dtype is None else np.dtype(dtype))
+                    None if dtype is None else _dtype(dtype))
     return _finish(arr, requires_grad, device)
 
 
@@ -82,6 +90,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    _size((n,) if m is None else (n, m), "eye")
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad, device)
 
 
@@ -89,6 +98,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 if all are ints."""
     if end is None:
         start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if not isinstance(v, numbers.Real) or isinstance(v, bool) or not np.isfinite(v):
+            raise TypeError(f"arange: {name}={v!r} must be a finite number")
     if step == 0:
         raise ValueError("arange: step must be non-zero")
     ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
@@ -164,6 +176,8 @@ def randint(low=0, high=None, size=(), generator=None, dtype=None, device=None):
 
 def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of 0..n-1."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"randperm: n={n!r} must be a non-negative int")
     return _finish(rng(generator).permutation(int(n)).astype(_dtype(dtype, np.int64)), False, device)
 
 

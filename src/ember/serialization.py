@@ -26,15 +26,18 @@ the path and the problem.
     >>> ember.serialization.save(state, path)
     >>> back = ember.serialization.load(path)
     >>> back["step"], back["model"]["w"].shape
-    (10, (2, 3))
+    (10, ember.Size([2, 3]))
 """
 import hashlib
 import json
 import math
 import numbers
 import os
+import secrets
+import signal
+import stat
 import struct
-import tempfile
+import threading
 
 import numpy as np
 
@@ -133,8 +136,10 @@ def save(obj, f):
     JSON-able values) to ``f``: a path (written atomically) or a binary file object.
 
     Raises ``TypeError`` for values that cannot be stored without pickle (e.g. arbitrary
-    objects, dict keys that are not str/int).
+    objects, dict keys that are not str/int); a whole model or optimizer is such an object
+    (torch pickles it; ember never does): save its ``state_dict()``.
     """
+    _refuse_objects_with_state(obj)
     payload = _serialize(obj)
     if hasattr(f, "write"):
         f.write(payload)
@@ -143,17 +148,72 @@ def save(obj, f):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"save: folder {folder!r} of {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
-                               suffix=".part")
+    _remove_stale_parts(folder, os.path.basename(path))
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    with _sigterm_raises():
+        try:
+            # created with 0o666 less the umask, like any new file; an existing target keeps its mode
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
+            if os.path.exists(path):
+                os.chmod(tmp, stat.S_IMODE(os.stat(path).st_mode))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+
+def _remove_stale_parts(folder, name):
+    """Remove temporary files ``.NAME.PID.*.part`` left by saves whose process is gone (a
+    kill -9 or power loss cannot be caught); those of live processes are left alone."""
+    prefix = f".{name}."
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())  # the bytes are on disk before the name points at them
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(".part")):
+            continue
+        pid = entry[len(prefix):].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, entry))
+            except OSError:
+                pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+class _sigterm_raises:
+    """While saving, SIGTERM (when it would kill the process outright) raises SystemExit
+    instead, so the temporary file is removed on the way out; the handler is restored after."""
+
+    def __enter__(self):
+        self.old = None
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGTERM"):
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+                self.old = signal.signal(signal.SIGTERM, _raise_exit)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+        return False
+
+
+def _raise_exit(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def _header(raw, where):
@@ -204,9 +264,14 @@ def _decode(node, tensors, where):
     raise ValueError(f"load: {where} is corrupt: unknown structure entry {kind!r}")
 
 
-def load(f, verify=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, verify=True):
     """Load what :func:`save` wrote (``f``: path or binary file object) and rebuild the
     same structure, with ember Tensors where Tensors were saved.
+
+    torch's arguments are accepted: ``weights_only`` (ember files never hold code, so
+    loading is always "weights only"), ``map_location`` (``"cpu"``, ``device("cpu")`` or
+    a function such as ``lambda storage, loc: storage``; anything else is refused, since ember
+    loads onto the CPU: move tensors with ``.to(device)`` after), ``mmap`` (ignored).
 
     Args:
         verify: check each tensor's SHA-256 against the digest stored in the file
@@ -217,6 +282,11 @@ def load(f, verify=True):
     """
     from safetensors import SafetensorError
     from safetensors.numpy import load as st_load
+    if pickle_module is not None:
+        raise TypeError("load: pickle_module is not supported: ember checkpoints are safetensors, never pickles")
+    if map_location is not None and not callable(map_location) and str(map_location) != "cpu":
+        raise ValueError(f"load: map_location={map_location!r} is not supported; ember loads onto the CPU "
+                         f"(use map_location='cpu' or None, then .to(device))")
     if hasattr(f, "read"):
         where = getattr(f, "name", None) or "<file object>"
         raw = f.read()
@@ -232,6 +302,8 @@ def load(f, verify=True):
     except (SafetensorError, ValueError, TypeError) as e:
         raise ValueError(f"load: {where!r} is truncated or corrupt ({e})") from None
     meta = header.get("__metadata__") or {}
+    if not isinstance(meta, dict):
+        raise ValueError(f"load: {where!r} is corrupt: its safetensors metadata is not an object")
     if _STRUCT_KEY not in meta:
         return {k: _wrap(v) for k, v in tensors.items()}
     if meta.get(_FORMAT_KEY) != FORMAT:
@@ -240,9 +312,11 @@ def load(f, verify=True):
     try:
         structure = json.loads(meta[_STRUCT_KEY])
         digests = json.loads(meta.get(_SHA_KEY, "{}"))
-    except ValueError as e:
+    except (ValueError, TypeError, RecursionError) as e:
         raise ValueError(f"load: {where!r} is corrupt: its ember metadata is not valid JSON "
-                         f"({e})") from None
+                         f"({type(e).__name__}: {str(e)[:100]})") from None
+    if not isinstance(digests, dict):
+        raise ValueError(f"load: {where!r} is corrupt: its digests are not a JSON object")
     if verify:
         for name, arr in tensors.items():
             expected = digests.get(name)
@@ -252,7 +326,44 @@ def load(f, verify=True):
                 raise ValueError(f"load: {where!r} is corrupt: the bytes of tensor {name!r} do "
                                  f"not match their SHA-256 digest")
     tensors = {k: (v if v.flags.writeable else v.copy()) for k, v in tensors.items()}
-    return _decode(structure, tensors, repr(where))
+    try:
+        return _decode(structure, tensors, repr(where))
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, RecursionError, RuntimeError) as e:
+        # the structure is not covered by the digests: a crafted one must fail as documented
+        if isinstance(e, ValueError) and str(e).startswith("load:"):
+            raise
+        raise ValueError(f"load: {where!r} is corrupt: malformed structure metadata "
+                         f"({type(e).__name__}: {str(e)[:100]})") from None
+
+
+def _refuse_objects_with_state(obj):
+    if callable(getattr(obj, "state_dict", None)):
+        kind = type(obj).__name__
+        raise TypeError(f"save: cannot save a whole {kind} object: ember never pickles objects (a pickle can run "
+                        f"code when loaded). Save its weights with ember.save({kind.lower()}.state_dict(), path) "
+                        f"and load them into a new {kind} with .load_state_dict(ember.load(path))")
+
+
+class safe_globals:
+    """torch's ``serialization.safe_globals([...])`` context: accepted and without effect,
+    since an ember checkpoint holds no Python objects to allow."""
+
+    def __init__(self, safe_globals=()):
+        self.safe_globals = list(safe_globals)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def add_safe_globals(safe_globals):
+    """Accepted for torch scripts; ember checkpoints hold no Python objects (nothing to allow)."""
+
+
+def get_safe_globals():
+    return []
 
 
 def save_checkpoint(path, model_state, optimizer_state=None, config=None, **extra):

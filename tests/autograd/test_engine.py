@@ -193,7 +193,7 @@ def test_memory_does_not_grow_over_many_iterations():
         loss = ((xb @ w).tanh() * 2 - 1).pow(2).mean()
         loss.backward()
         with ember.no_grad():
-            w.data -= 0.01 * w.grad.data
+            w.array -= 0.01 * w.grad.array
         w.grad = None
 
     for _ in range(200):

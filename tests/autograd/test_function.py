@@ -24,7 +24,7 @@ class CubeE(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.x = x
-        return x.data ** 3
+        return x.array ** 3
 
     @staticmethod
     def backward(ctx, g):
@@ -47,7 +47,7 @@ class Legendre3E(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return 0.5 * (5 * x.data ** 3 - 3 * x.data)
+        return 0.5 * (5 * x.array ** 3 - 3 * x.array)
 
     @staticmethod
     def backward(ctx, g):
@@ -100,7 +100,7 @@ class ScaledMulE(Function):
     def forward(ctx, a, b, scale):
         ctx.save_for_backward(a, b)
         ctx.scale = scale
-        return a.data * b.data * scale
+        return a.array * b.array * scale
 
     @staticmethod
     def backward(ctx, g):
@@ -130,7 +130,7 @@ class SinCosE(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sin(x.data), np.cos(x.data)
+        return np.sin(x.array), np.cos(x.array)
 
     @staticmethod
     def backward(ctx, gs, gc):
@@ -214,10 +214,10 @@ def test_mark_non_differentiable_sort_example():
     class SortE(Function):
         @staticmethod
         def forward(ctx, x):
-            idx = np.argsort(x.data, kind="stable")
+            idx = np.argsort(x.array, kind="stable")
             ctx.mark_non_differentiable(idx)
             ctx.idx = idx
-            return x.data[idx], idx
+            return x.array[idx], idx
 
         @staticmethod
         def backward(ctx, g, g_idx):
@@ -239,7 +239,7 @@ def test_set_materialize_grads_false_gives_none_for_unused_outputs():
         @staticmethod
         def forward(ctx, x):
             ctx.set_materialize_grads(False)
-            return x.data * 2, x.data * 3
+            return x.array * 2, x.array * 3
 
         @staticmethod
         def backward(ctx, g1, g2):
@@ -256,7 +256,7 @@ def test_mark_dirty_in_place_function():
     class AddOneInPlace(Function):
         @staticmethod
         def forward(ctx, x):
-            x.data += 1
+            x.array += 1
             ctx.mark_dirty(x)
             return x
 
@@ -279,14 +279,14 @@ def test_once_differentiable_runs_once_and_refuses_a_second_derivative():
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x.data ** 2
+            return x.array ** 2
 
         @staticmethod
         @once_differentiable
         def backward(ctx, g):
             x, = ctx.saved_tensors
             assert not ember.is_grad_enabled()
-            return ember.tensor(2 * x.data * g.data)
+            return ember.tensor(2 * x.array * g.array)
 
     x = ember.tensor([3.0], requires_grad=True)
     v = ember.tensor([1.0], requires_grad=True)      # (as in torch: only gradients that
@@ -300,7 +300,7 @@ def test_broadcast_gradient_is_summed_back_and_bad_gradients_are_named():
     class AddBias(Function):
         @staticmethod
         def forward(ctx, x, b):
-            return x.data + b.data
+            return x.array + b.array
 
         @staticmethod
         def backward(ctx, g):
@@ -314,7 +314,7 @@ def test_broadcast_gradient_is_summed_back_and_bad_gradients_are_named():
     class WrongShape(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data
+            return x.array
 
         @staticmethod
         def backward(ctx, g):
@@ -327,7 +327,7 @@ def test_broadcast_gradient_is_summed_back_and_bad_gradients_are_named():
     class WrongCount(Function):
         @staticmethod
         def forward(ctx, x, y):
-            return x.data + y.data
+            return x.array + y.array
 
         @staticmethod
         def backward(ctx, g):
@@ -339,7 +339,7 @@ def test_broadcast_gradient_is_summed_back_and_bad_gradients_are_named():
     class NotATensor(Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data
+            return x.array
 
         @staticmethod
         def backward(ctx, g):
@@ -395,7 +395,7 @@ def test_backward_frees_saved_outputs_while_the_graph_lives_on():
     import weakref
     x = ember.randn(1000, requires_grad=True)
     h = x.tanh()
-    ref = weakref.ref(h.data)
+    ref = weakref.ref(h.array)
     loss = (h * 2).sum()
     del h
     gc.collect()

@@ -61,7 +61,7 @@ def test_gradcheck_catches_a_wrong_backward():
     class BadSquare(ember.autograd.Function):
         @staticmethod
         def forward(ctx, x):
-            return x.data ** 2
+            return x.array ** 2
 
         @staticmethod
         def backward(ctx, g):

@@ -123,8 +123,8 @@ def test_digits_through_shuffled_loader_train_softmax_regression():
             loss = -logp.gather(1, yb.unsqueeze(1)).mean()
             W.grad = b.grad = None
             loss.backward()
-            W.data -= 0.5 * W.grad.data
-            b.data -= 0.5 * b.grad.data
+            W.array -= 0.5 * W.grad.array
+            b.array -= 0.5 * b.grad.array
     Xte, yte = test.tensors
     with ember.no_grad():
         acc = ((Xte @ W + b).argmax(dim=1) == yte).float().mean().item()

@@ -28,9 +28,9 @@ def test_weight_sharing_fallback_conv_matches_torch():
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     ref = torch.nn.functional.conv2d(xt, wt, torch.tensor(b))
     ref.sum().backward()
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(we.grad.data, wt.grad.numpy(), atol=1e-4)
-    np.testing.assert_allclose(xe.grad.data, xt.grad.numpy(), atol=1e-5)
+    np.testing.assert_allclose(out.array, ref.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(we.grad.array, wt.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(xe.grad.array, xt.grad.numpy(), atol=1e-5)
 
 
 def test_shift_images():

@@ -73,14 +73,14 @@ def test_evaluate_exact_accuracy_and_mode_left_alone():
     net = make_mlp(64, (16,), 10, seed=0, dropout=(0.5,))
     Xtr, ytr, Xte, yte = digits(seed=0, n_test=45)
     ev = evaluate(net, Xte, yte)
-    k = int((ev.pred == yte.data).sum())
+    k = int((ev.pred == yte.array).sum())
     assert ev.accuracy == k / 45 and isinstance(ev.accuracy, float)
     assert net.training                                      # evaluated in eval mode, left in train mode
     net.eval()
     with ember.no_grad():
         ref = net(Xte)
-    assert evaluate(net, Xte.data, yte.data).loss == ev.loss and not net.training
-    assert np.array_equal(ref.data.argmax(1), ev.pred)
+    assert evaluate(net, Xte.array, yte.array).loss == ev.loss and not net.training
+    assert np.array_equal(ref.array.argmax(1), ev.pred)
 
 
 def test_make_mlp_dropout_does_not_change_the_init():
@@ -91,7 +91,7 @@ def test_make_mlp_dropout_does_not_change_the_init():
     assert [m.p for m in drop if isinstance(m, nn.Dropout)] == [0.2, 0.5, 0.5]
     lin_p = [m for m in plain if isinstance(m, nn.Linear)]
     lin_d = [m for m in drop if isinstance(m, nn.Linear)]
-    assert all(np.array_equal(a.weight.data, b.weight.data) and np.array_equal(a.bias.data, b.bias.data)
+    assert all(np.array_equal(a.weight.array, b.weight.array) and np.array_equal(a.bias.array, b.bias.array)
                for a, b in zip(lin_p, lin_d))
 
 

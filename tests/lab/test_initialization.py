@@ -22,15 +22,15 @@ def test_product_sum_linear_computes_nn_linear():
     x = rs.normal(size=(7, 5)).astype(np.float32)
     ref = nn.Linear(5, 3, generator=ember.Generator().manual_seed(0))
     lin = ProductSumLinear(5, 3, generator=ember.Generator().manual_seed(0))
-    assert np.array_equal(ref.weight.data, lin.weight.data) and np.array_equal(ref.bias.data, lin.bias.data)
+    assert np.array_equal(ref.weight.array, lin.weight.array) and np.array_equal(ref.bias.array, lin.bias.array)
     xr, xl = ember.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
     out_r, out_l = ref(xr), lin(xl)
-    np.testing.assert_allclose(out_l.data, out_r.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out_l.array, out_r.array, rtol=1e-5, atol=1e-6)
     (out_r ** 2).sum().backward()
     (out_l ** 2).sum().backward()
-    np.testing.assert_allclose(lin.weight.grad.data, ref.weight.grad.data, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(lin.bias.grad.data, ref.bias.grad.data, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(xl.grad.data, xr.grad.data, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(lin.weight.grad.array, ref.weight.grad.array, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(lin.bias.grad.array, ref.bias.grad.array, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(xl.grad.array, xr.grad.array, rtol=1e-5, atol=1e-5)
 
 
 def test_product_sum_linear_gives_equal_units_bitwise_equal_outputs_and_gradients():
@@ -38,14 +38,14 @@ def test_product_sum_linear_gives_equal_units_bitwise_equal_outputs_and_gradient
     rs = np.random.default_rng(1)
     x = ember.tensor(rs.uniform(0, 1, (600, 64)).astype(np.float32))
     lin = ProductSumLinear(64, 32)
-    lin.weight.data[:] = rs.normal(0, 0.1, 64).astype(np.float32)
-    lin.bias.data[:] = 0.05
+    lin.weight.array[:] = rs.normal(0, 0.1, 64).astype(np.float32)
+    lin.bias.array[:] = 0.05
     out = lin(x)
-    assert (out.data == out.data[:, :1]).all()
+    assert (out.array == out.array[:, :1]).all()
     g = ember.tensor(rs.normal(0, 1, (600, 1)).astype(np.float32) * np.ones((1, 32), np.float32))
     (out * g).sum().backward()
-    assert (lin.weight.grad.data == lin.weight.grad.data[:1]).all()
-    assert (lin.bias.grad.data == lin.bias.grad.data[0]).all()
+    assert (lin.weight.grad.array == lin.weight.grad.array[:1]).all()
+    assert (lin.bias.grad.array == lin.bias.grad.array[0]).all()
 
 
 def test_init_scale(run_fast):

@@ -41,6 +41,23 @@ def test_roc_curve_weighted_and_pos_label(seed):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_weighted_roc_drop_intermediate_keeps_sklearns_points(seed):
+    # equal non-dyadic weights make many points collinear up to rounding: the kept points
+    # depend on the running sums' rounding, and zero weights must not add thresholds
+    rng = np.random.RandomState(seed)
+    y = rng.randint(0, 2, 3000)
+    s = rng.rand(3000) + 0.3 * y
+    w = np.full(3000, 0.1)
+    w[::7] = 0.3
+    w[::11] = 0.0
+    ours = em.roc_curve(y, s, sample_weight=w)
+    ref = skm.roc_curve(y, s, sample_weight=w)
+    assert len(ref[0]) < 1500              # many points dropped
+    for a, b in zip(ours, ref):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("drop", [False, True])

@@ -245,3 +245,42 @@ def test_docstring_examples(module):
     import importlib
     result = doctest.testmod(importlib.import_module(f"ember.ml.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def _nan_data(seed, n=300, F=5, frac=0.2):
+    X, y = _data(seed, n, F)
+    rng = np.random.RandomState(seed + 3)
+    X[rng.rand(n, F) < frac] = np.nan
+    X[:, F - 1] = rng.randn(n)                       # one column without missing values
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("extra", [dict(), dict(min_child_weight=3.0, reg_lambda=0.5)])
+def test_exact_with_missing_values_matches_xgboost_round_by_round(seed, extra):
+    # XGBoost learns a default direction per split; exact enumerates both directions
+    X, y = _nan_data(seed)
+    p = _params(extra, 0.5)
+    ours = GradientBoostingRegressor(tree_method="exact", **p).fit(X, y)
+    ref = xgb.XGBRegressor(tree_method="exact", n_jobs=1, **p).fit(X, y)
+    _assert_margins_match(ours, ref, X)
+    yb = (y > 0.3).astype(int)
+    ours = GradientBoostingClassifier(tree_method="exact", **p).fit(X, yb)
+    ref = xgb.XGBClassifier(tree_method="exact", n_jobs=1, **p).fit(X, yb)
+    _assert_margins_match(ours, ref, X)
+    Xt, _ = _nan_data(seed + 5, n=100)
+    _assert_margins_match(ours, ref, Xt)
+
+
+def test_hist_learns_where_missing_values_go():
+    # the label is carried by missingness itself: only a learned default direction sees it
+    rng = np.random.RandomState(0)
+    X = rng.randn(600, 3).astype(np.float32)
+    y = (rng.rand(600) < 0.5).astype(int)
+    X[y == 1, 0] = np.nan
+    ours = GradientBoostingClassifier(n_estimators=5, max_depth=2, tree_method="hist").fit(X, y)
+    ref = xgb.XGBClassifier(n_estimators=5, max_depth=2, tree_method="hist", n_jobs=1).fit(X, y)
+    assert ours.score(X, y) == ref.score(X, y) == 1.0
+    root = ours.trees_[0][0]
+    assert root.feature[0] == 0 and root.missing_left[0] != (root.value[1, 0] < 0)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)

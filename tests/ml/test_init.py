@@ -32,4 +32,4 @@ def test_every_lazy_export_resolves():
 
 
 def test_tree_builder_is_importable_from_tree():
-    from ember.ml.tree import Tree, grow_tree, presort  # noqa: F401  (used by gbdt and tests)
+    from ember.ml.tree import Tree, grow_tree  # noqa: F401  (used by gbdt and tests)

@@ -143,21 +143,19 @@ def test_bad_input():
         DecisionTreeRegressor(criterion="gini").fit(X, y.astype(float))
 
 
+@pytest.mark.parametrize("criterion", ["gini", "entropy"])
 @pytest.mark.parametrize("max_features", [2, 5, None])
-def test_dense_and_sparse_layouts_grow_the_same_tree(max_features):
-    from ember.ml.tree import grow_tree, presort
+def test_features_drawn_as_scikit_learn_draws_them(max_features, criterion):
+    # the compiled splitter draws the features of every node with scikit-learn's generator
+    # and rule, so even max_features trees (and ties between features) are scikit-learn's
     X, y = _clf_data(7, n=300)
-    X = X.astype(np.float32)
-    XT = np.ascontiguousarray(X.T)
-    S = np.zeros((300, 4))
-    S[:, 0] = 1.0
-    S[np.arange(300), y + 1] = np.random.RandomState(0).randint(1, 3, 300)
-    trees = [grow_tree(XT, presort(XT), S, "gini", max_features=max_features,
-                       rng=np.random.RandomState(5), layout=layout)
-             for layout in ("dense", "sparse")]
-    for attr in ("children_left", "feature", "threshold", "value"):
-        np.testing.assert_array_equal(getattr(trees[0], attr), getattr(trees[1], attr))
-    assert trees[0].node_count > 20
+    Xt = np.random.RandomState(1).randn(200, 8)
+    for seed in range(3):
+        kw = dict(criterion=criterion, max_features=max_features, random_state=seed)
+        ours = DecisionTreeClassifier(**kw).fit(X, y)
+        ref = sk_tree.DecisionTreeClassifier(**kw).fit(X, y)
+        np.testing.assert_allclose(ours.predict_proba(Xt), ref.predict_proba(Xt), atol=1e-12)
+        assert ours.get_n_leaves() == ref.get_n_leaves() > 20
 
 
 @pytest.mark.parametrize("module", ["tree", "tree._classes"])

@@ -113,8 +113,8 @@ def test_maxout_is_a_max_of_affine_pieces_and_generalises_relu():
     # one piece fixed at zero and the other the identity: Maxout == ReLU
     r = nn.Maxout(1, 1, pieces=2)
     with ember.no_grad():
-        r.linear.weight.data[...] = [[1.0], [0.0]]
-        r.linear.bias.data[...] = 0
+        r.linear.weight.array[...] = [[1.0], [0.0]]
+        r.linear.bias.array[...] = 0
     z = ember.linspace(-2, 2, 9).reshape(9, 1)
     np.testing.assert_allclose(r(z).detach().numpy(), ember.relu(z).numpy())
     xd = ember.tensor(np.random.default_rng(0).standard_normal((3, 3)), requires_grad=True)
@@ -153,8 +153,8 @@ def test_batchnorm1d_matches_torch_in_train_and_eval(shape, affine, track):
     tm = torch.nn.BatchNorm1d(3, momentum=0.2, affine=affine, track_running_stats=track)
     if affine:
         with ember.no_grad():
-            em.weight.data[...] = rng.uniform(0.5, 1.5, 3)
-            em.bias.data[...] = rng.standard_normal(3)
+            em.weight.array[...] = rng.uniform(0.5, 1.5, 3)
+            em.bias.array[...] = rng.standard_normal(3)
     for step in range(3):
         compare_module(em, tm, rng.standard_normal(shape) * 2 + 1, atol=1e-9)
         for p in em.parameters():

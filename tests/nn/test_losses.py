@@ -181,7 +181,7 @@ def test_large_margin_softmax():
 
 def _lsm(module, a, w, t):
     with ember.no_grad():
-        module.weight.data[...] = w.data
+        module.weight.array[...] = w.array
     # route the weight through as a differentiable input for gradcheck
     old = module.weight
     module.__dict__["weight"] = w

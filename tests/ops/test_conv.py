@@ -204,7 +204,7 @@ def test_channels_first_choice_on_lenet_layers():
     assert not K._channels_first(6, (5, 5), (10, 10), 1)
     assert not K._channels_first(1, (5, 5), (28, 28), 2)      # grouped convolutions stay channels last
     y = C.conv2d(ember.randn(2, 1, 28, 28), ember.randn(6, 1, 5, 5), padding=2)
-    assert y.data.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
+    assert y.array.flags.c_contiguous                          # NCHW output feeds pooling without a transpose
 
 
 @pytest.mark.parametrize("k,shape", [(2, (3, 4, 8, 8)), (2, (2, 3, 9, 7)), ((3, 2), (2, 5, 9, 8)), (1, (2, 3, 4, 4))])
@@ -221,11 +221,11 @@ def test_max_pool_non_overlapping_fast_path_matches_torch_in_both_layouts(k, sha
     ye, yt = max_pool2d(xe, k), TF.max_pool2d(xt, k)
     assert type(ye.grad_fn).__name__ == "MaxPool" and ye.grad_fn.fast     # the fast path was taken
     np.testing.assert_array_equal(ye.detach().numpy(), yt.detach().numpy())
-    assert np.argsort(ye.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    assert np.argsort(ye.array.strides).tolist() == np.argsort(xa.strides).tolist()
     ye.backward(ember.tensor(g))
     yt.backward(torch.tensor(g))
     np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())     # ties: first maximum, like torch
-    assert np.argsort(xe.grad.data.strides).tolist() == np.argsort(xa.strides).tolist()
+    assert np.argsort(xe.grad.array.strides).tolist() == np.argsort(xa.strides).tolist()
     # second order (create_graph) goes through the general differentiable scatter
     check(lambda m, a: (max_pool2d if m is ember else TF.max_pool2d)(a, k), [x + rng.standard_normal(shape) * 1e-3])
 

@@ -73,7 +73,7 @@ def test_clip_grad_norm_float32_and_single_tensor():
 
 def test_non_finite_norm():
     ep, tp = _pair(3)
-    ep[0].grad.data[0, 0] = np.nan
+    ep[0].grad.array[0, 0] = np.nan
     tp[0].grad[0, 0] = float("nan")
     with pytest.raises(RuntimeError, match="non-finite"):
         clip_grad_norm_(ep, 1.0, error_if_nonfinite=True)
@@ -118,10 +118,10 @@ def test_clip_grad_value_matches_torch(clip_value):
 
 def test_clipping_is_in_place_on_the_grad_array():
     ep, _ = _pair(9, scale=5.0)
-    arrays = [p.grad.data for p in ep]
+    arrays = [p.grad.array for p in ep]
     clip_grad_norm_(ep, 1.0)
     clip_grad_value_(ep, 0.1)
-    assert all(p.grad.data is a for p, a in zip(ep, arrays))
+    assert all(p.grad.array is a for p, a in zip(ep, arrays))
 
 
 @pytest.mark.parametrize("call,msg", [

@@ -240,15 +240,15 @@ def test_updates_are_in_place_on_preallocated_buffers():
     P = make_params(ember, init)
     opt = eoptim.Adam(list(P.values()), lr=0.05, amsgrad=True)
     run(ember, opt, P, X, y, 1)
-    arrays = {k: P[k].data for k in P}
-    bufs = {(k, s): opt.state[P[k]][s].data for k in P for s in ("exp_avg", "exp_avg_sq",
+    arrays = {k: P[k].array for k in P}
+    bufs = {(k, s): opt.state[P[k]][s].array for k in P for s in ("exp_avg", "exp_avg_sq",
                                                                  "max_exp_avg_sq")}
     traj = run(ember, opt, P, X, y, 5, start=1)
     for k in P:
-        assert P[k].data is arrays[k]
+        assert P[k].array is arrays[k]
         np.testing.assert_array_equal(arrays[k], traj[-1][k])
     for (k, s), buf in bufs.items():
-        assert opt.state[P[k]][s].data is buf
+        assert opt.state[P[k]][s].array is buf
     assert opt.state[P["W1"]]["step"] == 6
     assert opt.state[P["extra"]]["step"] == 4   # extra had no grad on steps 1 and 4
 

@@ -45,11 +45,20 @@ def _root_grads(outputs, grad_outputs):
             g = _wrap(np.array(1, dtype=d.dtype) if d.ndim == 0 and type(d) is np.ndarray
                       else np.ones_like(d))
         elif not isinstance(g, Tensor):
-            g = _wrap(np.asarray(g, dtype=out.array.dtype))
+            try:
+                g = _wrap(np.asarray(g, dtype=out.array.dtype))
+            except (TypeError, ValueError):
+                raise TypeError(f"backward: gradient {i} must be a tensor (or array) shaped like the "
+                                f"output, got {type(g).__name__} {g!r:.40}") from None
         if tuple(g.shape) != tuple(out.shape):
             raise RuntimeError(
                 f"mismatch in shape: grad_output {i} has shape {tuple(g.shape)} but output {i} "
                 f"has shape {tuple(out.shape)}")
+        if g.array.dtype != out.array.dtype:        # torch casts (an int gradient= must not
+            if g.requires_grad:                     # leave an int .grad)
+                g = g.to(out.array.dtype)
+            else:
+                g = _wrap(g.array.astype(out.array.dtype))
         grads.append(g)
     return grads
 
@@ -69,6 +78,8 @@ def _walk(outputs, grads, retain_graph, create_graph, capture=None):
         given.add(id(arr if arr.base is None else arr.base))
 
     def to_leaf(leaf, g):
+        if g.dtype != leaf.array.dtype:     # a gradient has its tensor's dtype (torch casts too)
+            g = g.astype(leaf.array.dtype) if arrays else g.to(leaf.array.dtype)
         if leaf._hooks:
             g = _run_hooks(leaf._hooks, g, arrays)
         if capture is not None:

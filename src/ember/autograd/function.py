@@ -77,8 +77,31 @@ class Node:
         self._hooks.append(hook)
         return _RemovableHandle(self._hooks, hook)
 
+    @property
+    def next_functions(self):
+        """torch's view of the edges: one ``(node, 0)`` pair per argument; a leaf that
+        requires grad appears as an ``AccumulateGrad`` node (its ``.variable`` is the leaf),
+        an argument that needs no gradient as ``(None, 0)`` (trailing ones, which are
+        mostly non-tensor arguments such as ``dim``, are left out)."""
+        edges = list(self.next_edges)
+        while edges and edges[-1] is None:
+            edges.pop()
+        return tuple((AccumulateGrad(e) if isinstance(e, Tensor) else e, 0) for e in edges)
+
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+class AccumulateGrad(Node):
+    """How ``next_functions`` shows a leaf: the node that would add into ``variable.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    __hash__ = Node.__hash__
 
 
 class _NoGradients:

@@ -77,3 +77,22 @@ class no_grad(_GradModeContext):
 class enable_grad(_GradModeContext):
     """Turns graph recording back on inside a ``no_grad`` block."""
     mode = True
+
+
+class inference_mode(_GradModeContext):
+    """torch's ``inference_mode(mode=True)``: in ember the same as ``no_grad`` (torch also
+    skips version counting there; ember's costs nothing to keep)."""
+
+    def __init__(self, mode=True):
+        self.mode = not mode
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(not self.mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    return not state.enabled

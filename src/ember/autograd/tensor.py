@@ -29,7 +29,27 @@ def set_default_dtype(dtype):
 
 
 def _is_float(dtype):
-    return dtype.kind in "fc"
+    # complex tensors are not differentiable in ember (torch's Wirtinger calculus is not
+    # implemented): they must not pass for floating ones
+    return dtype.kind == "f"
+
+
+class Size(tuple):
+    """A tensor's shape, as ``torch.Size``: a tuple of ints (``x.shape``, ``x.size()``)."""
+    __slots__ = ()
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __getitem__(self, key):
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __repr__(self):
+        return f"ember.Size({list(self)})"
 
 
 class Tensor:
@@ -61,22 +81,32 @@ class Tensor:
 
     # ---- basic properties ------------------------------------------------------------------
     # ``array`` is the NumPy (or CuPy) array behind the tensor, the name Chainer gives it:
-    # what a Function's forward computes on. ``data`` is PyTorch's name for it.
+    # what a Function's forward computes on.
     @property
     def data(self):
-        return self.array
+        """torch's ``.data``: a tensor sharing this one's array, outside the graph, with a
+        version counter of its own (so, as in torch, autograd does not see changes made
+        through it: ``p.data.add_(...)`` is how optimizers wrote updates before no_grad).
+        For the NumPy array use ``.numpy()`` (or ``.array``)."""
+        return _wrap(self.array)
 
     @data.setter
     def data(self, value):
-        self.array = value.array if isinstance(value, Tensor) else value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor to assign to .data, got {type(value).__name__}; "
+                            f"wrap arrays with ember.as_tensor(...)")
+        if value.array.shape != self.array.shape and self.grad_fn is not None:
+            raise RuntimeError(f"data: cannot give a tensor of shape {tuple(self.array.shape)} that was made by an "
+                               f"op data of shape {tuple(value.array.shape)}")
+        self.array = value.array
 
     @property
     def shape(self):
-        return self.array.shape
+        return Size(self.array.shape)
 
     def size(self, dim=None):
         if dim is None:
-            return self.array.shape
+            return Size(self.array.shape)
         return self.array.shape[_check_dim(dim, self.array.ndim, "size")]
 
     @property
@@ -96,6 +126,10 @@ class Tensor:
     @property
     def device(self):
         return backend.device_of(self.array)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
 
     @property
     def is_leaf(self):
@@ -274,15 +308,26 @@ def _to_array(data, dtype=None, copy=True):
     elif isinstance(data, np.generic):
         arr = np.array(data, dtype=dtype)
     else:
+        if isinstance(data, (str, bytes)):
+            raise TypeError(f"tensor(): data must be a number, a (nested) sequence of numbers or an "
+                            f"array, got {type(data).__name__} {data!r:.40}")
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
             data = _untensor(data)
-        arr = np.array(data, dtype=dtype)
+        try:
+            arr = np.array(data, dtype=dtype)
+        except (ValueError, OverflowError, TypeError) as e:
+            raise ValueError(f"tensor(): cannot convert data {str(data)[:60]} to a tensor"
+                             f"{'' if dtype is None else f' of dtype {dtype}'}: {e}") from None
+        if dtype is None and arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"tensor(): value {int(arr.max())} does not fit in int64 "
+                             f"(the dtype of Python ints); pass dtype= or use floats")
         if dtype is None and arr.dtype == np.float64:
             arr = arr.astype(get_default_dtype())
         elif dtype is None and arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): cannot make a tensor from data of type {type(data).__name__}")
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"tensor(): cannot make a tensor from data of type {type(data).__name__} "
+                        f"holding {arr.dtype} values ({str(data)[:60]}); expected numbers")
     return arr
 
 

@@ -7,7 +7,7 @@ names (``torch.utils.data``, torchvision's ``MNIST``/``FashionMNIST``).
     >>> train = load_digits(split="train")
     >>> xb, yb = next(iter(DataLoader(train, batch_size=32, shuffle=True)))
     >>> xb.shape, yb.dtype
-    ((32, 64), dtype('int64'))
+    (ember.Size([32, 64]), dtype('int64'))
 """
 from .dataset import (  # noqa: F401
     Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split,

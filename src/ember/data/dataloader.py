@@ -231,7 +231,7 @@ def default_collate(batch):
         >>> import ember
         >>> out = default_collate([(ember.zeros(2), 1), (ember.ones(2), 0)])
         >>> out[0].shape, out[1].dtype
-        ((2, 2), dtype('int64'))
+        (ember.Size([2, 2]), dtype('int64'))
     """
     if not isinstance(batch, (list, tuple)) or len(batch) == 0:
         raise ValueError(f"default_collate: batch must be a non-empty list of samples, "
@@ -342,7 +342,7 @@ class DataLoader:
         >>> g = ember.Generator().manual_seed(0)
         >>> xb, yb = next(iter(DataLoader(ds, batch_size=4, shuffle=True, generator=g)))
         >>> xb.shape, yb.shape
-        ((4, 3), (4,))
+        (ember.Size([4, 3]), ember.Size([4]))
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,

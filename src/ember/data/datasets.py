@@ -130,7 +130,7 @@ def make_spirals(n_samples=300, n_classes=2, noise=0.2, turns=1.0, shuffle=True,
         >>> import ember
         >>> X, y = make_spirals(90, n_classes=3, generator=ember.Generator().manual_seed(0))
         >>> X.shape, sorted(set(y.tolist()))
-        ((90, 2), [0, 1, 2])
+        (ember.Size([90, 2]), [0, 1, 2])
     """
     n = _check_n(n_samples, "make_spirals")
     if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 2:

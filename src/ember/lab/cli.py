@@ -63,7 +63,8 @@ def _run(args):
     use_agg()                 # the command line writes figures to files, it never shows them
     if args.claim == "all":
         from .runner import run_all
-        results = run_all(None, seed=args.seed, fast=args.fast, out=args.out, jobs=args.jobs)
+        results = run_all(None, seed=args.seed, fast=args.fast, out=args.out, jobs=args.jobs,
+                          backend=args.backend)
         w = max(len(c) for c in results)
         errors = 0
         for cid, e in results.items():
@@ -121,6 +122,8 @@ def add_parser(subparsers):
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--out", default=None, help="write result.json and figures under DIR/<claim>/")
     run.add_argument("--jobs", type=int, default=None, help="parallel processes for 'all' (default: all cores)")
+    run.add_argument("--backend", default="local", choices=("local", "ray"),
+                     help="where 'all' runs: local processes (default) or Ray ($RAY_ADDRESS or a local Ray)")
     run.set_defaults(func=_run)
 
     rep = sub.add_parser("report", help="run every claim and write a static HTML report")

@@ -237,7 +237,32 @@ def _default_jobs():
         return max(1, os.cpu_count() or 1)
 
 
-def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
+def _run_on_ray(ids, seed, fast, out, jobs, done, address=None):
+    """Each claim as a Ray task (one CPU), on the cluster at ``address`` (or $RAY_ADDRESS),
+    or on a local Ray with ``jobs`` CPUs started here; entries arrive as tasks finish."""
+    try:
+        import ray
+    except ImportError as e:
+        raise ImportError("--backend ray needs Ray: pip install 'ember[ray]'") from e
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS")
+        ray.init(include_dashboard=False, log_to_driver=False,
+                 **(dict(address=address) if address else dict(num_cpus=jobs)))
+    task = ray.remote(num_cpus=1)(_worker)
+    t0 = time.perf_counter()
+    refs = {task.remote(cid, seed, fast, out): cid for cid in ids}
+    pending = list(refs)
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1)
+        cid = refs[ready[0]]
+        try:
+            done(ray.get(ready[0]))
+        except Exception as exc:         # noqa: BLE001  (the task or its worker failed)
+            done(_error_entry(cid, f"{type(exc).__name__}: {exc}\n(the Ray task running this claim failed)\n",
+                              time.perf_counter() - t0, seed, fast, out))
+
+
+def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None, backend="local"):
     """Run several claims (default: all) and return ``{claim_id: entry}`` in the order of ``ids``.
 
     Each entry is a dict with ``id, verdict, criterion, numbers, notes, seconds, seed, fast,
@@ -250,7 +275,11 @@ def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
     ``if __name__ == "__main__":`` guard (code piped to ``python -`` cannot be re-imported:
     every claim then comes back as an error entry). If a worker dies, the claims it took
     down are rerun one at a time so only the culprit ends up as an error.
+    ``backend="ray"`` runs each claim as a Ray task instead (``$RAY_ADDRESS``'s cluster,
+    or a local Ray with ``jobs`` CPUs).
     """
+    if backend not in ("local", "ray"):
+        raise ValueError(f"run_all: backend={backend!r}; expected 'local' or 'ray'")
     from .core import load_all
     reg = load_all()
     ids = sorted(reg) if ids is None else list(dict.fromkeys(ids))
@@ -269,7 +298,9 @@ def run_all(ids=None, seed=0, fast=False, out=None, jobs=None, on_done=None):
         if on_done is not None:
             on_done(entry)
 
-    if jobs == 1:
+    if backend == "ray":
+        _run_on_ray(ids, seed, fast, out, jobs, done)
+    elif jobs == 1:
         for cid in ids:
             done(_entry(cid, seed, fast, out))
     else:

@@ -107,24 +107,26 @@ def _finish_roc(fps, tps, thresholds, drop_intermediate):
 
 # ----------------------------------------------------------------------------- curves
 def _threshold_sweep(pos, y_score, sample_weight):
-    """Counts of positives / negatives with ``score >= t`` for each distinct ``t`` (descending).
-
-    The sweep evaluates each threshold independently: the positives' scores are sorted once and
-    ``searchsorted`` finds how many of them reach ``t``; the same for the negatives.
+    """Weights of the positives / negatives with ``score >= t`` for each distinct ``t``
+    (descending): running sums over the samples sorted by decreasing score (stable), read at
+    the last sample of each distinct score.  These are scikit-learn's operations, so that
+    ``drop_intermediate``'s test for collinear points (exact second differences) keeps the
+    same points with fractional weights; samples of weight 0 take no part, as there.
     """
-    thresholds = np.unique(y_score)[::-1]
-    out = []
-    for mask in (pos, ~pos):
-        s = y_score[mask]
-        order = np.argsort(s, kind="mergesort")
-        s = s[order]
-        w = np.ones(len(s)) if sample_weight is None else sample_weight[mask][order]
-        # weight of the samples with score < t is cum[idx]; the rest reach t
-        cum = np.r_[0.0, np.cumsum(w)]
-        idx = np.searchsorted(s, thresholds, side="left")
-        out.append(cum[-1] - cum[idx])
-    tps, fps = out
-    return fps, tps, thresholds
+    if sample_weight is not None:
+        keep = sample_weight != 0
+        pos, y_score, sample_weight = pos[keep], y_score[keep], sample_weight[keep]
+    order = np.argsort(-y_score, kind="stable")          # ties keep their order
+    y_score, pos = y_score[order], pos[order]
+    ends = np.r_[np.flatnonzero(np.diff(y_score)), y_score.size - 1]
+    if sample_weight is None:
+        tps = np.cumsum(pos, dtype=np.float64)[ends]
+        fps = 1 + ends - tps
+    else:
+        w = sample_weight[order]
+        tps = np.cumsum(pos * w, dtype=np.float64)[ends]
+        fps = np.cumsum(~pos * w, dtype=np.float64)[ends]
+    return fps, tps, y_score[ends]
 
 
 def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_intermediate=True):
@@ -191,7 +193,7 @@ def roc_curve_fast(y_true, y_score, *, pos_label=None, drop_intermediate=True):
     """
     pos, y_score, _ = _binary_targets(y_true, y_score, pos_label, None)
     _require_both_classes(pos, None, "the ROC curve")
-    order = np.argsort(y_score, kind="mergesort")[::-1]
+    order = np.argsort(-y_score, kind="stable")          # ties keep their order
     s = y_score[order]
     up = pos[order].astype(np.int64)             # 1: step up (positive)
     right = 1 - up                               # 1: step right (negative)
@@ -433,7 +435,7 @@ def _precision_recall(fps, tps):
 
 def _binary_counts_sorted(pos, y_score, sample_weight):
     """Cumulative (fps, tps) at the end of each run of tied scores, scores descending."""
-    order = np.argsort(y_score, kind="mergesort")[::-1]
+    order = np.argsort(-y_score, kind="stable")          # ties keep their order
     s = y_score[order]
     p = pos[order].astype(np.float64)
     w = np.ones(len(s)) if sample_weight is None else sample_weight[order]

@@ -33,7 +33,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Cluster
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+
+from ._threads import blas_threads
 
 __all__ = ["KMeans", "kmeans_plusplus"]
 
@@ -260,7 +261,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
             if self.n_clusters * X.shape[1] <= 4096:
                 # the per-chunk products are small: threaded BLAS only adds synchronisation
                 # (scikit-learn's Lloyd also limits BLAS to one thread)
-                with threadpool_limits(limits=1, user_api="blas"):
+                with blas_threads(1):
                     labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0,
                                                               self.max_iter, tol, x_sq)
             else:

@@ -28,7 +28,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+
+from ._threads import blas_threads
 
 __all__ = ["KNeighborsClassifier", "pairwise_distances"]
 
@@ -252,7 +253,7 @@ class KNeighborsClassifier(ClassifierMixin, BaseEstimator):
             # each block's GEMM runs on one BLAS thread (threaded BLAS on blocks this size
             # mostly adds synchronisation, and collapses when the CPUs are shared).
             step = max(1, (1 << 20) // max(self.n_samples_fit_, 1))
-            with threadpool_limits(limits=1, user_api="blas"):
+            with blas_threads(1):
                 for s in range(0, X.shape[0], step):
                     Xb = X[s:s + step]
                     R = Xb @ self._fit_m2T

@@ -5,8 +5,8 @@ PyTorch's names. Nothing is defined here: each family lives in its own file of
 from ..ops.math import relu, sigmoid, tanh  # noqa: F401
 from ..ops.reduce import softmax, log_softmax  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
-from ..ops.activation import leaky_relu, prelu, elu, softplus, gelu, maxout, hardtanh, relu6  # noqa: F401
-from ..ops.norm import batch_norm  # noqa: F401
+from ..ops.activation import leaky_relu, prelu, elu, softplus, logsigmoid, gelu, maxout, hardtanh, relu6  # noqa: F401
+from ..ops.norm import batch_norm, layer_norm, group_norm, instance_norm  # noqa: F401
 from ..ops.loss import (  # noqa: F401
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits, kl_div, multi_margin_loss, sigmoid_focal_loss, softmax_focal_loss,
@@ -19,4 +19,6 @@ from ..ops.pool import (  # noqa: F401
 from ..ops.resample import interpolate  # noqa: F401
 from ..ops.shape import channel_shuffle  # noqa: F401
 from ..ops.dropout import dropout, dropout2d  # noqa: F401
+from ..ops.attention import scaled_dot_product_attention  # noqa: F401
 
+from ..ops.embedding import embedding  # noqa: F401

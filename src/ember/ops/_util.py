@@ -51,15 +51,17 @@ def scalar_or_tensor(x, op, name="other"):
 
 
 def norm_dims(dim, ndim, op):
-    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes."""
+    """``dim`` (None, int or sequence) as a sorted tuple of non-negative axes. A 0-d tensor
+    accepts dim 0 or -1 (as torch does) and has no axis to reduce: ``()``."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
         dims = tuple(sorted({_check_dim(d, ndim, op) for d in dim}))
         if len(dims) != len(dim):
             raise ValueError(f"{op}: dim={tuple(dim)} repeats a dimension")
-        return dims
-    return (_check_dim(dim, ndim, op),)
+        return dims if ndim else ()
+    d = _check_dim(dim, ndim, op)
+    return (d,) if ndim else ()
 
 
 def shape_str(shape):

@@ -8,8 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import require_tensor
-from .math import clamp, relu, tanh, where
-
+from .math import clamp, erf, sigmoid, tanh, where
 
 
 class LeakyRelu(Function):
@@ -53,17 +52,52 @@ def elu(input, alpha=1.0):
     return where(x > 0, x, (neg.exp() - 1) * alpha)
 
 
+class Softplus(Function):
+    """log(1 + exp(beta x)) / beta, computed stably (x itself where beta x > threshold);
+    the derivative sigmoid(beta x) (1 past the threshold) is written with ember ops, so it is
+    0.5 at x = 0 as torch's, not the subgradient of a max/abs formula."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        xd = x.array
+        bx = xd * beta
+        out = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
+        linear = bx > threshold
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.linear = beta, linear
+        return np.where(linear, xd, out).astype(xd.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        slope = sigmoid(x * ctx.beta)
+        if ctx.linear.any():
+            slope = where(ctx.linear, 1.0, slope)
+        return g * slope, None, None
+
+
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, computed stably; x itself where beta x > threshold."""
     x = require_tensor(input, "softplus", "input")
-    bx = x * beta
-    soft = (relu(bx) + (-(bx.abs())).exp().log1p()) / beta
-    return where(bx > threshold, x, soft)
+    if not beta > 0:
+        raise ValueError(f"softplus: beta={beta} must be positive")
+    return Softplus.apply(x, beta, threshold)
 
 
-def gelu(input):
-    """x * Phi(x) with the tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|; derivative sigmoid(-x)."""
+    x = require_tensor(input, "logsigmoid", "input")
+    return -Softplus.apply(-x, 1.0, float("inf"))
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) with Phi the standard normal CDF, 0.5 (1 + erf(x / sqrt 2)) (torch's
+    default), or with ``approximate="tanh"``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     x = require_tensor(input, "gelu", "input")
+    if approximate == "none":
+        return x * 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    if approximate != "tanh":
+        raise ValueError(f"gelu: approximate={approximate!r} must be 'none' or 'tanh'")
     return x * 0.5 * (1 + tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 

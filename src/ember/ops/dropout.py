@@ -9,6 +9,8 @@ the gradient is the output gradient times the same mask.
 """
 import numbers
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..random import rng
 from ._util import require_tensor
@@ -55,7 +57,8 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None, scaling=
         return x if scaling == "inverted" or p == 0 else x * (1.0 - p)
     if p == 0:
         return x
-    mask = (rng(generator).random(x.shape) >= p).astype(x.array.dtype)
+    dt = x.array.dtype if x.array.dtype in (np.float32, np.float64) else np.float64
+    mask = (rng(generator).random(x.shape, dtype=dt) >= p).astype(dt)
     if scaling == "inverted":
         mask *= 1.0 / (1.0 - p)
     return DropoutMask.apply(x, mask)

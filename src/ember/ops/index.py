@@ -36,7 +36,7 @@ def _norm_key(key):
                    for k in parts)
     for k in parts:
         if hasattr(k, "dtype") and k.dtype.kind == "f":
-            raise IndexError("tensors used as indices must be integer or bool, got a floating tensor")
+            raise IndexError("index: tensors used as indices must be integer or bool, got a floating tensor")
     return key, advanced
 
 
@@ -253,3 +253,47 @@ def masked_select(input, mask):
 
 def take_along_dim(input, indices, dim):
     return gather(input, dim, indices)
+
+
+class _Triangle(Function):
+    """The lower (``tril``) or upper (``triu``) triangle of the last two dimensions; the
+    gradient is the output's gradient on the same triangle."""
+    array_backward = True
+
+    @staticmethod
+    def forward(ctx, x, diagonal, upper):
+        keep = np.triu if upper else np.tril
+        ctx.mask = keep(np.ones(x.array.shape[-2:], dtype=bool), diagonal)
+        return np.where(ctx.mask, x.array, np.zeros((), dtype=x.array.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None, None
+
+
+def _triangle(name, upper):
+    def op(input, diagonal=0):
+        x = _tensor(input, name)
+        if x.ndim < 2:
+            raise ValueError(f"{name}: input must have at least 2 dimensions, got shape {shape_str(x.shape)}")
+        if not isinstance(diagonal, numbers.Integral):
+            raise TypeError(f"{name}: diagonal must be an int, got {diagonal!r}")
+        return _Triangle.apply(x, int(diagonal), upper)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"The {'upper' if upper else 'lower'} triangle of the last two dimensions, from the "
+                  f"``diagonal``-th diagonal {'up' if upper else 'down'} (the rest zero).")
+    return op
+
+
+tril = _triangle("tril", upper=False)
+triu = _triangle("triu", upper=True)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an int64 ``(n, ndim)`` tensor, or with ``as_tuple``
+    one index tensor per dimension."""
+    x = _tensor(input, "nonzero")
+    idx = np.nonzero(np.atleast_1d(x.array))
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64)) for i in idx)
+    return _wrap(np.stack(idx, axis=1).astype(np.int64) if x.ndim else np.zeros((int(bool(x.array)), 0), np.int64))

@@ -185,7 +185,11 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = np.matmul(x.array, w.array.T)
+        xd = x.array
+        if xd.ndim > 2:     # one GEMM over all leading dims (np.matmul would loop over them)
+            out = np.matmul(xd.reshape(-1, xd.shape[-1]), w.array.T).reshape(*xd.shape[:-1], w.array.shape[0])
+        else:
+            out = np.matmul(xd, w.array.T)
         if b is not None:
             out += b.array
         return out
@@ -194,8 +198,8 @@ class Linear(Function):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        gx = g @ w if need_x else None
         g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        gx = (g2 @ w).reshape(*g.shape[:-1], w.shape[-1]) if need_x else None
         gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])) if need_w else None
         gb = g2.sum(0) if need_b else None
         return gx, gw, gb

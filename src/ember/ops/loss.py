@@ -7,11 +7,14 @@ Softmax cross-entropy with class indices is one fused Function whose gradient is
 clamped derivative; under ``create_graph`` the fused Function differentiates a composite
 written with ember ops, so second derivatives stay exact. The rest are compositions.
 """
+import numbers
+
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import state
 from ._util import require_tensor, Tensor, _wrap, composite_grads
+from .activation import logsigmoid
 from .math import clamp, maximum, relu, where
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -87,9 +90,19 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(where(d <= delta, d * d * 0.5, (d - 0.5 * delta) * delta), reduction)
 
 
+def _float_input(input, op):
+    """``input`` as a Tensor of a floating dtype (torch refuses integer logits rather than
+    returning an integer loss)."""
+    x = require_tensor(input, op, "input")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: input must be a floating tensor (logits or log-probabilities), "
+                        f"got dtype {x.dtype}; convert it with .float()")
+    return x
+
+
 def _class_target(input, target, op, ignore_index):
     """Flatten (N, C, d1, ...) logits to (M, C) and the class targets to (M,), checking range."""
-    x = require_tensor(input, op, "input")
+    x = _float_input(input, op)
     if x.ndim < 1:
         raise ValueError(f"{op}: input must have a class dimension, got shape {tuple(x.shape)}")
     t = target.array if isinstance(target, Tensor) else np.asarray(target)
@@ -97,6 +110,8 @@ def _class_target(input, target, op, ignore_index):
         raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype} "
                         f"(for class probabilities pass a float tensor shaped like input)")
     C = x.shape[1] if x.ndim > 1 else x.shape[0]
+    if C == 0:
+        raise ValueError(f"{op}: input of shape {tuple(x.shape)} has no classes (dim {int(x.ndim > 1)} has size 0)")
     expected = (x.shape[0],) + tuple(x.shape[2:]) if x.ndim > 1 else ()
     if tuple(t.shape) != expected:
         raise ValueError(f"{op}: target shape {tuple(t.shape)} does not match input shape "
@@ -259,7 +274,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing={label_smoothing} must be in [0, 1]")
-    x = require_tensor(input, "cross_entropy", "input")
+    x = _float_input(input, "cross_entropy")
     if isinstance(target, Tensor) and target.dtype.kind == "f":
         return _soft_cross_entropy(x, target, weight, reduction, label_smoothing)
     if weight is None and not label_smoothing and reduction != "none" and _is_simple(x, target, ignore_index):
@@ -290,6 +305,9 @@ def _is_simple(x, target, ignore_index):
 
 def _soft_cross_entropy(x, target, weight, reduction, eps):
     _check_same_shape(x, target, "cross_entropy")
+    if x.ndim < 1 or x.shape[1 if x.ndim > 1 else 0] == 0:
+        raise ValueError(f"cross_entropy: input of shape {tuple(x.shape)} has no class dimension "
+                         f"with at least one class")
     dim = 1 if x.ndim > 1 else 0
     C = x.shape[dim]
     tgt = target * (1 - eps) + eps / C if eps else target
@@ -365,18 +383,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return BinaryCrossEntropy.apply(p, y, weight, reduction)
 
 
-def _log_sigmoid(x):
-    # log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)), stable
-    return clamp(x, max=0.0) - (-(x.abs())).exp().log1p()
-
-
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """-(pos_weight * y log sigmoid(z) + (1 - y) log(1 - sigmoid(z))), computed stably."""
     z = require_tensor(input, "binary_cross_entropy_with_logits", "input")
     y = _as_target(target, z, "binary_cross_entropy_with_logits")
     _check_same_shape(z, y, "binary_cross_entropy_with_logits")
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
-    log_p, log_1mp = _log_sigmoid(z), _log_sigmoid(-z)
+    log_p, log_1mp = logsigmoid(z), logsigmoid(-z)
     pos = y * log_p if pos_weight is None else y * log_p * pos_weight
     loss = -(pos + (1 - y) * log_1mp)
     if weight is not None:
@@ -427,7 +440,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
 def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none"):
     """Focal loss for dense binary targets (torchvision's formula):
     FL = alpha_t (1 - p_t)^gamma * BCE(z, y), p_t = p y + (1 - p)(1 - y),
-    alpha_t = alpha y + (1 - alpha)(1 - y) (alpha < 0 disables it). Easy examples
+    alpha_t = alpha y + (1 - alpha)(1 - y) (alpha None or < 0 disables it). Easy examples
     (p_t near 1) are down-weighted by (1 - p_t)^gamma."""
     z = require_tensor(inputs, "sigmoid_focal_loss", "inputs")
     y = _as_target(targets, z, "sigmoid_focal_loss")
@@ -439,13 +452,16 @@ def sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0, reduction="none")
     ce = binary_cross_entropy_with_logits(z, y, reduction="none")
     p_t = p * y + (1 - p) * (1 - y)
     loss = ce * (1 - p_t) ** gamma
-    if alpha >= 0:
+    if alpha is not None and not isinstance(alpha, numbers.Real):
+        raise TypeError(f"sigmoid_focal_loss: alpha={alpha!r} must be a number or None")
+    if alpha is not None and alpha >= 0:
         loss = loss * (y * alpha + (1 - y) * (1 - alpha))
     return _reduce(loss, reduction)
 
 
 def softmax_focal_loss(input, target, alpha=None, gamma=2.0, reduction="mean", ignore_index=-100):
-    """Multi-class focal loss: -alpha_y (1 - p_y)^gamma log p_y (alpha a per-class weight tensor or None)."""
+    """Multi-class focal loss: -alpha_y (1 - p_y)^gamma log p_y (alpha a per-class weight
+    tensor, a number weighting every class alike, or None)."""
     _check_reduction(reduction, "softmax_focal_loss")
     x, t, C = _class_target(input, target, "softmax_focal_loss", ignore_index)
     rows = x if x.ndim == 2 else (x.reshape(1, C) if x.ndim == 1 else x.movedim(1, -1).reshape(-1, C))
@@ -454,7 +470,13 @@ def softmax_focal_loss(input, target, alpha=None, gamma=2.0, reduction="mean", i
     safe = np.where(valid, tt, 0)
     logp = rows.log_softmax(1)[np.arange(rows.shape[0]), safe]
     loss = -((1 - logp.exp()) ** gamma) * logp * _wrap(valid.astype(x.array.dtype))
-    if alpha is not None:
+    if isinstance(alpha, numbers.Real):
+        loss = loss * float(alpha)
+    elif alpha is not None:
+        alpha = require_tensor(alpha, "softmax_focal_loss", "alpha")
+        if tuple(alpha.shape) != (C,):
+            raise ValueError(f"softmax_focal_loss: alpha of shape {tuple(alpha.shape)} must be a number or "
+                             f"have one weight per class, shape ({C},)")
         loss = loss * alpha[safe]
     if reduction == "mean":
         return loss.sum() / max(int(valid.sum()), 1)

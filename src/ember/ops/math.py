@@ -13,11 +13,12 @@ from ..autograd.function import Function, SumTo
 from ..autograd.grad_mode import state
 from ._util import Tensor, _wrap, as_tensor_arg, scalar_or_tensor, get_default_dtype, shape_str
 from ._util import to_tensor as _tensor
+from .promotion import promote_arrays
 
 try:
-    from scipy.special import expit as _expit
+    from scipy.special import expit as _expit, erf as _erf
 except Exception:  # pragma: no cover
-    _expit = None
+    _expit = _erf = None
 
 
 
@@ -30,12 +31,13 @@ def sum_to(x, shape):
 # ---------------------------------------------------------------------------------------
 # unary element-wise ops
 # ---------------------------------------------------------------------------------------
-def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
+def _unary(name, forward, grad, saves=None, keeps_ints=False, doc="", real=False):
     """An element-wise op from ``forward(array) -> array`` and its gradient ``grad(g, s)``,
     where ``s`` is what it saves: the input (``saves="input"``), the output (``"output"``)
     or nothing. ``grad`` is written with operators (and ember ops), so it runs on arrays
     when the backward is not recorded (``array_backward``). Integer input becomes the
-    default float dtype unless ``keeps_ints``."""
+    default float dtype unless ``keeps_ints``; ``real`` ops refuse complex input (as torch's
+    relu and sign do)."""
 
     def compute(x):
         d = x.array
@@ -61,6 +63,8 @@ def _unary(name, forward, grad, saves=None, keeps_ints=False, doc=""):
 
     def op(input):
         x = input if isinstance(input, Tensor) else as_tensor_arg(input, "input", name)
+        if real and x.array.dtype.kind == "c":
+            raise TypeError(f"{name}: input must be real, got dtype {x.array.dtype}")
         if state.enabled and x.requires_grad:
             return cls.apply(x)
         return _wrap(compute(x))        # nothing to record: no node (the family's fast path)
@@ -89,9 +93,11 @@ tanh = _unary("tanh", np.tanh, lambda g, y: g * (1 - y * y), "output",
               doc="tanh(z) = (e^z - e^-z)/(e^z + e^-z); derivative 1 - tanh(z)^2 (the notes' f' = 1 - f^2).")
 sigmoid = _unary("sigmoid", _sigmoid_array, lambda g, y: g * (y * (1 - y)), "output",
                  doc="sigmoid(z) = 1/(1 + e^-z), computed stably; derivative f(1 - f).")
-relu = _unary("relu", lambda a: np.maximum(a, 0), lambda g, y: g * (y > 0), "output", keeps_ints=True,
+relu = _unary("relu", lambda a: np.maximum(a, 0), lambda g, y: g * (y > 0), "output", keeps_ints=True, real=True,
               doc="max(0, z); derivative 1 for z > 0 else 0 (the notes' convention at z = 0).")
-sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True,
+erf = _unary("erf", lambda a: _erf(a), lambda g, x: g * exp(-(x * x)) * (2 / np.sqrt(np.pi)), "input",
+              doc="The error function 2/sqrt(pi) int_0^x e^(-t^2) dt; d/dx = 2/sqrt(pi) e^(-x^2).")
+sign = _unary("sign", np.sign, lambda g, _: g * 0, keeps_ints=True, real=True,
               doc="Element-wise sign (-1, 0, 1); its gradient is zero.")
 
 
@@ -120,11 +126,19 @@ def _arrays(a, b):
     becomes the default float dtype (torch's rule)."""
     ad = a.array if isinstance(a, Tensor) else a
     bd = b.array if isinstance(b, Tensor) else b
+    if isinstance(ad, np.ndarray) and isinstance(bd, np.ndarray):
+        return promote_arrays(ad, bd)
     if bd.__class__ is float and ad.__class__ is not float and ad.dtype.kind in "iub":
         ad = ad.astype(get_default_dtype())
     elif ad.__class__ is float and bd.__class__ is not float and bd.dtype.kind in "iub":
         bd = bd.astype(get_default_dtype())
     return ad, bd
+
+
+def _promoted(t, arr):
+    """``t`` itself, or a constant tensor of its promoted array (what backward then sees, so
+    that its gradient formulas compute in the promoted dtype too)."""
+    return t if t.array is arr else _wrap(arr)
 
 
 def _broadcast_error(op, ad, bd):
@@ -153,6 +167,9 @@ class _Arithmetic(Function):
         if a.__class__ is Tensor and (b.__class__ is Tensor or b.__class__ is int or (
                 b.__class__ is float and a.array.dtype.kind in "fc")):
             ad, bd = a.array, b.array if b.__class__ is Tensor else b     # the common pairs
+            if b.__class__ is Tensor and ad.dtype is not bd.dtype:
+                ad, bd = promote_arrays(ad, bd)
+                a, b = _promoted(a, ad), _promoted(b, bd)
         else:
             a, b = _operands(a, b, cls.op)
             ad, bd = _arrays(a, b)
@@ -242,7 +259,8 @@ subtract, multiply, divide, true_divide = sub, mul, div, div
 
 
 class Pow(Function):
-    """input ** exponent; d/da = b a^(b-1), d/db = a^b log a (taken as 0 where a = 0)."""
+    """input ** exponent; d/da = b a^(b-1), taken as 0 where b = 0 (so x**0 has gradient 0 at
+    x = 0, as torch's); d/db = a^b log a, taken as 0 where a = 0 and b >= 0."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -256,10 +274,19 @@ class Pow(Function):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            ga = g * (a * 2) if isinstance(b, (int, float)) and b == 2 else g * (b * pow(a, b - 1))
+            if isinstance(b, (int, float)):
+                ga = g * (a * 2) if b == 2 else (g * 0 if b == 0 else g * (b * pow(a, b - 1)))
+            else:
+                ga = g * (b * pow(a, b - 1))
+                if np.any(b.array == 0):
+                    ga = where(_wrap(b.array == 0), 0.0, ga)
         if need_b:
             if isinstance(a, Tensor):
-                gb = g * out * log(where(_wrap(a.array == 0), 1.0, a))
+                at_zero = (a.array == 0) & (np.asarray(b.array if isinstance(b, Tensor) else b) >= 0)
+                gb = g * out * log(where(_wrap(at_zero), 1.0, a))     # 0^b log 0 is 0 for b >= 0
+            elif a == 0:                                              # 0^b log 0: 0 for b >= 0
+                with np.errstate(invalid="ignore"):
+                    gb = where(_wrap(b.array >= 0), 0.0, g * out * float("-inf"))
             else:
                 gb = g * out * float(np.log(a))
         return ga, gb
@@ -331,11 +358,13 @@ def clamp(input, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # torch's gradients: x's where min <= x <= max (all of it at a tie), a bound's where it
+        # replaced x
         out = x
         if min is not None:
-            out = maximum(out, min)
+            out = where(x < min, min, out)
         if max is not None:
-            out = minimum(out, max)
+            out = where(x > max, max, out)
         return out
     return Clamp.apply(x, min, max)
 
@@ -404,8 +433,23 @@ ge = _compare("ge", np.greater_equal)
 logical_and = _compare("logical_and", np.logical_and)
 logical_or = _compare("logical_or", np.logical_or)
 logical_xor = _compare("logical_xor", np.logical_xor)
-floor_divide = _compare("floor_divide", np.floor_divide)
-remainder = _compare("remainder", np.remainder)
+_floor_divide = _compare("floor_divide", np.floor_divide)
+_remainder = _compare("remainder", np.remainder)
+
+
+def _integer_division(name, op):
+    def checked(input, other):
+        a, b = _operands(input, other, name)
+        ad, bd = _arrays(a, b)
+        if np.asarray(ad).dtype.kind in "iub" and np.asarray(bd).dtype.kind in "iub" and np.any(np.asarray(bd) == 0):
+            raise RuntimeError(f"{name}: integer division by zero (other contains 0)")
+        return op(a, b)
+    checked.__name__ = checked.__qualname__ = name
+    return checked
+
+
+floor_divide = _integer_division("floor_divide", _floor_divide)
+remainder = _integer_division("remainder", _remainder)
 floor_divide.__doc__ = "Element-wise floor division (no gradient)."
 remainder.__doc__ = "Element-wise remainder with the sign of the divisor (no gradient)."
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
@@ -431,6 +475,12 @@ def equal(input, other):
     """True if both tensors have the same shape and elements."""
     a, b = _tensor(input, "equal"), _tensor(other, "equal", "other")
     return a.shape == b.shape and bool(np.all(a.array == b.array))
+
+
+def isclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    """Element-wise ``|input - other| <= atol + rtol * |other|`` (a bool tensor)."""
+    a, b = _tensor(input, "isclose"), _tensor(other, "isclose", "other")
+    return _wrap(np.isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):

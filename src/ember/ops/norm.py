@@ -157,3 +157,136 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input "
                          f"shape {tuple(x.shape)}")
     return BatchNormTrain.apply(x, weight, bias, running_mean, running_var, momentum, eps, axes, shape)
+
+
+# ---------------------------------------------------------------------------------------
+# layer, group and instance norm: one fused kernel over a view of the input
+# ---------------------------------------------------------------------------------------
+def _norm_composite(x, weight, bias, view, wshape, eps):
+    """The differentiable reference of :class:`Normalize` written with ember ops."""
+    xv = x.reshape(view)
+    xc = xv - xv.mean(-1, keepdim=True)
+    y = (xc * ((xc * xc).mean(-1, keepdim=True) + eps).rsqrt()).reshape(x.shape)
+    if weight is not None:
+        y = y * weight.reshape(wshape)
+    if bias is not None:
+        y = y + bias.reshape(wshape)
+    return y
+
+
+class Normalize(Function):
+    """Standardise ``x`` viewed as ``view`` along its last axis (layer norm: the normalized
+    dims; group norm: a group's channels and positions; instance norm: one channel's
+    positions), then scale and shift by weight/bias broadcast as ``wshape``.
+    Backward (fused): with xhat the standardised input and dxhat = dy * gamma,
+    dx = invstd (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) along the normalised axis,
+    dgamma = sum(dy xhat), dbeta = sum(dy) over the axes gamma is broadcast along."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, view, wshape, eps):
+        xv = x.array.reshape(view)
+        xc = xv - xv.mean(-1, keepdims=True)
+        invstd = 1.0 / np.sqrt(np.mean(xc * xc, axis=-1, keepdims=True) + eps)
+        xc *= invstd
+        xhat = xc.reshape(x.shape)
+        out = xhat * weight.array.reshape(wshape) if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias.array.reshape(wshape)
+        ctx.save_for_backward(x, weight, bias)
+        ctx.view, ctx.wshape, ctx.eps, ctx.xhat, ctx.invstd = view, wshape, eps, xhat, invstd
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w, b = ctx.saved_tensors
+        none3 = (None,) * 3
+        if state.enabled:       # recorded: differentiate the composite exactly
+            return composite_grads(lambda x_, w_, b_: _norm_composite(
+                x_, w_, b_, ctx.view, ctx.wshape, ctx.eps), (x, w, b), g) + none3
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gd, xhat, wshape = g.array, ctx.xhat, ctx.wshape
+        lead = g.ndim - len(wshape)       # weight broadcasts over the dims where wshape is 1
+        red = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(wshape) if s == 1)
+        gw = (gd * xhat).sum(red).reshape(w.shape) if need_w else None
+        gb = gd.sum(red).reshape(b.shape) if need_b else None
+        gx = None
+        if need_x:
+            dxhat = (gd * w.array.reshape(wshape) if w is not None else gd).reshape(ctx.view)
+            xv = xhat.reshape(ctx.view)
+            gx = ctx.invstd * (dxhat - dxhat.mean(-1, keepdims=True)
+                               - xv * (dxhat * xv).mean(-1, keepdims=True))
+            gx = gx.reshape(x.shape).astype(gd.dtype, copy=False)
+        return (gx, gw, gb) + none3
+
+
+def _check_affine(op, name, t, shape):
+    if t is not None:
+        require_tensor(t, op, name)
+        if tuple(t.shape) != tuple(shape):
+            raise ValueError(f"{op}: {name} has shape {tuple(t.shape)}, expected {tuple(shape)}")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Standardise over the last ``len(normalized_shape)`` dims (each sample on its own,
+    the same in training and evaluation), then scale by ``weight`` and shift by ``bias``
+    (both of shape ``normalized_shape``)."""
+    x = require_tensor(input, "layer_norm")
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != ns:
+        raise ValueError(f"layer_norm: normalized_shape={ns} must be the trailing dims of the input, "
+                         f"got input shape {tuple(x.shape)}")
+    _check_affine("layer_norm", "weight", weight, ns)
+    _check_affine("layer_norm", "bias", bias, ns)
+    inner = int(np.prod(ns))
+    return Normalize.apply(x, weight, bias, (int(np.prod(x.shape[:x.ndim - k])), inner), ns, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Standardise each sample over groups of ``C / num_groups`` channels (and all their
+    positions), then apply a per-channel ``weight`` and ``bias`` of shape (C,)."""
+    x = require_tensor(input, "group_norm")
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected input of shape (N, C, *), got {tuple(x.shape)}")
+    N, C = x.shape[:2]
+    if not isinstance(num_groups, int) or num_groups <= 0 or C % num_groups:
+        raise ValueError(f"group_norm: num_groups={num_groups!r} must be a positive int dividing the "
+                         f"{C} channels of input shape {tuple(x.shape)}")
+    _check_affine("group_norm", "weight", weight, (C,))
+    _check_affine("group_norm", "bias", bias, (C,))
+    rest = C // num_groups * int(np.prod(x.shape[2:]))
+    return Normalize.apply(x, weight, bias, (N, num_groups, rest), (C,) + (1,) * (x.ndim - 2), eps)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Standardise each channel of each sample over its positions (``use_input_stats``), or
+    with the running estimates; a per-channel ``weight`` and ``bias``. With running
+    estimates and ``use_input_stats`` they are updated in place with the batch average of
+    the instances' means and unbiased variances, as torch does."""
+    x = require_tensor(input, "instance_norm")
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, L, ...), got {tuple(x.shape)}")
+    N, C = x.shape[:2]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        _check_affine("instance_norm", name, t, (C,))
+    wshape = (C,) + (1,) * (x.ndim - 2)
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and running_var")
+        y = (x - _wrap(running_mean.array).reshape(wshape)) * rsqrt(_wrap(running_var.array + eps).reshape(wshape))
+        if weight is not None:
+            y = y * weight.reshape(wshape)
+        return y + bias.reshape(wshape) if bias is not None else y
+    L = int(np.prod(x.shape[2:]))
+    if L <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element per channel, got input "
+                         f"shape {tuple(x.shape)}")
+    if running_mean is not None and running_var is not None:
+        xv = x.array.reshape(N, C, L)
+        running_mean.array *= 1 - momentum
+        running_mean.array += momentum * xv.mean(-1).mean(0)
+        running_var.array *= 1 - momentum
+        running_var.array += momentum * xv.var(-1, ddof=1).mean(0)
+    return Normalize.apply(x, weight, bias, (N, C, L), wshape, eps)

@@ -576,7 +576,7 @@ def spatial_pyramid_pool(x, levels=(1, 2, 4), mode="max"):
 
         >>> import ember
         >>> spatial_pyramid_pool(ember.randn(2, 3, 13, 9)).shape
-        (2, 63)
+        ember.Size([2, 63])
     """
     x = float_input(x, "spatial_pyramid_pool")
     if x.ndim != 4:

@@ -10,7 +10,7 @@ import numpy as np
 from ..autograd.function import Function
 from ._util import Tensor, _wrap, norm_dims, _check_dim, get_default_dtype
 from ._util import to_tensor as _tensor
-from .math import abs as _abs, cast, exp, maximum, minimum, sqrt
+from .math import abs as _abs, cast, exp, maximum, minimum, sign, sqrt, where
 from .shape import broadcast_to, flip, reshape, squeeze
 from .index import gather
 
@@ -71,6 +71,8 @@ def mean(input, dim=None, keepdim=False, dtype=None):
 def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     """Variance sum((x - mean)^2) / (N - correction); ``correction=1`` is Bessel's (torch's default)."""
     x = _tensor(input, "var")
+    if x.array.dtype.kind not in "fc":
+        raise TypeError(f"var: input dtype {x.array.dtype} is not floating; convert it with .float()")
     if unbiased is not None:
         correction = 1 if unbiased else 0
     dims = norm_dims(dim, x.array.ndim, "var")
@@ -79,9 +81,36 @@ def var(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
     return sum(centred * centred, dims, keepdim=keepdim) / builtins.max(n - correction, 0)
 
 
+class _SqrtZeroGrad(Function):
+    """sqrt whose gradient is 0 (not inf or NaN) where the output is 0: torch's derivative of
+    ``std`` and ``norm`` at a constant (zero) input, where sqrt's own 1/(2 sqrt) is infinite."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = np.sqrt(x.array)
+        ctx.save_for_backward(x)
+        ctx.zero = y == 0
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return _masked_div(g, sqrt(x) * 2, ctx.zero)
+
+
+def _masked_div(num, den, zero):
+    """num / den, and 0 where ``zero`` (den is replaced by 1 there first, so neither the value
+    nor a second derivative sees 0/0)."""
+    if not zero.any():
+        return num / den
+    z = _wrap(zero)
+    return where(z, 0.0, num / where(z, 1.0, den))
+
+
 def std(input, dim=None, *, correction=1, keepdim=False, unbiased=None):
-    """Standard deviation, the square root of :func:`var`."""
-    return sqrt(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
+    """Standard deviation, the square root of :func:`var`; its gradient is 0 where it is 0
+    (a constant input), as torch's."""
+    return _SqrtZeroGrad.apply(var(input, dim, correction=correction, keepdim=keepdim, unbiased=unbiased))
 
 
 def var_mean(input, dim=None, *, correction=1, keepdim=False):
@@ -150,13 +179,24 @@ def _amax(name, reducer):
     def op(input, dim=None, keepdim=False):
         x = _tensor(input, name)
         data = x.array
-        if data.size == 0:
-            raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {tuple(data.shape)}")
-        return Amax.apply(x, norm_dims(dim, data.ndim, name), keepdim, reducer)
+        dims = norm_dims(dim, data.ndim, name)
+        _check_nonempty(data, dims, name)
+        return Amax.apply(x, dims, keepdim, reducer)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = (f"The {'largest' if name == 'amax' else 'smallest'} value over ``dim``; the "
                   f"gradient is split evenly between ties.")
     return op
+
+
+def _check_nonempty(data, dims, name):
+    """max/min/argmax have no identity: torch refuses to reduce a dimension of size 0; complex
+    numbers have no order."""
+    if data.dtype.kind == "c":
+        raise TypeError(f"{name}: complex tensors have no order, got dtype {data.dtype}")
+    empty = [d for d in (dims if data.ndim else ()) if data.shape[d] == 0]
+    if empty or (data.size == 0 and not data.ndim):
+        raise IndexError(f"{name}: cannot reduce dim {empty[0] if empty else None} of size 0 "
+                         f"(input shape {tuple(data.shape)}); the extreme of no values is undefined")
 
 
 amax = _amax("amax", np.max)
@@ -174,6 +214,7 @@ def _max_min(name, amaxf, argf, result):
         if dim is None:
             return amaxf(x)
         d = _check_dim(dim, x.array.ndim, name)
+        _check_nonempty(x.array, (d,), name)
         idx = argf(x, d, keepdim=True)
         values = gather(x, d, idx) if x.array.ndim else x
         if not keepdim and x.array.ndim:
@@ -188,6 +229,8 @@ def _max_min(name, amaxf, argf, result):
 def _arg(name, func):
     def op(input, dim=None, keepdim=False):
         x = _tensor(input, name)
+        _check_nonempty(x.array, tuple(range(x.array.ndim)) if dim is None else
+                        (_check_dim(dim, x.array.ndim, name),), name)
         if dim is None:
             out = np.asarray(func(x.array.reshape(-1)))
             if keepdim:
@@ -211,10 +254,18 @@ max = _max_min("max", amax, argmax, MaxResult)
 min = _max_min("min", amin, argmin, MinResult)
 
 
+def _shifted_log_sum(data, dims):
+    """(m, log sum exp(x - m)) with m the finite maximum over ``dims`` (0 when there is none,
+    e.g. over an empty dimension, where the sum is 0 and its log -inf, as torch gives)."""
+    m = np.max(data, axis=dims, keepdims=True, initial=-np.inf)
+    m = np.where(np.isfinite(m), m, 0).astype(data.dtype, copy=False)
+    with np.errstate(divide="ignore"):
+        return m, np.log(np.sum(np.exp(data - m), axis=dims, keepdims=True))
+
+
 def _stable_lse(data, dims):
-    m = np.max(data, axis=dims, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    return np.log(np.sum(np.exp(data - m), axis=dims, keepdims=True)) + m
+    m, log_sum = _shifted_log_sum(data, dims)
+    return log_sum + m
 
 
 class Logsumexp(Function):
@@ -238,13 +289,16 @@ class Logsumexp(Function):
 
 
 def logsumexp(input, dim, keepdim=False):
-    """log(sum(exp(x))) computed stably (the maximum is subtracted first); its gradient is softmax."""
+    """log(sum(exp(x))) computed stably (the maximum is subtracted first); its gradient is softmax.
+    Integer input is computed in the default float dtype."""
     x = _tensor(input, "logsumexp")
+    if x.array.dtype.kind != "f":
+        x = cast(x, get_default_dtype())
     return Logsumexp.apply(x, norm_dims(dim, x.array.ndim, "logsumexp"), keepdim)
 
 
 def _softmax_array(data, d):
-    e = np.exp(data - np.max(data, axis=d, keepdims=True))
+    e = np.exp(data - np.max(data, axis=d, keepdims=True, initial=-np.inf))
     e /= np.sum(e, axis=d, keepdims=True)
     return e
 
@@ -272,7 +326,8 @@ def softmax(input, dim, dtype=None):
     x = _tensor(input, "softmax")
     if dtype is not None:
         x = cast(x, dtype)
-    return Softmax.apply(x, _check_dim(dim, x.array.ndim, "softmax"))
+    d = _check_dim(dim, x.array.ndim, "softmax")
+    return Softmax.apply(x, d if x.array.ndim else None)
 
 
 class LogSoftmax(Function):
@@ -281,7 +336,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         data = x.array if x.array.dtype.kind == "f" else x.array.astype(get_default_dtype())
-        y = data - _stable_lse(data, (dim,))
+        m, log_sum = _shifted_log_sum(data, dim)
+        y = (data - m) - log_sum        # not data - (m + log_sum): that rounds m + log_sum first
         ctx.save_for_backward(y)
         ctx.dim = dim
         return y
@@ -297,7 +353,8 @@ def log_softmax(input, dim, dtype=None):
     x = _tensor(input, "log_softmax")
     if dtype is not None:
         x = cast(x, dtype)
-    return LogSoftmax.apply(x, _check_dim(dim, x.array.ndim, "log_softmax"))
+    d = _check_dim(dim, x.array.ndim, "log_softmax")
+    return LogSoftmax.apply(x, d if x.array.ndim else None)
 
 
 class Cumsum(Function):
@@ -329,15 +386,51 @@ def all(input, dim=None, keepdim=False):
     return _wrap(np.all(x.array, axis=norm_dims(dim, x.array.ndim, "all"), keepdims=keepdim))
 
 
+class Norm(Function):
+    """The vector p-norm (sum |x|^p)^(1/p) over ``dims`` for p > 0 finite, computed on x
+    scaled by max |x| (so tiny or huge float32 values neither underflow nor overflow).
+    Gradient sign(x) |x|^(p-1) / norm^(p-1), and 0 where the norm is 0 (torch's)."""
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        a = np.abs(x.array)
+        m = np.max(a, axis=dims, keepdims=True, initial=0)
+        safe = np.where((m == 0) | ~np.isfinite(m), 1, m).astype(a.dtype)
+        s = a / safe
+        out = (np.sqrt(np.sum(s * s, axis=dims, keepdims=True)) if p == 2
+               else np.sum(s ** p, axis=dims, keepdims=True) ** (1.0 / p)) * safe
+        out = np.where(np.isinf(m), np.inf, out).astype(a.dtype, copy=False)
+        res = out if keepdim else out.reshape([n for i, n in enumerate(x.array.shape) if i not in dims])
+        ctx.save_for_backward(x, res)
+        ctx.p, ctx.dims, ctx.keepdim, ctx.zero = p, dims, keepdim, out == 0
+        return res
+
+    @staticmethod
+    def backward(ctx, g):
+        x, res = ctx.saved_tensors
+        p, shape = ctx.p, x.array.shape
+        out = _expand_back(res, shape, ctx.dims, ctx.keepdim)
+        gk = _expand_back(g, shape, ctx.dims, ctx.keepdim)
+        zero = np.broadcast_to(ctx.zero, shape)
+        if p == 2:
+            return x * _masked_div(gk, out, zero), None, None, None
+        return sign(x) * _abs(x) ** (p - 1) * _masked_div(gk, out ** (p - 1), zero), None, None, None
+
+
 def norm(input, p=2, dim=None, keepdim=False):
-    """Vector p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p); p=inf is max |x|."""
+    """Vector p-norm over ``dim`` (all elements by default): (sum |x|^p)^(1/p); p=inf is max |x|.
+    The gradient is 0 where the norm is 0 (torch's), not NaN."""
     x = _tensor(input, "norm")
-    if p == 2:
-        return sqrt(sum(x * x, dim, keepdim=keepdim))
+    if x.array.dtype.kind == "c":
+        raise TypeError("norm: complex tensors are not supported")
     if p == 1:
         return sum(_abs(x), dim, keepdim=keepdim)
     if p == float("inf"):
         return amax(_abs(x), dim, keepdim=keepdim)
     if p == 0:
         return sum((x != 0).to(x.dtype), dim, keepdim=keepdim)
-    return sum(_abs(x) ** p, dim, keepdim=keepdim) ** (1.0 / p)
+    if not isinstance(p, (int, float)) or not p > 0 or p == float("inf"):
+        raise ValueError(f"norm: p={p!r} must be a positive number, 0 or inf")
+    if x.array.dtype.kind != "f":
+        raise TypeError(f"norm: input dtype {x.array.dtype} is not floating; convert it with .float()")
+    return Norm.apply(x, p, norm_dims(dim, x.array.ndim, "norm"), keepdim)

@@ -5,6 +5,7 @@ Each backward is the inverse shape op applied to the gradient.
 """
 import builtins
 import numbers
+import functools
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from .. import backend
 from ..autograd.function import Function, BroadcastTo
 from ._util import Tensor, _check_dim, shape_str
 from ._util import require_tensor, to_tensor as _tensor
+from .promotion import promote_types
 
 
 
@@ -30,6 +32,11 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.array.shape
+        if builtins.sum(s == -1 for s in shape) > 1 or builtins.any(s < -1 for s in shape) or (
+                -1 in shape and x.array.size == 0):
+            raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape "
+                             f"{shape_str(x.array.shape)}: sizes must be >= 0, with at most one -1 "
+                             f"(and none for an empty tensor)")
         try:
             return x.array.reshape(shape)
         except ValueError:
@@ -70,7 +77,7 @@ def squeeze(input, dim=None):
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = {_check_dim(d, x.array.ndim, "squeeze") for d in dims}
-        dims = {d for d in dims if x.array.ndim and shp[d] == 1}
+        dims = {d for d in dims if x.array.ndim and shp[d] == 1} if x.array.ndim else set()
     return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
 
 
@@ -78,6 +85,8 @@ def unsqueeze(input, dim):
     """Insert a dimension of size 1 at ``dim``."""
     x = _tensor(input, "unsqueeze")
     n = x.array.ndim + 1
+    if not isinstance(dim, numbers.Integral):
+        raise TypeError(f"unsqueeze: dim must be an int, got {dim!r}")
     if not -n <= dim < n:
         raise IndexError(f"unsqueeze: dim={dim} is out of range for a result with {n} dimensions")
     d = dim % n
@@ -185,7 +194,7 @@ class Cat(Function):
 
     @staticmethod
     def forward(ctx, dim, *ts):
-        dt = np.result_type(*[t.array.dtype for t in ts])
+        dt = functools.reduce(promote_types, [t.array.dtype for t in ts])     # torch's promotion
         xp = backend.get_array_module(ts[0].array)
         ctx.dim, ctx.sizes = dim, [t.array.shape[dim] for t in ts]
         return xp.concatenate([t.array.astype(dt, copy=False) for t in ts], axis=dim)
@@ -205,6 +214,8 @@ def cat(tensors, dim=0):
         raise ValueError("cat: expected a non-empty sequence of tensors")
     ts = [_tensor(t, "cat") for t in tensors]
     ref = ts[0].array
+    if builtins.any(t.array.ndim == 0 for t in ts):
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     d = _check_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(ts[1:], 1):
         s = t.array.shape
@@ -226,13 +237,25 @@ def stack(tensors, dim=0):
         if tt.array.shape != ts[0].array.shape:
             raise ValueError(f"stack: tensors[0] has shape {shape_str(ts[0].shape)} but tensors[{i}] "
                              f"has shape {shape_str(tt.shape)}; all must be equal")
+    dim = _check_dim(dim, ts[0].array.ndim + 1, "stack")
     return cat([unsqueeze(tt, dim) for tt in ts], dim)
 
 
 def narrow(input, dim, start, length):
-    """The slice [start, start + length) of ``dim``."""
+    """The slice [start, start + length) of ``dim``; a negative ``start`` counts from the end."""
     x = _tensor(input, "narrow")
     d = _check_dim(dim, x.array.ndim, "narrow")
+    n = x.array.shape[d]
+    for name, v in (("start", start), ("length", length)):
+        if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+            raise TypeError(f"narrow: {name} must be an int, got {v!r}")
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start={start} is out of range for dim {dim} of size {n} "
+                         f"(expected {-n} <= start <= {n})")
+    start = start % n if n and start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start={start} + length={length} exceeds dim {dim} of size {n} "
+                         f"(expected 0 <= length <= {n - start})")
     key = (slice(None),) * d + (slice(start, start + length),)
     return x[key]
 
@@ -290,7 +313,8 @@ def flip(input, dims):
     """Reverse the order of elements along ``dims``."""
     x = _tensor(input, "flip")
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
-    return Flip.apply(x, tuple(_check_dim(d, x.array.ndim, "flip") for d in dims))
+    dims = tuple(_check_dim(d, x.array.ndim, "flip") for d in dims)
+    return Flip.apply(x, dims if x.array.ndim else ())
 
 
 class Roll(Function):
@@ -348,6 +372,8 @@ def repeat(input, *sizes):
     if len(sizes) < x.array.ndim:
         raise ValueError(f"repeat: {len(sizes)} repeat counts given for a tensor with {x.array.ndim} "
                          f"dimensions; give at least as many")
+    if builtins.any(n < 0 for n in sizes):
+        raise ValueError(f"repeat: repeat counts {sizes} must be non-negative")
     return Repeat.apply(x, sizes)
 
 
@@ -444,3 +470,27 @@ def channel_shuffle(input, groups):
                          f"C={C} of the input of shape {shape}")
     g = int(groups)
     return reshape(transpose(reshape(x, shape[0], g, C // g, *shape[2:]), 1, 2), shape)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors (``indexing="ij"``, torch's default, or ``"xy"``);
+    each grid is a broadcast of its input, so gradients flow back to the inputs."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_tensor(t, "meshgrid", f"tensors[{i}]") for i, t in enumerate(tensors)]
+    for i, t in enumerate(ts):
+        if t.ndim > 1:
+            raise ValueError(f"meshgrid: tensors[{i}] must be 0-d or 1-d, got shape {shape_str(t.shape)}")
+    sizes = [t.numel() for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(ts):
+        axis = (1 - i if i < 2 else i) if swap else i
+        view = [1] * len(ts)
+        view[axis] = -1
+        out.append(broadcast_to(reshape(t, tuple(view)), tuple(sizes)))
+    return tuple(out)

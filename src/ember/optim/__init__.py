@@ -16,7 +16,10 @@ schedulers (:mod:`ember.optim.lr_scheduler`) and weight penalties
 from .optimizer import Optimizer, required  # noqa: F401
 from .sgd import SGD  # noqa: F401
 from .adaptive import Adagrad, Adadelta, RMSprop, Adam, AdamW, NAdam  # noqa: F401
+from .lbfgs import LBFGS  # noqa: F401
+from .second_order import BFGS, ConjugateGradient, Newton  # noqa: F401
 from . import lr_scheduler, regularization  # noqa: F401
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
+__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam", "LBFGS", "BFGS",
+           "ConjugateGradient", "Newton",
            "lr_scheduler", "regularization"]

@@ -22,6 +22,13 @@ class Callback:
     def on_train_end(self, trainer):
         pass
 
+    def state_dict(self):
+        """What a resumed run needs to carry on as if uninterrupted (nothing by default)."""
+        return {}
+
+    def load_state_dict(self, state):
+        pass
+
 
 def _better(mode, value, best, min_delta):
     if best is None:
@@ -49,12 +56,24 @@ class EarlyStopping(Callback):
         self.restore_best_weights = restore_best_weights
 
     def on_train_begin(self, trainer):
+        if getattr(self, "_resumed", False):      # load_state_dict came first: keep that state
+            self._resumed = False
+            return
         self.best, self.best_epoch, self.wait, self.best_state, self.stopped_epoch = None, None, 0, None, None
+
+    def state_dict(self):
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "best_state": self.best_state, "stopped_epoch": self.stopped_epoch}
+
+    def load_state_dict(self, state):
+        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self.best_state, self.stopped_epoch = state["best_state"], state["stopped_epoch"]
+        self._resumed = True
 
     def on_epoch_end(self, trainer, epoch, logs):
         value = logs.get(self.monitor)
         if value is None:
-            raise KeyError(f"EarlyStopping: monitor={self.monitor!r} is not among the logged metrics "
+            raise ValueError(f"EarlyStopping: monitor={self.monitor!r} is not among the logged metrics "
                            f"{sorted(logs)}; pass validation data or monitor another metric")
         if not math.isfinite(value):
             self.wait += 1
@@ -76,24 +95,41 @@ class EarlyStopping(Callback):
 
 
 class ModelCheckpoint(Callback):
-    """Save the model (safetensors) after each epoch, or only when ``monitor`` improves."""
+    """Save the model (safetensors) after each epoch, or only when ``monitor`` improves.
+    With ``save_weights_only=False`` the file holds the whole training state (optimizer,
+    scheduler, epoch, history, generators: :func:`ember.train.checkpoint.training_state`),
+    from which :func:`ember.train.resume` continues."""
 
-    def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=True):
+    def __init__(self, path, monitor="val_loss", mode="auto", save_best_only=True, save_weights_only=True):
         self.path, self.monitor, self.save_best_only = Path(path), monitor, save_best_only
+        self.save_weights_only = save_weights_only
         self.mode = _check_monitor(monitor, mode, "ModelCheckpoint")
         self.best = None
         self.saved_epochs = []
+
+    def state_dict(self):
+        return {"best": self.best, "saved_epochs": list(self.saved_epochs)}
+
+    def load_state_dict(self, state):
+        self.best, self.saved_epochs = state["best"], list(state["saved_epochs"])
 
     def on_epoch_end(self, trainer, epoch, logs):
         from ..serialization import save
         value = logs.get(self.monitor)
         if self.save_best_only:
-            if value is None or not math.isfinite(value) or not _better(self.mode, value, self.best, 0.0):
+            if value is None:
+                raise ValueError(f"ModelCheckpoint: monitor={self.monitor!r} is not among the logged "
+                                 f"metrics {sorted(logs)}; pass validation data or monitor another metric")
+            if not math.isfinite(value) or not _better(self.mode, value, self.best, 0.0):
                 return
             self.best = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        save(trainer.model.state_dict(), str(self.path))
         self.saved_epochs.append(epoch)
+        if self.save_weights_only:
+            save(trainer.model.state_dict(), str(self.path))
+        else:
+            from .checkpoint import training_state
+            save(training_state(trainer), str(self.path))
 
 
 class SwitchOptimizer(Callback):

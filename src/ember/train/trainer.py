@@ -11,7 +11,9 @@ gradient clipping, anomaly detection and a progress bar.
     >>> len(hist["loss"])
     2
 """
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -63,6 +65,7 @@ class Trainer:
         self.train_transform = train_transform
         self.history = History()
         self.stop_training = False
+        self.interrupted = False
         self.best_epoch = None
         self.step_count = 0
 
@@ -92,13 +95,21 @@ class Trainer:
         """Train for ``epochs`` epochs (fewer if a callback stops it); returns the History."""
         if not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"Trainer.fit: epochs={epochs!r} must be a positive int")
+        if val_loader is None:      # fail now, not with a KeyError (or silently) epochs later
+            for cb in self.callbacks:
+                monitor = getattr(cb, "monitor", None)
+                if isinstance(monitor, str) and monitor.startswith("val_"):
+                    raise ValueError(f"Trainer.fit: {type(cb).__name__} monitors {monitor!r}, which needs "
+                                     f"validation data: pass val_loader, or monitor 'loss'/'accuracy'")
         from tqdm.auto import tqdm
-        self.stop_training = False
+        self.stop_training = self.interrupted = False
         for cb in self.callbacks:
             cb.on_train_begin(self)
         start_epoch = len(self.history) + 1
         guard = _detect_anomaly(self.model, self.max_grad_norm) if self.detect_anomaly else None
+        sigint = _StopOnInterrupt(self)
         try:
+            sigint.__enter__()
             if guard:
                 guard.__enter__()
             for epoch in range(start_epoch, start_epoch + epochs):
@@ -122,6 +133,10 @@ class Trainer:
                         correct += c
                         counted += b
                     bar.set_postfix(loss=f"{total / n:.4f}")
+                    if self.interrupted:        # Ctrl-C: stop at this step boundary
+                        break
+                if self.interrupted:            # the epoch is incomplete: not logged
+                    break
                 logs = {"epoch": epoch, "loss": total / max(n, 1),
                         "lr": float(self.optimizer.param_groups[0]["lr"]),
                         "grad_norm": float(np.mean(gnorms)) if gnorms else None}
@@ -145,6 +160,9 @@ class Trainer:
         finally:
             if guard:
                 guard.__exit__(None, None, None)
+            sigint.__exit__()
+        if self.interrupted:    # no on_train_end: the model keeps its weights (e.g. no best-weight restore)
+            return self.history
         for cb in self.callbacks:
             cb.on_train_end(self)
         return self.history
@@ -185,6 +203,31 @@ class Trainer:
         with no_grad():
             outs = [self.model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
         return cat(outs, 0)
+
+
+class _StopOnInterrupt:
+    """While ``fit`` runs (in the main thread), the first Ctrl-C sets ``trainer.interrupted``
+    so that training stops after the current step, with weights and optimizer state
+    consistent; a second Ctrl-C interrupts at once, as usual."""
+
+    def __init__(self, trainer):
+        self.trainer, self.old = trainer, None
+
+    def _handle(self, signum, frame):
+        if self.trainer.interrupted:
+            raise KeyboardInterrupt
+        self.trainer.interrupted = True
+        print("\ninterrupted: stopping after this step (Ctrl-C again to stop at once)", file=sys.stderr)
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+            self.old = None
 
 
 def fit(model, optimizer, train_loader, val_loader=None, epochs=10, **kwargs):

@@ -19,8 +19,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..tree import (DecisionTreeClassifier, DecisionTreeRegressor, class_statistics, grow_tree,
-                    presort, target_statistics)
-from ..tree._builder import restrict_orders
+                    target_statistics)
 from ..tree._classes import _ProbaClassifierMixin
 from ._base import _MAX_INT, _check_positive_int, oob_accuracy, oob_r2, oob_sums, safe_divide
 
@@ -41,7 +40,7 @@ def _bootstrap_counts(seed, n_samples, n_draws):
     return np.bincount(rs.randint(0, n_samples, n_draws), minlength=n_samples)
 
 
-def _grow_forest_chunk(XT, orders, S, wpos, crit, seeds, bootstrap, n_draws, params):
+def _grow_forest_chunk(XT, S, wpos, crit, seeds, bootstrap, n_draws, params):
     """Grow the trees of one worker: one tree per seed.  A bootstrap sample multiplies every
     statistic but the count (column 0) by the sample's multiplicity."""
     trees = []
@@ -55,7 +54,7 @@ def _grow_forest_chunk(XT, orders, S, wpos, crit, seeds, bootstrap, n_draws, par
             St = S
             keep = wpos
         rng = np.random.RandomState(seed)
-        trees.append(grow_tree(XT, restrict_orders(orders, keep), St, crit, rng=rng, **params))
+        trees.append(grow_tree(XT, np.flatnonzero(keep), St, crit, rng=rng, **params))
     return trees
 
 
@@ -99,17 +98,17 @@ class _BaseForest(BaseEstimator):
         S = self._statistics(y, sw)
         rs = check_random_state(self.random_state)
         seeds = rs.randint(_MAX_INT, size=self.n_estimators)
-        XT = np.ascontiguousarray(X.T)
-        orders = presort(XT)
+        XT = np.ascontiguousarray(X.T, dtype=np.float32)
         n_draws = self._n_draws(n)
         n_jobs = min(_n_jobs(self.n_jobs), self.n_estimators)
-        args = (XT, orders, S, sw > 0, crit)
+        args = (XT, S, sw > 0, crit)
         kw = dict(bootstrap=self.bootstrap, n_draws=n_draws, params=params)
         if n_jobs == 1:
             trees = _grow_forest_chunk(*args, seeds, **kw)
         else:
-            out = Parallel(n_jobs=n_jobs)(delayed(_grow_forest_chunk)(*args, c, **kw)
-                                          for c in np.array_split(seeds, n_jobs))
+            # threads sharing one XT: the compiled splitter releases the GIL
+            out = Parallel(n_jobs=n_jobs, prefer="threads")(
+                delayed(_grow_forest_chunk)(*args, c, **kw) for c in np.array_split(seeds, n_jobs))
             trees = [t for chunk in out for t in chunk]
         self.estimators_ = []
         for seed, tree in zip(seeds, trees):

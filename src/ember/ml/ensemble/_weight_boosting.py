@@ -8,7 +8,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_is_fitted, has_fit_parameter,
                                       validate_data)
 
-from ..tree import DecisionTreeClassifier, presort
+from ..tree import DecisionTreeClassifier
 from ._base import _MAX_INT, _check_positive_int
 
 
@@ -72,17 +72,16 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         self.estimators_ = []
         weights = np.zeros(self.n_estimators)
         errors = np.ones(self.n_estimators)
-        presorted = type(base) is DecisionTreeClassifier  # sort the features once for all
-        if presorted:
+        shared = type(base) is DecisionTreeClassifier  # one transposed float32 X for all
+        if shared:
             X32 = np.asarray(X, dtype=np.float32)
             XT = np.ascontiguousarray(X32.T)
-            orders = presort(XT)
         for m in range(self.n_estimators):
             est = clone(base)
             if "random_state" in est.get_params():
                 est.set_params(random_state=rs.randint(_MAX_INT))
-            if presorted:
-                est._fit_validated(X32, yi, w, XT=XT, orders=orders)
+            if shared:
+                est._fit_validated(X32, yi, w, XT=XT)
             else:
                 est.fit(X, yi, sample_weight=w)
             incorrect = est.predict(X) != yi

@@ -18,6 +18,12 @@ def _f32(a):
 
 
 class _BaseGradientBoosting(BaseEstimator):
+    # missing values (NaN) are routed by each split's learned default direction, as XGBoost
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def __init__(self, n_estimators=100, learning_rate=0.3, max_depth=6, min_child_weight=1.0,
                  reg_lambda=1.0, gamma=0.0, subsample=1.0, colsample_bytree=1.0, base_score=None,
                  early_stopping_rounds=None, random_state=None, tree_method="hist", max_bin=256,
@@ -133,13 +139,14 @@ class _BaseGradientBoosting(BaseEstimator):
                              "eval_set passed to fit.")
         out = []
         for Xe, ye in (eval_set or []):
-            Xe = validate_data(self, Xe, dtype=np.float32, reset=False)
+            Xe = validate_data(self, Xe, dtype=np.float32, reset=False,
+                               ensure_all_finite="allow-nan")
             out.append((Xe, encode(np.asarray(ye))))
         return out
 
     def _margin(self, X, iteration_range=None):
         check_is_fitted(self, "trees_")
-        X = validate_data(self, X, dtype=np.float32, reset=False)
+        X = validate_data(self, X, dtype=np.float32, reset=False, ensure_all_finite="allow-nan")
         start, stop = self._iter_range(iteration_range)
         m = np.tile(self.base_margin_, (X.shape[0], 1)).astype(np.float64)
         for round_trees in self.trees_[start:stop]:
@@ -156,7 +163,7 @@ class _BaseGradientBoosting(BaseEstimator):
 
     def _staged_margin(self, X):
         check_is_fitted(self, "trees_")
-        X = validate_data(self, X, dtype=np.float32, reset=False)
+        X = validate_data(self, X, dtype=np.float32, reset=False, ensure_all_finite="allow-nan")
         m = np.tile(self.base_margin_, (X.shape[0], 1)).astype(np.float64)
         for round_trees in self.trees_:
             for k, t in enumerate(round_trees):
@@ -239,7 +246,8 @@ class GradientBoostingRegressor(RegressorMixin, _BaseGradientBoosting):
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit; ``eval_set`` is a list of ``(X, y)`` pairs scored (rmse) after each round."""
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True,
+                                     ensure_all_finite="allow-nan")
         y = np.asarray(y, dtype=np.float64)
         sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         ev = self._prepare_eval_set(eval_set, lambda v: v.astype(np.float64))
@@ -277,7 +285,7 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
     def fit(self, X, y, sample_weight=None, eval_set=None):
         """Fit; ``eval_set`` is a list of ``(X, y)`` pairs scored after each round."""
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_, yi = np.unique(y, return_inverse=True)
         K = self.n_classes_ = self.classes_.shape[0]

@@ -95,17 +95,19 @@ class Ridge(_LinearRegressorMixin, MultiOutputMixin, RegressorMixin, BaseEstimat
         A, b, X_off, y_off = _weighted_least_squares(X, y, sw, self.fit_intercept)
         n, p = A.shape
         alpha = float(self.alpha)
+        with np.errstate(over="ignore", invalid="ignore"):
+            gram = A.T @ A if p <= n else A @ A.T
+        if not np.isfinite(gram).all():
+            raise ValueError("Ridge: the Gram matrix of X overflows (values too large); the input "
+                             "data needs to be scaled")
+        gram.flat[:: gram.shape[0] + 1] += alpha
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
                 if p <= n:
-                    G = A.T @ A
-                    G.flat[:: p + 1] += alpha
-                    coef = scipy.linalg.solve(G, A.T @ b, assume_a="pos")
+                    coef = scipy.linalg.solve(gram, A.T @ b, assume_a="pos")
                 else:
-                    K = A @ A.T
-                    K.flat[:: n + 1] += alpha
-                    coef = A.T @ scipy.linalg.solve(K, b, assume_a="pos")
+                    coef = A.T @ scipy.linalg.solve(gram, b, assume_a="pos")
         except (np.linalg.LinAlgError, scipy.linalg.LinAlgError, scipy.linalg.LinAlgWarning):
             # alpha (near) 0 with a singular Gram matrix: fall back to least squares
             Aa = np.vstack([A, np.sqrt(alpha) * np.eye(p)])

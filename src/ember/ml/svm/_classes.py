@@ -9,8 +9,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
+from .._threads import blas_threads
 from ._base import _check_C, _check_tol, _resolve_class_sample_C
 from ._kernel import KERNELS, Kernel, KernelRows
 from ._liblinear import _dual_cd, _primal_newton
@@ -117,7 +117,11 @@ class SVC(ClassifierMixin, BaseEstimator):
             raise ValueError("break_ties must be False when decision_function_shape is 'ovo'")
 
         if self.gamma == "scale":
-            var = X.var() if self.kernel != "precomputed" and not callable(self.kernel) else 0.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                var = X.var() if self.kernel != "precomputed" and not callable(self.kernel) else 0.0
+            if not np.isfinite(var):
+                raise ValueError("The variance of X overflows (values too large) and with it the kernel: "
+                                 "the input data needs to be preprocessed (scaled)")
             self._gamma = 1.0 / (X.shape[1] * var) if var != 0 else 1.0
         elif self.gamma == "auto":
             self._gamma = 1.0 / X.shape[1]
@@ -177,6 +181,11 @@ class SVC(ClassifierMixin, BaseEstimator):
             dual[cj - 1, pos_in_sv[idx[in_i & sel]]] = coef[in_i & sel]
             dual[ci, pos_in_sv[idx[~in_i & sel]]] = coef[~in_i & sel]
         intercept = -np.asarray(rhos)
+        if not support.size or not np.all(np.isfinite(dual)) or not np.all(np.isfinite(intercept)):
+            # e.g. X * 1e300: the kernel overflows and SMO ends with nothing (scikit-learn's check)
+            raise ValueError("The dual coefficients or intercepts are not finite (or no support "
+                             "vector was found). The input data may contain large values and need "
+                             "to be preprocessed.")
         if self.probability:
             rng = check_random_state(self.random_state)
             probs = [self._pair_probability(X, idx, ys, Cv[idx], precomputed, rng)
@@ -218,7 +227,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         if rows.full is None:
             # lazy rows are matrix-vector products: too small to gain from BLAS threads, and
             # threaded gemv collapses when the CPUs are shared
-            with threadpool_limits(limits=1, user_api="blas"):
+            with blas_threads(1):
                 a, rho, it = solver.solve()
         else:
             a, rho, it = solver.solve()
@@ -440,7 +449,7 @@ class LinearSVC(ClassifierMixin, BaseEstimator):
             elif Xa.shape[1] <= 256:
                 # few features: the Newton products are small, and threaded BLAS on small
                 # products only adds synchronisation (badly so on a shared machine)
-                with threadpool_limits(limits=1, user_api="blas"):
+                with blas_threads(1):
                     w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))
             else:
                 w, it = _primal_newton(Xa, yk, Cv, float(self.tol), int(self.max_iter))

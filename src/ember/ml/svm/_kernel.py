@@ -8,8 +8,8 @@
 from collections import OrderedDict
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from .._threads import blas_threads
 from ..kernels import linear_kernel, polynomial_kernel, rbf_kernel, sigmoid_kernel
 
 KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
@@ -96,7 +96,7 @@ def _kernel_matrix_f32(kernel, X, block_bytes=4 * 2 ** 20):
     n = X.shape[0]
     K = np.empty((n, n), dtype=np.float32)
     step = max(1, block_bytes // (8 * max(n, 1)))
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads(1):
         for start in range(0, n, step):
             stop = min(n, start + step)
             B = kernel(X[start:stop], X[start:])

@@ -1,17 +1,12 @@
-"""CART decision trees (classification and regression) written on NumPy.
+"""CART decision trees (classification and regression).
 
-The builder grows the tree level by level (breadth first) and splits all nodes of a level
-at once, scoring every threshold of every candidate feature of every node with a single
-``cumsum`` of the per-sample statistics (weighted class counts, or weighted target sums)
-taken in feature order:
-
-* dense layout (plain trees, boosting): every feature is sorted once for the whole
-  training set, the per-feature orders are kept grouped by node (a stable radix sort on
-  the node ids after each level), and the cumulative statistics of the whole
-  (n_features, n_samples) matrix are computed per level;
-* sparse layout (random forests, where a node draws few features): a single node-grouped
-  sample list is kept, and each drawn (node, feature) segment is sorted on the fly by the
-  sample's precomputed rank in that feature.
+The builder (``_splitter.grow``, compiled with numba) grows the tree depth-first, as
+scikit-learn's ``DepthFirstTreeBuilder`` with its ``BestSplitter``: at every node each drawn
+feature's values of the node's samples are gathered and sorted (no copy of X, no global
+re-sort), swept once with running sums of the per-sample statistics (weighted class counts,
+or weighted target sums), and the node's samples are partitioned in place for its children.
+The features are drawn with scikit-learn's own generator and rule, so trees (with or
+without ``max_features``) are scikit-learn's.
 
 For a node with weighted class counts ``c_k`` and weight ``w`` the impurities are
 
@@ -30,9 +25,9 @@ The package follows scikit-learn's ``tree/``:
 
 * ``_tree.py``       ``Tree``, the array-based binary tree (apply, predict, importances)
 * ``_criterion.py``  impurities, split scores and leaf values from summed statistics
-* ``_splitter.py``   the vectorised best-split search of one level (dense and sparse layouts)
-* ``_builder.py``    ``grow_tree`` (level by level), ``presort`` and the per-sample
-                     statistics of each criterion
+* ``_splitter.py``   the compiled depth-first growth and best-split search
+* ``_builder.py``    ``grow_tree`` (its Python side: node values, impurities, improvements)
+                     and the per-sample statistics of each criterion
 * ``_classes.py``    the estimators ``DecisionTreeClassifier`` and ``DecisionTreeRegressor``
 
     >>> from sklearn.datasets import load_iris
@@ -42,7 +37,7 @@ The package follows scikit-learn's ``tree/``:
     >>> clf.get_depth(), round(clf.score(X, y), 2)
     (3, 0.97)
 """
-from ._builder import class_statistics, grow_tree, presort, target_statistics
+from ._builder import class_statistics, grow_tree, target_statistics
 from ._classes import DecisionTreeClassifier, DecisionTreeRegressor
 from ._tree import Tree
 

@@ -8,8 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._builder import (builder_criterion, class_statistics, grow_tree, presort, restrict_orders,
-                       target_statistics)
+from ._builder import builder_criterion, class_statistics, grow_tree, target_statistics
 
 
 def _check_int_or_frac(name, value, *, min_int, frac_open_low=True, frac_closed_high=True):
@@ -89,15 +88,13 @@ class _BaseDecisionTree(BaseEstimator):
                       max_features=mf if mf < F else None)
         return builder_criterion(self.criterion), params, mf, sw
 
-    def _fit_tree(self, X, S, sw, crit, params, mf, XT=None, orders=None):
-        """Grow ``tree_`` on the per-sample statistics ``S``; ``XT`` and ``orders`` may be
-        passed by an ensemble that fits many trees on the same matrix (AdaBoost)."""
+    def _fit_tree(self, X, S, sw, crit, params, mf, XT=None):
+        """Grow ``tree_`` on the per-sample statistics ``S``; ``XT`` may be passed by an
+        ensemble that fits many trees on the same matrix (AdaBoost)."""
         rng = check_random_state(self.random_state)
         if XT is None:
             XT = np.ascontiguousarray(X.T)
-        if orders is None:
-            orders = presort(XT)
-        self.tree_ = grow_tree(XT, restrict_orders(orders, sw > 0), S, crit, rng=rng, **params)
+        self.tree_ = grow_tree(XT, np.flatnonzero(sw > 0), S, crit, rng=rng, **params)
         self.max_features_ = mf
         return self
 
@@ -172,13 +169,13 @@ class DecisionTreeClassifier(_ProbaClassifierMixin, ClassifierMixin, _BaseDecisi
         check_classification_targets(y)
         return self._fit_validated(X, y, sample_weight)
 
-    def _fit_validated(self, X, y, sample_weight, XT=None, orders=None):
+    def _fit_validated(self, X, y, sample_weight, XT=None):
         self.n_features_in_ = X.shape[1]
         self.classes_, yi = np.unique(y, return_inverse=True)
         self.n_classes_ = self.classes_.shape[0]
         crit, params, mf, sw = self._fit_setup(X, sample_weight)
         S = class_statistics(yi, sw, self.n_classes_)
-        return self._fit_tree(X, S, sw, crit, params, mf, XT=XT, orders=orders)
+        return self._fit_tree(X, S, sw, crit, params, mf, XT=XT)
 
     def predict_proba(self, X):
         """Class fractions of the leaf reached by each sample."""

@@ -1,183 +1,307 @@
-"""The best split of every node of a level at once: every threshold of every candidate
-feature is scored with one ``cumsum`` of the per-sample statistics taken in feature order,
-either on all per-feature orders grouped by node (dense layout) or on the drawn
-(node, feature) segments sorted on the fly (sparse layout)."""
+"""The compiled (numba) depth-first tree growth: at every node each candidate feature's
+values of the node's samples are gathered and sorted (scikit-learn's splitter; nothing of X
+is copied or re-sorted beyond the node), swept once with running sums of the per-sample
+statistics, and the node's samples are partitioned in place for its children.
+
+Criteria (``crit``): 0 gini, 1 entropy, 2 squared error, 3 XGBoost's structure score; the
+proxy maximised by a split is in ``_criterion.py`` (``_proxy``), written here once per
+candidate on running sums.  Features are drawn in a random order per node exactly as
+scikit-learn's ``BestSplitter`` draws them (its xorshift generator seeded by one draw of the
+tree's RandomState, its Fisher-Yates over the features not yet known to be constant, ``mf``
+visits), so ties go where scikit-learn's go: to the first feature drawn, then to the first
+threshold.  XGBoost's
+criterion visits features in index order, compares float32 loss changes and breaks ties to
+the lowest feature, then to the highest threshold (it scans from the largest value down).
+"""
 import numpy as np
+from numba import njit
 
-from ._criterion import _proxy
-
-
-def _draw_nonconstant(XT, members, st, cnt, forder, mf, tol):
-    """Visit each node's features in the order ``forder`` (|nodes|, F) and keep the first
-    ``mf`` that are not constant in the node (scikit-learn's rule). Constancy is only
-    checked for the features visited, batch by batch. Returns (node index, feature) pairs
-    sorted by node, then by visiting order."""
-    J, F = forder.shape
-    ptr = np.zeros(J, dtype=np.intp)
-    need = np.full(J, mf, dtype=np.intp)
-    out_j, out_pos = [], []
-    active = np.arange(J)
-    while active.size:
-        take = np.minimum(need[active], F - ptr[active])
-        bj = np.repeat(active, take)
-        off = np.arange(bj.size) - np.repeat(np.cumsum(take) - take, take)
-        bpos = ptr[bj] + off
-        bf = forder[bj, bpos]
-        lens = cnt[bj]
-        seg = np.cumsum(lens) - lens
-        inner = np.arange(int(lens.sum())) - np.repeat(seg, lens)
-        xv = np.take(XT.ravel(), np.repeat(bf.astype(np.int64) * XT.shape[1], lens)
-                     + np.take(members, np.repeat(st[bj], lens) + inner))
-        const = np.maximum.reduceat(xv, seg) <= np.minimum.reduceat(xv, seg) + tol
-        good = ~const
-        out_j.append(bj[good])
-        out_pos.append(bpos[good])
-        need -= np.bincount(bj[good], minlength=J)
-        ptr[active] += take
-        active = active[(need[active] > 0) & (ptr[active] < F)]
-    pj = np.concatenate(out_j)
-    pos = np.concatenate(out_pos)
-    o = np.lexsort((pos, pj))
-    pj, pos = pj[o], pos[o]
-    return pj, forder[pj, pos]
+GINI, ENTROPY, MSE, XGB = 0, 1, 2, 3
 
 
-def _best_splits_dense(xsorted, orders, ST, cur_T, cur_st, cur_cnt, can, cj, const, keys, mf,
-                       crit, msl, tol, reg_lambda, min_child_weight, min_split_gain):
-    """Score every threshold of every feature of every node of the level at once, on the
-    (n_features, m) per-feature orders grouped by node. Returns the chosen splits or None."""
-    xgb = crit == "xgb"
-    F, m = orders.shape
-    J = cur_cnt.size
-    C = cur_T.shape[0]
-    forder = np.argsort(keys, axis=1, kind="stable")[:, :mf]
-    allowed = np.zeros((J, F), dtype=bool)
-    allowed[cj[:, None], forder] = True
-    allowed[cj] &= ~const
-    key_j = np.full((J, F), np.inf)
-    key_j[cj] = keys
-    segnode = np.repeat(np.arange(J), cur_cnt)
-    ar = np.arange(m)
-    in_seg = ar - cur_st[segnode]
-    valid = np.take(allowed.T, segnode, axis=1)                    # (F, m)
-    valid &= ((in_seg >= msl - 1) & (in_seg < (cur_cnt - msl)[segnode]))[None, :]
-    valid[:, :-1] &= xsorted[:, 1:] > xsorted[:, :-1] + tol
-    valid[:, -1] = False
-    if not valid.any():
-        return None
-    Lf = np.empty((C, F, m))
-    Lf[0] = 0.0                                                    # row 0 (count) unused
-    np.cumsum(np.take(ST, orders, axis=1), axis=2, out=Lf[1:])
-    before = np.take(Lf[1:], np.maximum(cur_st - 1, 0), axis=2)
-    before[:, :, cur_st == 0] = 0.0
-    Lf[1:] -= np.take(before, segnode, axis=2)
-    Tn = np.take(cur_T, segnode, axis=1)[:, None, :]
-    R = Tn - Lf
-    if xgb:
-        valid &= (Lf[2] >= min_child_weight) & (R[2] >= min_child_weight)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = _proxy(Lf, R, crit, reg_lambda)
+@njit(cache=True)
+def _side(T, C, crit, lam):
+    """The child's part of the split proxy from its sums ``T[1:C]``: for gini and entropy
+    minus its weight times its impurity, with scikit-learn's operations (so that equal
+    splits of different features tie exactly as in scikit-learn)."""
+    if crit == GINI:
+        w, sq = 0.0, 0.0
+        for k in range(1, C):
+            w += T[k]
+            sq += T[k] * T[k]
+        return -w * (1.0 - sq / (w * w))
+    if crit == ENTROPY:
+        w = 0.0
+        for k in range(1, C):
+            w += T[k]
+        e = 0.0
+        for k in range(1, C):
+            if T[k] > 0.0:
+                p = T[k] / w
+                e -= p * (np.log(p) / np.log(2.0))
+        return -w * e
+    if crit == MSE:
+        return T[2] * T[2] / T[1]
+    return T[1] * T[1] / (T[2] + lam)
+
+
+@njit(cache=True)
+def _impurity(T, C, crit, lam):
+    if crit == GINI:
+        w, sq = 0.0, 0.0
+        for k in range(1, C):
+            w += T[k]
+        for k in range(1, C):
+            sq += (T[k] / w) ** 2
+        return 1.0 - sq
+    if crit == ENTROPY:
+        w, s = 0.0, 0.0
+        for k in range(1, C):
+            w += T[k]
+        for k in range(1, C):
+            if T[k] > 0.0:
+                p = T[k] / w
+                s -= p * np.log(p)
+        return s / np.log(2.0)
+    if crit == MSE:
+        return max(T[3] / T[1] - (T[2] / T[1]) ** 2, 0.0)
+    return -(T[1] ** 2) / (T[2] + lam)
+
+
+@njit(cache=True)
+def _rand_r(state):
+    """scikit-learn's ``our_rand_r`` (xorshift on a uint32 seed kept in ``state[0]``)."""
+    x = state[0]
+    if x == 0:
+        x = 1
+    x ^= (x << 13) & 0xFFFFFFFF
+    x ^= x >> 17
+    x ^= (x << 5) & 0xFFFFFFFF
+    state[0] = x
+    return x % 0x80000000
+
+
+@njit(cache=True, nogil=True)
+def _sort_node(XT, f, samples, start, n, keys, order, srt):
+    """The node's non-missing values of feature ``f`` sorted into ``srt[:nv]`` and their
+    positions in the node into ``order[:nv]``; returns ``nv``.  One sort of 64-bit keys (the
+    float32's bits mapped to an unsigned integer of the same order, then the position) is
+    much faster than an indirect argsort."""
+    bits = XT[f].view(np.uint32)
+    sign = np.uint64(0x80000000)
+    low = np.uint64(0xFFFFFFFF)
+    nv = 0
+    for i in range(n):
+        b = np.uint64(bits[samples[start + i]])
+        if b & np.uint64(0x7FFFFFFF) > np.uint64(0x7F800000):
+            continue                                        # NaN: missing
+        b = b ^ low if b & sign else b | sign
+        keys[nv] = (b << np.uint64(32)) | np.uint64(i)
+        nv += 1
+    kn = keys[:nv]
+    kn.sort()
+    out = srt.view(np.uint32)
+    for i in range(nv):
+        order[i] = np.intp(kn[i] & low)
+        b = kn[i] >> np.uint64(32)
+        out[i] = np.uint32(b ^ sign if b & sign else b ^ low)
+    return nv
+
+
+@njit(cache=True, nogil=True)
+def _xgb_feature(S, samples, start, order, srt, nv, T, f, forward, lam, mcw, best):
+    """XGBoost's exact enumeration of feature ``f`` in one node (``ColMaker``): from the
+    smallest value up when ``forward`` (the node's missing rows go right), else from the
+    largest down (they go left); every change of value is a candidate, then all non-missing
+    rows on one side.  ``best`` = [loss, feature, threshold, missing left] is updated with
+    XGBoost's rule: float32 losses, ties to the lower feature, else to the first found."""
+    eg, eh, last = 0.0, 0.0, np.float32(0)
+    root = T[1] * T[1] / (T[2] + lam)
+    for q in range(nv):
+        p = q if forward else nv - 1 - q
+        s = samples[start + order[p]]
+        v = srt[p]
+        if eh != 0.0:
+            if v != last and eh >= mcw:
+                cg, ch = T[1] - eg, T[2] - eh
+                if ch >= mcw:
+                    loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
+                    split = np.float32((v + last) * np.float32(0.5))
+                    _xgb_update(best, loss, f, last if split == v else split, not forward)
+        eg += S[s, 1]
+        eh += S[s, 2]
+        last = v
+    cg, ch = T[1] - eg, T[2] - eh
+    if nv > 0 and eh >= mcw and ch >= mcw:
+        gap = np.float32(abs(last) + np.float32(1e-6))
+        loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
+        _xgb_update(best, loss, f, last + gap if forward else last - gap, not forward)
+
+
+@njit(cache=True, inline="always")
+def _xgb_update(best, loss, f, thr, missing_left):
+    if not np.isfinite(loss):
+        return
+    if best[1] <= f:
+        if not loss > best[0]:
+            return
+    elif best[0] > loss:
+        return
+    best[0], best[1], best[2], best[3] = loss, f, thr, 1.0 if missing_left else 0.0
+
+
+@njit(cache=True, nogil=True)
+def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, tol, lam, mcw,
+         min_gain, strict, seed):
+    """Grow one tree on the samples ``samples`` (ids into the columns of ``XT`` and rows of
+    ``S``, partitioned in place); for gini / entropy ``cls[i]`` is the column of ``S`` holding
+    sample ``i``'s weight (its class + 1: the sweep adds that one column), otherwise ``cls``
+    is empty; ``col_missing[f]``: feature ``f`` has missing values (XGBoost's criterion).
+    Returns the node arrays ``(left, right, feature, threshold, missing_left, T, depth)``
+    with ``T[i]`` the summed statistics of node ``i`` (count first)."""
+    F = XT.shape[0]
+    m = samples.shape[0]
+    C = S.shape[1]
+    cap = 2 * m + 1
+    left = np.full(cap, -1, np.intp)
+    right = np.full(cap, -1, np.intp)
+    feature = np.full(cap, -2, np.intp)
+    threshold = np.full(cap, -2.0)
+    missing_left = np.zeros(cap, np.bool_)
+    xbest = np.zeros(4)
+    Tn = np.zeros((cap, C))
+    depth = np.zeros(cap, np.intp)
+    features = np.arange(F)
+    constant = np.zeros(F, np.intp)
+    state = np.array([seed], np.int64)
+    keys = np.empty(m, np.uint64)
+    order = np.empty(m, np.intp)
+    srt = np.empty(m, np.float32)
+    buf = np.empty(m, samples.dtype)
+    L = np.empty(C)
+    R = np.empty(C)
+    xgb = crit == XGB
+    onehot = cls.shape[0] > 0
+    for i in range(m):
+        for k in range(C):
+            Tn[0, k] += S[samples[i], k]
+    # stack of (node, start, end, number of features known to be constant in the node)
+    stack = np.empty((cap, 4), np.intp)
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, 0, m, 0
+    top = 1
+    n_nodes = 1
+    while top > 0:
+        top -= 1
+        node, start, end, n_known = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        n = end - start
+        T = Tn[node]
+        if depth[node] >= max_depth:
+            continue
         if xgb:
-            # XGBoost compares float32 loss changes; it scans each dense feature from the
-            # largest value down, so ties go to the lowest feature index, then to the
-            # highest threshold within that feature.
-            score = (score - Tn[1] ** 2 / (Tn[2] + reg_lambda)).astype(np.float32)
-    del R
-    valid &= np.isfinite(score)
-    score[~valid] = -np.inf
-    FJ = np.maximum.reduceat(score, cur_st, axis=1)               # (F, J)
-    M = FJ.max(axis=0)
-    if xgb:
-        bf_j = np.argmax(FJ == M, axis=0)
-        has = M > min_split_gain
-    else:
-        # near-ties (rounding noise between equivalent splits) go to the first feature
-        # in the node's random visiting order, then to the first threshold
-        cand = FJ >= M - 1e-12 * np.abs(M)
-        bf_j = np.argmin(np.where(cand.T, key_j, np.inf), axis=1)
-        has = np.isfinite(M)
-    has &= can
-    if not has.any():
-        return None
-    sc = np.take(score.ravel(), np.take(bf_j, segnode) * m + ar)
-    Mj = M[segnode]
-    if xgb:
-        p_j = np.maximum.reduceat(np.where(sc == Mj, ar, -1), cur_st)
-    else:
-        p_j = np.minimum.reduceat(np.where(sc >= Mj - 1e-12 * np.abs(Mj), ar, m), cur_st)
-    node_local = np.flatnonzero(has)
-    bf, p = bf_j[node_local], p_j[node_local]
-    Lb = Lf[:, bf, p]
-    Lb[0] = p - cur_st[node_local] + 1
-    Rb = cur_T[:, node_local] - Lb
-    gain = None
-    if xgb:
-        Pg = cur_T[:, node_local]
-        gain = _proxy(Lb, Rb, crit, reg_lambda) - Pg[1] ** 2 / (Pg[2] + reg_lambda)
-    return node_local, bf, xsorted[bf, p], xsorted[bf, p + 1], Lb, Rb, gain
+            if T[2] < 2.0 * mcw or n < 2:
+                continue
+        elif n < min_split or _impurity(T, C, crit, lam) <= 2.220446049250313e-16:
+            continue
+        if xgb:
+            xbest[:] = 0.0
+            for f in range(F):
+                nv = _sort_node(XT, f, samples, start, n, keys, order, srt)
+                if col_missing[f]:
+                    _xgb_feature(S, samples, start, order, srt, nv, T, f, True, lam, mcw, xbest)
+                _xgb_feature(S, samples, start, order, srt, nv, T, f, False, lam, mcw, xbest)
+            if not xbest[0] > min_gain:
+                continue
+            bf, thr, bl = int(xbest[1]), xbest[2], xbest[3] > 0.0
+            _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left,
+                   right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_known)
+            top += 2
+            n_nodes += 2
+            continue
+        best = -np.inf
+        bf, bxa, bxb = -1, np.float32(0), np.float32(0)
+        # scikit-learn's feature draw: Fisher-Yates over the features not known to be
+        # constant, until mf have been visited (and at least one was not constant)
+        f_i, n_drawn, n_found, n_total, n_visited = F, 0, 0, n_known, 0
+        while f_i > n_total and (n_visited < mf or n_visited <= n_found + n_drawn):
+            n_visited += 1
+            f_j = n_drawn + _rand_r(state) % (f_i - n_found - n_drawn)
+            if f_j < n_known:
+                features[n_drawn], features[f_j] = features[f_j], features[n_drawn]
+                n_drawn += 1
+                continue
+            f_j += n_found
+            f = features[f_j]
+            _sort_node(XT, f, samples, start, n, keys, order, srt)
+            if srt[n - 1] <= srt[0] + tol:
+                features[f_j], features[n_total] = features[n_total], features[f_j]
+                n_found += 1
+                n_total += 1
+                continue
+            f_i -= 1
+            features[f_i], features[f_j] = features[f_j], features[f_i]
+            for k in range(C):
+                L[k] = 0.0
+            for p in range(n - 1):
+                s = samples[start + order[p]]
+                if onehot:
+                    L[0] += 1.0
+                    L[cls[s]] += S[s, cls[s]]
+                else:
+                    for k in range(C):
+                        L[k] += S[s, k]
+                if srt[p + 1] <= srt[p] + tol or p + 1 < msl or n - p - 1 < msl:
+                    continue
+                for k in range(C):
+                    R[k] = T[k] - L[k]
+                sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
+                if sc > best:                     # NaN never wins
+                    best, bf, bxa, bxb = sc, f, srt[p], srt[p + 1]
+        # the constant features found here stay known to the node's descendants
+        features[:n_known] = constant[:n_known]
+        constant[n_known:n_known + n_found] = features[n_known:n_known + n_found]
+        if bf < 0:
+            continue
+        thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
+        if thr == np.float64(bxb) or not np.isfinite(thr):
+            thr = np.float64(bxa)
+        _split(XT, samples, S, start, end, bf, thr, False, strict, buf, node, depth, left,
+               right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total)
+        top += 2
+        n_nodes += 2
+    return (left[:n_nodes], right[:n_nodes], feature[:n_nodes], threshold[:n_nodes],
+            missing_left[:n_nodes], Tn[:n_nodes], depth[:n_nodes])
 
 
-def _best_splits_pairs(XT, members, rank, ST, cur_T, cj, st, cnt, F, mf, n_all, rng, crit, msl,
-                       tol, reg_lambda):
-    """Best split per node when each node draws few features: the drawn (node, feature)
-    segments are sorted on the fly (by precomputed per-feature ranks), concatenated and
-    scored with one cumsum. Returns the chosen splits or None."""
-    C = cur_T.shape[0]
-    keys = rng.uniform(size=(cj.size, F))
-    pj, pf = _draw_nonconstant(XT, members, st, cnt, np.argsort(keys, axis=1), mf, tol)
-    if pj.size == 0:
-        return None
-    lens = cnt[pj]
-    seg_start = np.cumsum(lens) - lens
-    tot = int(seg_start[-1] + lens[-1])
-    in_seg = np.arange(tot) - np.repeat(seg_start, lens)
-    # (np.take is several times faster than fancy indexing on these sizes)
-    fbase = np.repeat(pf.astype(np.int64) * n_all, lens)
-    flat = np.take(members, in_seg + np.repeat(st[pj], lens)) + fbase
-    key = np.repeat(np.arange(pj.size, dtype=np.int64) * n_all, lens)
-    key += np.take(rank.ravel(), flat)
-    flat = np.take(flat, np.argsort(key))
-    del key
-    xv = np.take(XT.ravel(), flat)
-    sids = flat - fbase
-    del flat, fbase
-    valid = in_seg >= msl - 1
-    valid &= in_seg < np.repeat(lens - msl, lens)
-    valid[:-1] &= xv[1:] > xv[:-1] + tol
-    valid[-1] = False
-    vidx = np.flatnonzero(valid)
-    del valid
-    if vidx.size == 0:
-        return None
-    cum = np.cumsum(np.take(ST, sids, axis=1), axis=1)
-    del sids
-    seg_v = np.searchsorted(seg_start, vidx, side="right") - 1
-    before = np.where(seg_start > 0, np.take(cum, np.maximum(seg_start - 1, 0), axis=1), 0.0)
-    L = np.empty((C, vidx.size))
-    L[0] = np.take(in_seg, vidx) + 1
-    L[1:] = np.take(cum, vidx, axis=1) - np.take(before, seg_v, axis=1)
-    del cum
-    R = np.take(cur_T, np.take(cj[pj], seg_v), axis=1) - L
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = _proxy(L, R, crit, reg_lambda)
-    finite = np.isfinite(score)
-    if not finite.all():
-        # as in the dense layout, a candidate without a finite score is no candidate (with
-        # fractional weights, rounding can leave a class of the right child a tiny negative
-        # weight, whose entropy is NaN)
-        if not finite.any():
-            return None
-        vidx, seg_v, score = vidx[finite], seg_v[finite], score[finite]
-        L, R = L[:, finite], R[:, finite]
-    nodes_v = pj[seg_v]
-    un, gstart = np.unique(nodes_v, return_index=True)
-    gmax = np.maximum.reduceat(score, gstart)
-    glen = np.diff(np.append(gstart, vidx.size))
-    gm = np.repeat(gmax, glen)
-    # near-ties (rounding noise between equivalent splits) go to the first candidate
-    is_max = np.flatnonzero(score >= gm - 1e-12 * np.abs(gm))
-    _, fi = np.unique(nodes_v[is_max], return_index=True)
-    bv = is_max[fi]                              # index into vidx of each node's best split
-    best = vidx[bv]
-    return (cj[un], pf[seg_v[bv]], xv[best], xv[best + 1], L[:, bv], R[:, bv], None)
-
+@njit(cache=True, nogil=True)
+def _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left, right,
+           feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total):
+    """Make node ``node`` split on ``x[bf] <= thr`` (``<`` when ``strict``; missing values
+    left when ``bl``): partition its samples (left ones first, both sides in their old
+    order), sum the children's statistics from their own samples (as scikit-learn's
+    node_reset; the difference T - L could leave a class a tiny negative weight) and push
+    the children (right first: the left one is grown next, scikit-learn's order)."""
+    row = XT[bf]
+    nl, nr = 0, 0
+    for i in range(start, end):
+        s = samples[i]
+        v = np.float64(row[s])
+        if bl if np.isnan(v) else ((v < thr) if strict else (v <= thr)):
+            samples[start + nl] = s
+            nl += 1
+        else:
+            buf[nr] = s
+            nr += 1
+    for i in range(nr):
+        samples[start + nl + i] = buf[i]
+    lc, rc = n_nodes, n_nodes + 1
+    left[node], right[node], feature[node], threshold[node] = lc, rc, bf, thr
+    missing_left[node] = bl
+    C = S.shape[1]
+    for c, a, b in ((lc, start, start + nl), (rc, start + nl, end)):
+        for i in range(a, b):
+            for k in range(C):
+                Tn[c, k] += S[samples[i], k]
+    depth[lc] = depth[rc] = depth[node] + 1
+    stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = rc, start + nl, end, n_total
+    stack[top + 1, 0], stack[top + 1, 1] = lc, start
+    stack[top + 1, 2], stack[top + 1, 3] = start + nl, n_total

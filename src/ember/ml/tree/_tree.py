@@ -1,7 +1,25 @@
 """``Tree``: the array layout of a fitted binary tree (scikit-learn's ``tree_``)."""
 import numpy as np
+from numba import njit
 
 TREE_LEAF = -1
+
+
+@njit(cache=True, nogil=True)
+def _apply(X, left, right, feature, threshold, missing_left, strict):
+    out = np.empty(X.shape[0], np.intp)
+    has_missing = missing_left.shape[0] > 0
+    for i in range(X.shape[0]):
+        node = 0
+        while left[node] != -1:
+            v = np.float64(X[i, feature[node]])
+            if np.isnan(v):
+                go_left = has_missing and missing_left[node]
+            else:
+                go_left = v < threshold[node] if strict else v <= threshold[node]
+            node = left[node] if go_left else right[node]
+        out[i] = node
+    return out
 
 
 class Tree:
@@ -9,12 +27,15 @@ class Tree:
 
     Node ``i`` is a leaf iff ``children_left[i] == -1``. Internal nodes send a sample to
     ``children_left`` when ``x[feature] <= threshold`` (or ``<`` when ``strict``, the
-    XGBoost convention) and to ``children_right`` otherwise. ``value[i]`` holds the class
-    fractions (classification), the mean target (regression) or the leaf weight (boosting).
+    XGBoost convention) and to ``children_right`` otherwise; a missing (NaN) value goes to
+    the left child where ``missing_left[i]`` (XGBoost's learned default direction; None: NaN
+    goes right). ``value[i]`` holds the class fractions (classification), the mean target
+    (regression) or the leaf weight (boosting).
     """
 
     def __init__(self, children_left, children_right, feature, threshold, value, impurity,
-                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False):
+                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False,
+                 missing_left=None):
         self.children_left = np.asarray(children_left, dtype=np.intp)
         self.children_right = np.asarray(children_right, dtype=np.intp)
         self.feature = np.asarray(feature, dtype=np.intp)
@@ -26,19 +47,13 @@ class Tree:
         self.improvement = np.asarray(improvement, dtype=np.float64)
         self.depth = np.asarray(depth, dtype=np.intp)
         self.strict = strict
+        self.missing_left = None if missing_left is None else np.asarray(missing_left, dtype=bool)
         self._finalize()
 
     def _finalize(self):
         leaf = self.children_left == TREE_LEAF
-        ids = np.arange(self.node_count)
-        self._left = np.where(leaf, ids, self.children_left)
-        self._right = np.where(leaf, ids, self.children_right)
-        self._feat = np.where(leaf, 0, self.feature)
-        self._thr = np.where(leaf, np.inf, self.threshold)
-        internal = ~leaf
         self.max_depth = int(self.depth[leaf].max()) if self.node_count else 0
         self.n_leaves = int(leaf.sum())
-        self._internal_max_depth = int(self.depth[internal].max()) + 1 if internal.any() else 0
 
     @property
     def node_count(self):
@@ -52,16 +67,12 @@ class Tree:
         self.threshold[i] = -2.0
 
     def apply(self, X):
-        """Index of the leaf reached by every row of ``X`` (vectorised over rows)."""
-        n = X.shape[0]
-        node = np.zeros(n, dtype=np.intp)
-        rows = np.arange(n)
-        for _ in range(self._internal_max_depth):
-            xv = X[rows, self._feat[node]]
-            thr = self._thr[node]
-            go_left = xv < thr if self.strict else xv <= thr
-            node = np.where(go_left, self._left[node], self._right[node])
-        return node
+        """Index of the leaf reached by every row of ``X`` (compiled walk, float32 values as
+        the trees are grown on)."""
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        ml = self.missing_left
+        return _apply(X, self.children_left, self.children_right, self.feature, self.threshold,
+                      np.zeros(0, dtype=bool) if ml is None else ml, self.strict)
 
     def predict(self, X):
         return self.value[self.apply(X)]

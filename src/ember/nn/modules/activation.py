@@ -102,8 +102,12 @@ class Softplus(Module):
 
 
 class GELU(Module):
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
     def forward(self, input):
-        return F.gelu(input)
+        return F.gelu(input, self.approximate)
 
 
 class Hardtanh(Module):

@@ -10,7 +10,7 @@ class Sequential(Module):
         >>> import ember
         >>> net = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.ReLU(), ember.nn.Linear(8, 2))
         >>> net(ember.randn(3, 4)).shape
-        (3, 2)
+        ember.Size([3, 2])
     """
 
     def __init__(self, *args):

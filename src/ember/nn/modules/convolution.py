@@ -9,8 +9,13 @@ from ..parameter import Parameter
 from .module import Module
 
 
-def _tuple(v, n):
-    return (v,) * n if isinstance(v, numbers.Integral) else tuple(v)
+def _tuple(v, n, name="", arg="", low=0):
+    """``v`` (an int or n ints, each >= ``low``) as an n-tuple; otherwise a clear error."""
+    t = (v,) * n if isinstance(v, numbers.Integral) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if t is None or len(t) != n or any(not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < low
+                                       for k in t):
+        raise ValueError(f"{name}: {arg}={v!r} must be an int >= {low} or {n} of them")
+    return tuple(int(k) for k in t)
 
 
 class _ConvNd(Module):
@@ -32,12 +37,10 @@ class _ConvNd(Module):
             raise NotImplementedError(f"{name}: padding_mode={padding_mode!r}; only 'zeros' is supported")
         n = self._dims
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = _tuple(kernel_size, n)
-        self.stride, self.dilation = _tuple(stride, n), _tuple(dilation, n)
-        self.padding = padding if isinstance(padding, str) else _tuple(padding, n)
-        self.output_padding = _tuple(output_padding, n)
-        if min(self.kernel_size) < 1:
-            raise ValueError(f"{name}: kernel_size={self.kernel_size} must be positive")
+        self.kernel_size = _tuple(kernel_size, n, name, "kernel_size", 1)
+        self.stride, self.dilation = _tuple(stride, n, name, "stride", 1), _tuple(dilation, n, name, "dilation", 1)
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, n, name, "padding")
+        self.output_padding = _tuple(output_padding, n, name, "output_padding")
         if self._transposed:
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
@@ -78,7 +81,7 @@ class Conv2d(_ConvNd):
         >>> import ember
         >>> conv = ember.nn.Conv2d(3, 16, 3, padding=1)
         >>> conv(ember.randn(2, 3, 32, 32)).shape
-        (2, 16, 32, 32)
+        ember.Size([2, 16, 32, 32])
     """
     _dims = 2
 

@@ -1,6 +1,7 @@
 """Loss modules (``reduction`` = "mean" | "sum" | "none"), including three the notes name
 that torch lacks: ``FocalLoss``, ``LargeMarginSoftmaxLoss`` (L-Softmax) and ``CenterLoss``."""
 import math
+import numbers
 
 import numpy as np
 
@@ -121,7 +122,8 @@ class FocalLoss(_Loss):
     """Focal loss (Lin et al. 2017): cross-entropy scaled by (1 - p_t)^gamma so that easy,
     well-classified examples contribute little. ``mode="sigmoid"`` takes logits and 0/1
     targets of the same shape (torchvision's ``sigmoid_focal_loss``); ``mode="softmax"``
-    takes (N, C) logits and class indices, with ``alpha`` an optional per-class weight."""
+    takes (N, C) logits and class indices, with ``alpha`` a per-class weight, one number
+    weighting every class, or None."""
 
     def __init__(self, mode="sigmoid", alpha=0.25, gamma=2.0, reduction="mean"):
         super().__init__(reduction)
@@ -136,8 +138,8 @@ class FocalLoss(_Loss):
             alpha = -1 if self.alpha is None else self.alpha
             return F.sigmoid_focal_loss(input, target, alpha, self.gamma, self.reduction)
         alpha = self.alpha
-        if alpha is not None and not isinstance(alpha, Tensor):
-            alpha = None if np.isscalar(alpha) else creation.tensor(alpha, dtype=input.dtype)
+        if alpha is not None and not isinstance(alpha, (Tensor, numbers.Real)):
+            alpha = creation.tensor(alpha, dtype=input.dtype)
         return F.softmax_focal_loss(input, target, alpha, self.gamma, self.reduction)
 
 

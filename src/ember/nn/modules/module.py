@@ -260,11 +260,11 @@ class Module:
                         b.array = fn(b.array)
         return self
 
-    def to(self, *args, dtype=None, device=None):
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
         """Convert parameters and buffers in place (the same Parameter objects), by dtype
-        (floating tensors only) and/or device."""
+        (floating tensors only) and/or device (a string or ``ember.device``)."""
         for a in args:
-            if isinstance(a, str):
+            if isinstance(a, (str, backend.device)):
                 device = a
             else:
                 dtype = a
@@ -300,6 +300,9 @@ class Module:
         """Copy values into this module's parameters and buffers (in place). With ``strict``
         a missing or unexpected key, or any shape mismatch, raises a RuntimeError that lists
         them all. Returns (missing_keys, unexpected_keys)."""
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"load_state_dict: state_dict must be a mapping of names to tensors, "
+                            f"got {type(state_dict).__name__}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -309,7 +312,9 @@ class Module:
                 continue
             v = state_dict[k]
             arr = v.array if isinstance(v, Tensor) else np.asarray(v)
-            if tuple(arr.shape) != tuple(target.shape):
+            if arr.dtype.kind not in "biuf":       # checked before anything is copied
+                mismatched.append(f"{k}: checkpoint value of dtype {arr.dtype} is not numeric")
+            elif tuple(arr.shape) != tuple(target.shape):
                 mismatched.append(f"{k}: checkpoint shape {tuple(arr.shape)}, model shape {tuple(target.shape)}")
         if mismatched or (strict and (missing or unexpected)):
             lines = [f"Error(s) in loading state_dict for {type(self).__name__}:"]

@@ -6,7 +6,7 @@ and ``SpatialPyramidPooling``. Each is a thin wrapper over :mod:`ember.nn.functi
     >>> MaxPool2d(2)
     MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
     >>> MaxPool2d(2)(ember.randn(1, 3, 8, 8)).shape
-    (1, 3, 4, 4)
+    ember.Size([1, 3, 4, 4])
 """
 import numbers
 
@@ -142,7 +142,7 @@ class GlobalAvgPool2d(Module):
 
         >>> import ember
         >>> GlobalAvgPool2d()(ember.ones(2, 5, 3, 3)).shape
-        (2, 5)
+        ember.Size([2, 5])
     """
 
     def forward(self, input):
@@ -156,7 +156,7 @@ class SpatialPyramidPooling(Module):
         >>> import ember
         >>> spp = SpatialPyramidPooling((1, 2, 4))
         >>> spp(ember.randn(1, 8, 13, 17)).shape, spp(ember.randn(1, 8, 32, 32)).shape
-        ((1, 168), (1, 168))
+        (ember.Size([1, 168]), ember.Size([1, 168]))
     """
 
     def __init__(self, levels=(1, 2, 4), mode="max"):

@@ -4,7 +4,7 @@ upsampling (torch.nn's names, arguments and reprs).
     >>> import ember
     >>> from ember.nn.modules.spatial import Upsample
     >>> Upsample(scale_factor=2)(ember.ones(1, 1, 2, 2)).shape
-    (1, 1, 4, 4)
+    ember.Size([1, 1, 4, 4])
 """
 import numbers
 

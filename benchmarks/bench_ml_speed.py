@@ -1,0 +1,173 @@
+"""Benchmark: ember.ml's fit time against its reference (scikit-learn, xgboost, hmmlearn) on
+three data sets, at one and two threads, with the test accuracy of both beside the times.
+
+* ``wide``:    make_classification(4000, 784, n_informative=60, n_classes=10) scaled to [0, 1]
+               (MNIST's shape)
+* ``tall``:    20,000 x 9, four integer-valued and five float columns, 4 classes
+* ``binary``:  make_classification(20000, 50) (the set of the earlier trees table)
+
+75/25 split.  Each (estimator, data set, threads) row interleaves the two libraries over
+``--repeats`` fits (alternating which goes first) and reports the medians and their ratio
+(ember / reference: below 1 means ember is faster).  Both sides get the same thread count
+(threadpool_limits, ``n_jobs``, numba's threads).  The HMM rows fit 10 sequences of 300 steps.
+
+    python benchmarks/bench_ml_speed.py                      # everything, 3 repeats
+    python benchmarks/bench_ml_speed.py --only tree --data wide --threads 1 --repeats 1
+
+Prints a markdown table and writes benchmarks/results/bench_ml_speed.json.
+"""
+import argparse
+import json
+import logging
+import pathlib
+import statistics
+import time
+
+import numpy as np
+from sklearn import ensemble as sk_ens
+from sklearn import svm as sk_svm
+from sklearn import tree as sk_tree
+from sklearn.datasets import make_classification
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+
+def datasets():
+    X, y = make_classification(4000, 784, n_informative=60, n_classes=10, random_state=0)
+    X = (X - X.min(0)) / (X.max(0) - X.min(0))
+    yield "wide", X, y
+    X, y = make_classification(20000, 9, n_informative=6, n_classes=4, random_state=0)
+    X[:, :4] = np.round(X[:, :4] * 3)          # integer-valued columns (counts, codes)
+    yield "tall", X, y
+    X, y = make_classification(20000, 50, random_state=0)
+    yield "binary", X, y
+
+
+def cases(threads, dname):
+    import xgboost as xgb
+
+    from ember.ml import ensemble, gbdt, svm, tree
+    # 10 classes x 784 features: 20 rounds keep the wide set's boosting rows to a minute
+    rounds = 20 if dname == "wide" else 100
+    gb = dict(n_estimators=rounds, max_depth=6, learning_rate=0.3)
+    return {
+        "tree": ("DecisionTreeClassifier", "sklearn",
+                 lambda: tree.DecisionTreeClassifier(random_state=0),
+                 lambda: sk_tree.DecisionTreeClassifier(random_state=0)),
+        "tree_sqrt": ("DecisionTreeClassifier(max_features='sqrt')", "sklearn",
+                      lambda: tree.DecisionTreeClassifier(max_features="sqrt", random_state=0),
+                      lambda: sk_tree.DecisionTreeClassifier(max_features="sqrt", random_state=0)),
+        "forest": ("RandomForestClassifier(100)", "sklearn",
+                   lambda: ensemble.RandomForestClassifier(100, n_jobs=threads, random_state=0),
+                   lambda: sk_ens.RandomForestClassifier(100, n_jobs=threads, random_state=0)),
+        "gb_hist": (f"GradientBoostingClassifier(hist, {rounds} x depth 6)", "xgboost",
+                    lambda: gbdt.GradientBoostingClassifier(tree_method="hist", **gb),
+                    lambda: xgb.XGBClassifier(tree_method="hist", n_jobs=threads, **gb)),
+        "gb_exact": (f"GradientBoostingClassifier(exact, {rounds} x depth 6)", "xgboost",
+                     lambda: gbdt.GradientBoostingClassifier(tree_method="exact", **gb),
+                     lambda: xgb.XGBClassifier(tree_method="exact", n_jobs=threads, **gb)),
+        "svc": ("SVC(rbf)", "sklearn", lambda: svm.SVC(), lambda: sk_svm.SVC()),
+    }
+
+
+def _fit(make, Xtr, ytr, Xte, yte):
+    est = make()
+    t0 = time.perf_counter()
+    est.fit(Xtr, ytr)
+    dt = time.perf_counter() - t0
+    return dt, float(np.mean(est.predict(Xte) == yte))
+
+
+def _hmm_rows(threads, repeats):
+    from hmmlearn import hmm as hl
+
+    from ember.ml import hmm
+    logging.getLogger("hmmlearn").setLevel(logging.ERROR)
+    rng = np.random.RandomState(0)
+    L = [300] * 10
+    Xc = rng.randint(0, 6, (3000, 1))
+    Xg = rng.randn(3000, 3) + np.repeat(rng.randn(30, 3) * 2, 100, axis=0)
+    kw = dict(n_iter=10, tol=0.0, random_state=0)
+    specs = [("CategoricalHMM(4)", Xc, lambda: hmm.CategoricalHMM(4, **kw),
+              lambda: hl.CategoricalHMM(4, **kw))]
+    for ct in ("diag", "full"):
+        specs.append((f"GaussianHMM(4, {ct!r})", Xg,
+                      lambda ct=ct: hmm.GaussianHMM(4, ct, **kw),
+                      lambda ct=ct: hl.GaussianHMM(4, ct, **kw)))
+    for name, X, ours, ref in specs:
+        ours().fit(X[:300], [300])                          # compile / load and warm up
+        ref().fit(X[:300], [300])
+        te, tr = [], []
+        for r in range(repeats):
+            for who in ((0, 1) if r % 2 == 0 else (1, 0)):
+                t0 = time.perf_counter()
+                (ours if who == 0 else ref)().fit(X, L)
+                (te if who == 0 else tr).append(time.perf_counter() - t0)
+        e, s = statistics.median(te), statistics.median(tr)
+        yield dict(estimator=name, data="10 x 300 steps", threads=threads, reference="hmmlearn",
+                   ember_s=round(e, 3), reference_s=round(s, 3), ratio=round(e / s, 2),
+                   ember_accuracy=None, reference_accuracy=None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--only", nargs="+", help="case keys (tree, tree_sqrt, forest, gb_hist, "
+                        "gb_exact, svc, hmm)")
+    parser.add_argument("--data", nargs="+", help="wide, tall, binary")
+    args = parser.parse_args()
+    import numba
+    rows = []
+    data = [d for d in datasets() if not args.data or d[0] in args.data]
+    for threads in args.threads:
+        numba.set_num_threads(threads)
+        with threadpool_limits(threads):
+            for key in ("tree", "tree_sqrt", "forest", "gb_hist", "gb_exact", "svc"):
+                if args.only and key not in args.only:
+                    continue
+                for dname, X, y in data:
+                    name, refname, ours, ref = cases(threads, dname)[key]
+                    if key == "svc" and dname != "wide":
+                        continue       # SVC's fit grows with n^2: the wide set only
+                    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0)
+                    _fit(ours, Xtr[:200], ytr[:200], Xte, yte)       # compile / warm up
+                    te, tr = [], []
+                    for r in range(args.repeats):
+                        for who in ((0, 1) if r % 2 == 0 else (1, 0)):
+                            t, acc = _fit(ours if who == 0 else ref, Xtr, ytr, Xte, yte)
+                            (te if who == 0 else tr).append(t)
+                            if who == 0:
+                                acc_e = acc
+                            else:
+                                acc_r = acc
+                    e, s = statistics.median(te), statistics.median(tr)
+                    rows.append(dict(estimator=name, data=dname, threads=threads,
+                                     reference=refname, ember_s=round(e, 3),
+                                     reference_s=round(s, 3), ratio=round(e / s, 2),
+                                     ember_accuracy=round(acc_e, 4),
+                                     reference_accuracy=round(acc_r, 4)))
+                    print(rows[-1], flush=True)
+            if not args.only or "hmm" in args.only:
+                for row in _hmm_rows(threads, args.repeats):
+                    rows.append(row)
+                    print(row, flush=True)
+    print()
+    print("| estimator | data | threads | reference | ember fit s | reference fit s | "
+          "ratio | ember acc | reference acc |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        acc = ("-", "-") if r["ember_accuracy"] is None else (
+            f"{r['ember_accuracy']:.4f}", f"{r['reference_accuracy']:.4f}")
+        print(f"| {r['estimator']} | {r['data']} | {r['threads']} | {r['reference']} | "
+              f"{r['ember_s']:.3f} | {r['reference_s']:.3f} | {r['ratio']:.2f} | "
+              f"{acc[0]} | {acc[1]} |")
+    out = pathlib.Path(__file__).resolve().parent / "results" / "bench_ml_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.only and not args.data:
+        out.write_text(json.dumps(rows, indent=2) + "\n")
+        print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()

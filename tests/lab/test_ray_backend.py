@@ -1,0 +1,29 @@
+"""``ember lab run all --backend ray``: claims run as Ray tasks and come back as the same
+entries as the local runner's (only with EMBER_TEST_RAY=1: starting Ray takes ~25 s)."""
+import os
+
+import pytest
+
+
+@pytest.mark.skipif(not os.environ.get("EMBER_TEST_RAY"),
+                    reason="starting a local Ray takes ~25 s: set EMBER_TEST_RAY=1 to run")
+def test_run_all_on_ray_gives_the_local_verdicts():
+    pytest.importorskip("ray")
+    import ray
+    from ember.lab.runner import run_all
+    ids = ["cg-n-steps", "random-vs-grid"]
+    try:
+        on_ray = run_all(ids, fast=True, jobs=2, backend="ray")
+    finally:
+        ray.shutdown()
+    local = run_all(ids, fast=True, jobs=1)
+    for cid in ids:
+        assert on_ray[cid]["verdict"] == local[cid]["verdict"] == "holds"
+        assert on_ray[cid]["numbers"]["n" if cid == "cg-n-steps" else "seeds"] == \
+            local[cid]["numbers"]["n" if cid == "cg-n-steps" else "seeds"]
+
+
+def test_an_unknown_backend_is_a_clear_error():
+    from ember.lab.runner import run_all
+    with pytest.raises(ValueError, match="backend='spark'"):
+        run_all(["cg-n-steps"], backend="spark")
