@@ -63,3 +63,9 @@ def test_checkpoint_round_trip_and_detect_command(ssd, tiny, tmp_path, capsys):
     printed = capsys.readouterr().out
     name = ["square", "circle", "triangle"][int(tiny.labels[0][0]) - 1]
     assert printed.split()[0] == name and "wrote" in printed        # the best box is right
+
+
+def test_train_task_wants_the_shapes_data():
+    from ember.cli import main
+    with pytest.raises(SystemExit, match="trains on --data shapes"):
+        main(["train", "--model", "ssd-mini", "--data", "digits"])
