@@ -131,6 +131,7 @@ def _task(name, args, augment=None):
                          f"got --data {args.data}")
     train = ShapesDataset(1000, seed=args.seed)
     test = ShapesDataset(200, seed=args.seed + 10_000)
+    manual_seed(args.seed)
     model = build(name)
     lr = args.lr if args.lr != 3e-3 else 2e-3          # the CLI's default suits classifiers
     t0 = time.perf_counter()

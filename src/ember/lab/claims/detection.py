@@ -529,6 +529,7 @@ def ssd_small_objects(seed, fast):
 
     res = {}
     for name, aug in (("plain", None), ("zoom_out", zoom_out)):
+        ember.manual_seed(seed)                   # the same initial weights for both runs
         model = build("ssd-mini")
         fit(model, train, epochs=1 if fast else 6, batch_size=8, lr=2e-3, seed=seed, augment=aug)
         preds = predict(model, test)
