@@ -93,9 +93,9 @@ def _child(lib, model_name, threads, steps):
     fork + exec, so a child started by this (large, torch-and-ember-loaded) benchmark
     process used to report the parent's peak for both libraries (593 MiB each)."""
     if lib == "ember":
+        import ember.models  # noqa: F401  (first: threadpoolctl limits only the BLAS already loaded)
         import threadpoolctl
         _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
-        import ember.models  # noqa: F401
     else:
         import torch
         torch.set_num_threads(threads)

@@ -12,7 +12,7 @@ ember runs ``ember.models``' networks; torch runs the same architectures written
 torch.nn (torchvision cannot sit beside the test extra's CPU torch), with equal parameter
 counts checked before timing.
 
-    python benchmarks/bench_resnet.py [--threads 2] [--rounds 9] [--only resnet20]
+    python benchmarks/bench_resnet.py [--threads 1] [--rounds 9] [--only resnet20]
 """
 import argparse
 import json
@@ -167,9 +167,9 @@ def make_step(lib, name, x, y):
 def _child(lib, name, threads, steps):
     from bench_cnn import _reset_peak, _status_kib
     if lib == "ember":
+        import ember  # noqa: F401  (first: threadpoolctl limits only the BLAS already loaded)
         import threadpoolctl
         _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
-        import ember  # noqa: F401
     else:
         import torch
         torch.set_num_threads(threads)
@@ -197,7 +197,8 @@ def peak_rss_child(lib, name, threads, steps=3):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="1: two BLAS threads on the loaded "
+                    "2-core machine measure the scheduler (README, Convolution speed)")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--only", choices=tuple(CASES), help="one network only")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-RSS children")

@@ -63,3 +63,24 @@ def test_checkpoint_round_trip_and_detect_command(ssd, tiny, tmp_path, capsys):
     printed = capsys.readouterr().out
     name = ["square", "circle", "triangle"][int(tiny.labels[0][0]) - 1]
     assert printed.split()[0] == name and "wrote" in printed        # the best box is right
+
+
+def test_train_task_wants_the_shapes_data():
+    from ember.cli import main
+    with pytest.raises(SystemExit, match="trains on --data shapes"):
+        main(["train", "--model", "ssd-mini", "--data", "digits"])
+
+
+def test_fasterrcnn_ohem_backpropagates_the_hardest_rois(tiny):
+    # with ohem=k the RoI loss is the mean over each image's k highest per-RoI losses, so it
+    # cannot be below the mean over all matched RoIs (ohem larger than their number)
+    images, targets = collate([tiny[i] for i in range(4)])
+    model = build("fasterrcnn-mini")
+    feat = model.backbone(images)[0]
+    proposals, _ = model.rpn(images, feat, targets)
+    losses = {}
+    for k in (10**6, 4):
+        model.roi_heads.ohem = k
+        _, l = model.roi_heads(feat, proposals, (32, 32), model.stride, targets)
+        losses[k] = l["loss_classifier"].item() + l["loss_box_reg"].item()
+    assert losses[4] > losses[10**6]

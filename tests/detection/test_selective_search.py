@@ -35,3 +35,12 @@ def test_bad_mode_and_shape():
         selective_search(np.zeros((8, 8, 3)), "slow")
     with pytest.raises(ValueError, match=r"image must be \[H, W, 3\]"):
         selective_search(np.zeros((8, 8)))
+
+
+def test_quality_mode_diversifies_more_than_fast():
+    images, boxes, _ = make_shapes(1, image_size=32, seed=2)
+    fast, quality = (selective_search(images[0], m) for m in ("fast", "quality"))
+    assert len(quality) > len(fast)
+    gt = ember.tensor(boxes[0].astype(np.float64))
+    best = [box_iou(gt, p.double()).numpy().max(1) for p in (fast, quality)]
+    assert (best[1] >= best[0] - 1e-12).all()          # quality's strategies include fast's

@@ -30,9 +30,9 @@ def mutations(draw):
     data = bytearray(RAW)
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["flip", "drop", "insert", "truncate", "header"]))
-        # "header" aims at the JSON header, where the ember metadata lives
-        limit = min(len(data), 8 + N_HEADER) if kind == "header" else len(data)
-        where = draw(st.integers(0, max(limit - 1, 0)))
+        where = draw(st.integers(0, max(len(data) - 1, 0)))
+        if kind == "header" and data:   # aim at the JSON header, where the ember metadata lives
+            where = draw(st.integers(0, min(8 + N_HEADER, len(data)) - 1))   # (earlier edits may have cut it)
         if kind in ("flip", "header") and data:
             data[where] ^= draw(st.integers(1, 255))
         elif kind == "drop" and data:

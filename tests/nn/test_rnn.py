@@ -290,3 +290,34 @@ def test_bad_input_gives_clear_errors():
         nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match=r"hidden_size=0 must be a positive int"):
         nn.GRU(3, 0)
+
+
+def test_all_weights_and_flatten_parameters_as_torch():
+    em, tm = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=1), \
+        torch.nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=1)
+    em.flatten_parameters()
+    assert [[tuple(w.shape) for w in ws] for ws in em.all_weights] == \
+        [[tuple(w.shape) for w in ws] for ws in tm.all_weights]
+
+
+def test_packing_doctest():
+    import doctest
+    result = doctest.testmod(ernn, verbose=False)
+    assert result.attempted >= 5 and result.failed == 0
+
+
+def test_unpad_and_unpack_sequence_invert_padding_and_packing():
+    rng = np.random.default_rng(8)
+    seqs = [rng.standard_normal((n, 2)) for n in (2, 4, 1)]
+    es = [ember.tensor(s) for s in seqs]
+    for batch_first in (False, True):
+        padded = ernn.pad_sequence(es, batch_first)
+        back = ernn.unpad_sequence(padded, [2, 4, 1], batch_first)
+        ref = TRNN.unpad_sequence(TRNN.pad_sequence([torch.tensor(s) for s in seqs], batch_first),
+                                  torch.tensor([2, 4, 1]), batch_first)
+        for a, b in zip(back, ref):
+            np.testing.assert_array_equal(_np(a), _np(b))
+    for a, s in zip(ernn.unpack_sequence(ernn.pack_sequence(es, enforce_sorted=False)), seqs):
+        np.testing.assert_array_equal(_np(a), s)
+    with pytest.raises(ValueError, match=r"lengths=\[2, 5, 1\] do not fit"):
+        ernn.unpad_sequence(ernn.pad_sequence(es), [2, 5, 1])

@@ -191,3 +191,13 @@ def test_attention_errors_name_the_argument_and_shapes():
         nn.TransformerEncoderLayer(4, 2, activation="swish")
     with pytest.raises(ValueError, match=r"src \(5, 2, 4\) and tgt \(3, 1, 4\) must have the same batch size"):
         nn.Transformer(4, 2, 1, 1, 8)(x, ember.randn(3, 1, 4))
+
+
+def test_double_backward_through_multihead_attention_and_an_encoder_layer():
+    ember.manual_seed(0)
+    mha = nn.MultiheadAttention(4, 2, batch_first=True).double()
+    layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, activation="gelu").double()
+    x = ember.tensor(normal(0, (1, 3, 4)), requires_grad=True)
+    mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=ember.float64)
+    assert ember.autograd.gradgradcheck(lambda t: mha(t, t, t, attn_mask=mask)[0], [x])
+    assert ember.autograd.gradgradcheck(lambda t: layer(t), [x])

@@ -337,3 +337,12 @@ def test_depthwise_transposed_convolution_matches_torch():
     x, w, b = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 1, 3, 3)), rng.standard_normal(4)
     check(lambda m, a, ww, bb: (C.conv_transpose2d if m is ember else TF.conv_transpose2d)(a, ww, bb, 2, 1, 1, 4),
           [x, w, b], atol=1e-9)
+
+
+def test_depthwise_float16_keeps_its_dtype():
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 6, 6)).astype(np.float16), rng.standard_normal((3, 1, 3, 3)).astype(np.float16)
+    y = C.conv2d(ember.tensor(x), ember.tensor(w), padding=1, groups=3)
+    assert y.dtype == ember.float16
+    ref = TF.conv2d(torch.tensor(x, dtype=torch.float32), torch.tensor(w, dtype=torch.float32), padding=1, groups=3)
+    np.testing.assert_allclose(y.numpy().astype(np.float32), ref.numpy(), atol=2e-2)

@@ -70,3 +70,14 @@ def test_batchnorm_eval_matches_torch_with_and_without_a_graph(requires_grad):
         yt.sum().backward()
         np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=1e-12)
         np.testing.assert_allclose(em.weight.grad.numpy(), tm.weight.grad.numpy(), atol=1e-12)
+
+
+def test_batchnorm_float16_input_is_computed_in_float32():
+    """The kernels loop over float32/float64 only: a float16 input (with float32 parameters)
+    gives a float32 result, as NumPy's promotion did before the kernels."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 3, 5, 5)).astype(np.float16)
+    ye = nn.BatchNorm2d(3)(ember.tensor(x))
+    ref = torch.nn.BatchNorm2d(3, dtype=torch.float64)(torch.tensor(x, dtype=torch.float64))
+    assert ye.dtype == ember.float32
+    np.testing.assert_allclose(ye.detach().numpy(), ref.detach().numpy(), atol=1e-5)

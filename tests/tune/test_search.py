@@ -43,13 +43,14 @@ def test_local_processes_give_the_serial_search():
 
 
 def test_bayesian_search_beats_random_search_on_branin():
-    wins, gaps = 0, []
-    for seed in range(2):
-        bo = tune.BayesianSearch(branin, BRANIN, n_trials=20, seed=seed, backend="serial").run()
-        rs = tune.RandomSearch(branin, BRANIN, n_trials=20, seed=seed, backend="serial").run()
-        wins += bo.best_value < rs.best_value
-        gaps.append(bo.best_value - 0.397887)
-    assert wins == 2 and max(gaps) < 0.3, gaps      # the global minimum of Branin is 0.397887
+    # (lab claim bayes-opt measures this over seeds; here one seed, as a check of the search itself)
+    search = tune.BayesianSearch(branin, BRANIN, n_trials=20, seed=0, backend="serial")
+    bo = search.run()
+    rs = tune.RandomSearch(branin, BRANIN, n_trials=20, seed=0, backend="serial").run()
+    assert bo.best_value < 0.7 < rs.best_value, (bo.best_value, rs.best_value)   # minimum 0.397887
+    # the first n_initial trials are random; the GP's proposals improve on them
+    first = bo.best_so_far()[search.n_initial - 1]
+    assert bo.best_value < first / 4, (first, bo.best_value)
 
 
 def _curve(p, report):

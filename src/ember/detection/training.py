@@ -20,7 +20,7 @@ from .evaluation import MeanAveragePrecision
 from .models import FasterRCNNMini, SSDMini
 from .shapes import ShapesDataset, collate
 
-__all__ = ["MODELS", "fit", "evaluate", "build", "load", "train_fasterrcnn", "train_ssd",
+__all__ = ["MODELS", "fit", "predict", "evaluate", "build", "save", "load", "train_fasterrcnn", "train_ssd",
            "zoom_out"]
 
 MODELS = {"fasterrcnn-mini": FasterRCNNMini, "ssd-mini": SSDMini}
@@ -51,23 +51,20 @@ def zoom_out(images, targets, rng, max_scale=2.0):
     return _wrap(out), new_t
 
 
-def fit(model, dataset, epochs=10, batch_size=8, lr=2e-3, seed=0, log=None, augment=None,
-        max_steps=None):
+def fit(model, dataset, epochs=10, batch_size=8, lr=2e-3, seed=0, log=None, augment=None):
     """Adam with a cosine learning rate; returns the per-epoch mean of the summed losses."""
     manual_seed(seed)
     rng = np.random.default_rng(seed)
     opt = Adam(model.parameters(), lr=lr)
     n = len(dataset)
     steps_per_epoch = max(n // batch_size, 1)
-    total = epochs * steps_per_epoch if max_steps is None else max_steps
+    total = epochs * steps_per_epoch
     history, step = [], 0
     model.train()
     for epoch in range(epochs):
         order = rng.permutation(n)
         losses = []
         for b in range(steps_per_epoch):
-            if step >= total:
-                break
             images, targets = collate([dataset[int(i)] for i in order[b * batch_size:(b + 1) * batch_size]])
             if augment is not None:
                 images, targets = augment(images, targets, rng)
@@ -98,9 +95,9 @@ def predict(model, dataset, batch_size=16):
     return preds
 
 
-def evaluate(model, dataset, batch_size=16, class_metrics=False, preds=None):
+def evaluate(model, dataset, batch_size=16, class_metrics=False):
     """COCO-style metrics (floats) of ``model`` on ``dataset``."""
-    preds = predict(model, dataset, batch_size) if preds is None else preds
+    preds = predict(model, dataset, batch_size)
     m = MeanAveragePrecision(class_metrics=class_metrics)
     m.update(preds, [dataset[i][1] for i in range(len(dataset))])
     return {k: (v.numpy().tolist()) for k, v in m.compute().items()}
@@ -134,6 +131,7 @@ def _task(name, args, augment=None):
                          f"got --data {args.data}")
     train = ShapesDataset(1000, seed=args.seed)
     test = ShapesDataset(200, seed=args.seed + 10_000)
+    manual_seed(args.seed)
     model = build(name)
     lr = args.lr if args.lr != 3e-3 else 2e-3          # the CLI's default suits classifiers
     t0 = time.perf_counter()

@@ -105,7 +105,3 @@ def make_divisible(v, divisor=8, min_value=None):
     min_value = divisor if min_value is None else min_value
     new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
     return new_v + divisor if new_v < 0.9 * v else new_v
-
-
-def count_parameters(model):
-    return sum(p.numel() for p in model.parameters())

@@ -90,7 +90,8 @@ class DPN(nn.Module):
         for stage, (n, inc) in enumerate(zip(k_sec, inc_sec)):
             bw = (64 << stage) * bw_factor
             r = (k_r * bw) // (64 * bw_factor)
-            blocks[f"conv{stage + 2}_1"] = DualPathBlock(in_chs, r, r, bw, inc, groups, "proj" if stage == 0 else "down")
+            kind = "proj" if stage == 0 else "down"
+            blocks[f"conv{stage + 2}_1"] = DualPathBlock(in_chs, r, r, bw, inc, groups, kind)
             in_chs = bw + 3 * inc
             for i in range(2, n + 1):
                 blocks[f"conv{stage + 2}_{i}"] = DualPathBlock(in_chs, r, r, bw, inc, groups)

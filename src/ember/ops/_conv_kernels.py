@@ -85,8 +85,7 @@ def depthwise_weight_grad(x, g, sh, sw, dh, dw, ph, pw, dw_out):
     OH, OW, O = g.shape[1], g.shape[2], g.shape[3]
     kh, kw = dw_out.shape[0], dw_out.shape[1]
     m = O // C
-    acc = dw_out
-    acc[:] = 0
+    dw_out[:] = 0
     for n in range(N):
         for oy in range(OH):
             for ox in range(OW):
@@ -99,7 +98,7 @@ def depthwise_weight_grad(x, g, sh, sw, dh, dw, ph, pw, dw_out):
                         ix = ox * sw - pw + j * dw
                         if ix < 0 or ix >= W:
                             continue
-                        src, a = x[n, iy, ix], acc[i, j]
+                        src, a = x[n, iy, ix], dw_out[i, j]
                         if m == 1:
                             for c in range(O):
                                 a[c] += go[c] * src[c]

@@ -241,6 +241,9 @@ def _depthwise(C, w_shape, G):
 
 
 def _nhwc(a):
+    """a channels-last and C-contiguous, in float32 or float64 (the kernels' dtypes)."""
+    if a.dtype != np.float32 and a.dtype != np.float64:
+        a = a.astype(np.result_type(a.dtype, np.float32))
     return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
 
 
@@ -251,29 +254,35 @@ def _dw_geom(geom):
 
 def _dw_weight(w):
     """(O, 1, kh, kw) -> (kh, kw, O)."""
-    return np.ascontiguousarray(w[:, 0].transpose(1, 2, 0))
+    return _nhwc(w[:, 0][None])[0]
+
+
+def _kernel_out(shape, a, b):
+    """An output array for a depthwise kernel fed with a and b: their common dtype, at
+    least float32 (float16 is computed in float32 and cast back by the caller)."""
+    return np.empty(shape, dtype=np.result_type(a.dtype, b.dtype, np.float32))
 
 
 def _depthwise_fwd(x, w, geom, out_hw):
     from ._conv_kernels import depthwise_fwd
-    out = np.empty((x.shape[0],) + tuple(out_hw) + (w.shape[0],), dtype=np.result_type(x.dtype, w.dtype))
+    out = _kernel_out((x.shape[0],) + tuple(out_hw) + (w.shape[0],), x, w)
     depthwise_fwd(_nhwc(x), _dw_weight(w), *_dw_geom(geom), out)
-    return out.transpose(0, 3, 1, 2)
+    return out.transpose(0, 3, 1, 2).astype(np.result_type(x.dtype, w.dtype), copy=False)
 
 
 def _depthwise_input_grad(g, w, x_shape, geom):
     from ._conv_kernels import depthwise_input_grad
     N, C, H, W = x_shape
-    dx = np.empty((N, H, W, C), dtype=np.result_type(g.dtype, w.dtype))
+    dx = _kernel_out((N, H, W, C), g, w)
     depthwise_input_grad(_nhwc(g), _dw_weight(w), *_dw_geom(geom), dx)
-    return dx.transpose(0, 3, 1, 2)
+    return dx.transpose(0, 3, 1, 2).astype(np.result_type(g.dtype, w.dtype), copy=False)
 
 
 def _depthwise_weight_grad(x, g, w_shape, geom):
     from ._conv_kernels import depthwise_weight_grad
-    dw = np.empty((w_shape[2], w_shape[3], w_shape[0]), dtype=np.result_type(x.dtype, g.dtype))
+    dw = _kernel_out((w_shape[2], w_shape[3], w_shape[0]), x, g)
     depthwise_weight_grad(_nhwc(x), _nhwc(g), *_dw_geom(geom), dw)
-    return np.ascontiguousarray(dw.transpose(2, 0, 1))[:, None]
+    return np.ascontiguousarray(dw.transpose(2, 0, 1))[:, None].astype(np.result_type(x.dtype, g.dtype), copy=False)
 
 
 def _conv_fwd(x, w, geom, cols=None, out_hw=None):

@@ -90,7 +90,9 @@ def mask_to_bias(mask, allowed, dtype, op, name):
     return m
 
 
-def _prepare(query, key, value, attn_mask, is_causal, scale, enable_gqa, op):
+def _prepare(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa, op):
+    """Checked (q, k, v, additive mask, scale, dropout keep mask): the arguments of
+    :class:`Attention` and of :func:`_composite`."""
     q = require_tensor(query, op, "query")
     k = require_tensor(key, op, "key")
     v = require_tensor(value, op, "value")
@@ -123,7 +125,8 @@ def _prepare(query, key, value, attn_mask, is_causal, scale, enable_gqa, op):
             raise ValueError(f"{op}: attn_mask of shape {shape_str(bias.shape)} does not broadcast to the "
                              f"attention weights' shape {shape_str(tuple(q.shape[:-1]) + (S,))} "
                              f"(query {shape_str(q.shape)}, key {shape_str(k.shape)})") from None
-    return q, k, v, bias, scale
+    shape = np.broadcast_shapes(tuple(q.shape[:-1]) + (S,), bias.shape if bias is not None else ())
+    return q, k, v, bias, scale, _keep_mask(dropout_p, shape, q.array.dtype, op)
 
 
 def _keep_mask(p, shape, dtype, op):
@@ -145,17 +148,12 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     (..., L, S); ``is_causal`` masks the upper triangle (query i sees keys j <= i).
     ``dropout_p`` drops attention weights (always, as torch's functional does: pass 0 in
     evaluation). ``enable_gqa`` repeats key/value heads (dim -3) for grouped queries."""
-    q, k, v, bias, scale = _prepare(query, key, value, attn_mask, is_causal, scale, enable_gqa,
-                                    "scaled_dot_product_attention")
-    shape = np.broadcast_shapes(tuple(q.shape[:-1]) + (k.shape[-2],), bias.shape if bias is not None else ())
-    keep = _keep_mask(dropout_p, shape, q.array.dtype, "scaled_dot_product_attention")
-    return Attention.apply(q, k, v, bias, scale, keep)
+    return Attention.apply(*_prepare(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa,
+                                     "scaled_dot_product_attention"))
 
 
 def attention_weights(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
     """(output, weights) of :func:`scaled_dot_product_attention`, the weights after dropout
     (as ``nn.MultiheadAttention`` returns them); recorded op by op."""
-    q, k, v, bias, scale = _prepare(query, key, value, attn_mask, is_causal, scale, False, "attention_weights")
-    shape = np.broadcast_shapes(tuple(q.shape[:-1]) + (k.shape[-2],), bias.shape if bias is not None else ())
-    keep = _keep_mask(dropout_p, shape, q.array.dtype, "attention_weights")
-    return _composite(q, k, v, bias, scale, keep)
+    return _composite(*_prepare(query, key, value, attn_mask, dropout_p, is_causal, scale, False,
+                                "attention_weights"))

@@ -24,11 +24,11 @@ class Embedding(Function):
         D = ctx.shape[1]
         if not state.enabled:               # not recorded: scatter on the arrays
             out = np.zeros(ctx.shape, g.array.dtype)
-            np.add.at(out, ctx.idx.reshape(-1), g.array.reshape(-1, D))
+            np.add.at(out, ctx.idx.reshape(-1), g.array.reshape(ctx.idx.size, D))
             if ctx.scale is not None:
                 out *= ctx.scale
             return out, None, None
-        gw = IndexScatter.apply(g.reshape(-1, D), (ctx.idx.reshape(-1),), True, ctx.shape)
+        gw = IndexScatter.apply(g.reshape(ctx.idx.size, D), (ctx.idx.reshape(-1),), True, ctx.shape)
         if ctx.scale is not None:
             gw = gw * _wrap(ctx.scale.astype(gw.dtype))
         return gw, None, None

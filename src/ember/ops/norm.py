@@ -43,7 +43,10 @@ def _view3(a):
 
 
 def _as3(a):
-    """a and its (A, C, B) view; a copied C-contiguous first when it is in neither layout."""
+    """a and its (A, C, B) view; a copied C-contiguous first when it is in neither layout,
+    and to float32 (or float64) when the kernels have no loop for its dtype (float16, ints)."""
+    if a.dtype != np.float32 and a.dtype != np.float64:
+        a = a.astype(np.result_type(a.dtype, np.float32))
     a3 = _view3(a)
     if a3 is None:
         a = np.ascontiguousarray(a)

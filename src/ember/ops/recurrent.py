@@ -200,8 +200,9 @@ def _backward_arrays(ctx, saved, dout, dh_n, dc_n):
         gg = D[..., 3 * H:]
         np.multiply(gg, gg, out=gg)
         np.subtract(1, gg, out=gg)
-        DTC = ctx.TC * ctx.TC
-        np.subtract(1, DTC, out=DTC)
+        ODTC = ctx.TC * ctx.TC                  # o (1 - tanh(c)^2): dh -> dc, for all steps
+        np.subtract(1, ODTC, out=ODTC)
+        ODTC *= A[..., 2 * H:3 * H]
         Cprev = C[1:] if reverse else C[:T]
     elif mode == "GRU":
         D = A.copy()
@@ -224,21 +225,22 @@ def _backward_arrays(ctx, saved, dout, dh_n, dc_n):
     dh = dh_n.copy()
     dc = dc_n.copy() if mode == "LSTM" else None
     tmpH = np.empty((B, H), dt)
+    has_dout = dout.any()                   # (a model that reads only h_n sends zeros)
     for t in (range(T) if reverse else range(T - 1, -1, -1)):
         n = B if bs is None else int(bs[t])
         d = dh[:n]
-        d += dout[t, :n]
+        if has_dout:
+            d += dout[t, :n]
         da = dA[t, :n]
         if mode == "LSTM":
             a = A[t, :n]
-            i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            i, f, g = a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
             if dHout is not None:
                 dHout[t, :n] = d
                 d = d @ W_hr
             tc, dcn = ctx.TC[t, :n], dc[:n]
             np.multiply(d, tc, out=da[:, 2 * H:3 * H])          # d o
-            np.multiply(d, o, out=tmpH[:n])
-            tmpH[:n] *= DTC[t, :n]
+            np.multiply(d, ODTC[t, :n], out=tmpH[:n])
             dcn += tmpH[:n]
             np.multiply(dcn, g, out=da[:, :H])                   # d i
             np.multiply(dcn, Cprev[t, :n], out=da[:, H:2 * H])   # d f

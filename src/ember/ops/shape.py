@@ -32,8 +32,11 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.in_shape = x.array.shape
-        if builtins.any(s < -1 for s in shape):     # (NumPy takes any negative size as -1)
-            raise ValueError(f"reshape: shape {shape} has a size below -1")
+        if builtins.sum(s == -1 for s in shape) > 1 or builtins.any(s < -1 for s in shape) or (
+                -1 in shape and x.array.size == 0 and 0 in shape):
+            raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape "
+                             f"{shape_str(x.array.shape)}: sizes must be >= 0, with at most one -1 "
+                             f"(and none beside a 0 for an empty tensor, where -1 could be any size)")
         try:
             return x.array.reshape(shape)
         except ValueError:

@@ -74,8 +74,8 @@ def _run(args):
     result = build_search(cfg, args.out, args.resume, args.backend, args.n_trials, not args.no_progress).run()
     print(f"{len(result.trials)} trials; best value {result.best_value!r} with {result.best_params!r}")
     if args.out:
-        from ember.lab.runner import use_agg
-        use_agg()
+        import matplotlib
+        matplotlib.use("Agg")       # (the command line only writes figure files)
         import matplotlib.pyplot as plt
         out = Path(args.out)
         result.to_csv(out / "results.csv")

@@ -9,7 +9,9 @@
 3. RoI heads: RoI Align (7x7) of each proposal (plus the ground truths while training),
    two fully connected layers, a classifier over background + K classes and class-wise
    box deltas; proposals are matched at IoU 0.5, 64 per image with 25% positives, loss
-   cross-entropy + smooth L1; at test time per-class decoding, score threshold and NMS.
+   cross-entropy + smooth L1 (or, with ``ohem=k``, every matched proposal scored and the
+   k with the highest loss per image backpropagated); at test time per-class decoding,
+   score threshold and NMS.
 
 ``model(images, targets)`` in training mode returns the four losses, in eval mode a
 list of {"boxes", "scores", "labels"}, as torchvision's detectors do.
@@ -28,7 +30,7 @@ from ..box_coder import BoxCoder
 from ..ops.boxes import box_iou, clip_boxes_to_image, remove_small_boxes
 from ..ops.nms import nms
 from ..ops.roi_align import roi_align
-from ..sampling import Matcher, BalancedPositiveNegativeSampler
+from ..sampling import Matcher, BalancedPositiveNegativeSampler, ohem
 from ._common import Backbone, postprocess
 
 __all__ = ["FasterRCNNMini"]
@@ -98,8 +100,13 @@ class RPN(Module):
 
 
 class RoIHeads(Module):
-    def __init__(self, channels, num_classes, resolution=5, hidden=128, generator=None):
+    """``ohem=k`` (> 0) replaces the balanced random sample by online hard example mining:
+    every matched proposal is scored, and only the ``k`` of each image with the highest
+    loss (classification + box) are backpropagated."""
+
+    def __init__(self, channels, num_classes, resolution=5, hidden=128, generator=None, ohem=0):
         super().__init__()
+        self.ohem = ohem
         self.fc6 = Linear(channels * resolution * resolution, hidden)
         self.fc7 = Linear(hidden, hidden)
         self.cls_score = Linear(hidden, num_classes)
@@ -124,7 +131,10 @@ class RoIHeads(Module):
             m = self.matcher(box_iou(t["boxes"], p)).array
             labels = np.where(m >= 0, t["labels"].array[np.maximum(m, 0)], 0)
             labels = np.where(m == -2, -1, labels)
-            pos, neg = _sampled_indices(self.sampler, np.where(labels > 0, 1, np.where(labels == 0, 0, -1)))
+            if self.ohem:
+                pos, neg = np.flatnonzero(labels > 0), np.flatnonzero(labels == 0)
+            else:
+                pos, neg = _sampled_indices(self.sampler, np.where(labels > 0, 1, np.where(labels == 0, 0, -1)))
             idx = np.concatenate([pos, neg])
             ps = p[_wrap(idx)]
             gt = t["boxes"][_wrap(np.maximum(m[idx], 0))]
@@ -139,14 +149,25 @@ class RoIHeads(Module):
         logits, deltas = self.features(feat, proposals, stride)
         if self.training:
             y = np.concatenate(labels)
-            loss_cls = F.cross_entropy(logits, _wrap(y))
+            ce = F.cross_entropy(logits, _wrap(y), reduction="none")
             pos = np.flatnonzero(y > 0)
+            box = None
             if len(pos):
                 d = deltas.reshape(len(y), -1, 4)[_wrap(pos), _wrap(y[pos])]
-                loss_box = F.smooth_l1_loss(d, cat(reg_targets, 0)[_wrap(pos)], reduction="sum",
-                                            beta=1 / 9) / len(y)
-            else:
-                loss_box = (deltas * 0).sum()
+                box = F.smooth_l1_loss(d, cat(reg_targets, 0)[_wrap(pos)], reduction="none",
+                                       beta=1 / 9).sum(1)
+            keep = np.arange(len(y))
+            if self.ohem:
+                per = ce.array.copy()
+                if box is not None:
+                    per[pos] += box.array
+                sizes = np.cumsum([0] + [len(lab) for lab in labels])
+                keep = np.concatenate([a + ohem(_wrap(per[a:b]), self.ohem).array
+                                       for a, b in zip(sizes[:-1], sizes[1:])])
+            loss_cls = ce[_wrap(keep)].mean()
+            chosen = np.flatnonzero(np.isin(pos, keep))
+            loss_box = (box[_wrap(chosen)].sum() / len(keep)) if box is not None and len(chosen) \
+                else (deltas * 0).sum()
             return None, {"loss_classifier": loss_cls, "loss_box_reg": loss_box}
         probs = F.softmax(logits, -1).array
         boxes = self.coder.decode(deltas.detach(), proposals)            # [R, C, 4]
@@ -159,16 +180,16 @@ class RoIHeads(Module):
 
 
 class FasterRCNNMini(Module):
-    """``FasterRCNNMini(num_classes=4)`` (background + 3 shapes) for small images."""
+    """``FasterRCNNMini(num_classes=4, ohem=0)`` (background + 3 shapes) for small images."""
 
     stride = 4
 
-    def __init__(self, num_classes=4, width=32, channels=64, generator=None):
+    def __init__(self, num_classes=4, width=32, channels=64, ohem=0, generator=None):
         super().__init__()
-        self.config = {"num_classes": num_classes, "width": width, "channels": channels}
+        self.config = {"num_classes": num_classes, "width": width, "channels": channels, "ohem": ohem}
         self.backbone = Backbone(width, channels)
         self.rpn = RPN(channels, generator=generator)
-        self.roi_heads = RoIHeads(channels, num_classes, generator=generator)
+        self.roi_heads = RoIHeads(channels, num_classes, generator=generator, ohem=ohem)
 
     def forward(self, images, targets=None):
         if self.training and targets is None:

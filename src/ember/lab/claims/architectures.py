@@ -143,7 +143,8 @@ def factorised_conv(seed, fast):
         return nn.Conv2d(C, C, (kh, kw), padding=(kh // 2, kw // 2), bias=False)
     layers = {"5x5": conv(5, 5), "3x3+3x3": nn.Sequential(conv(3, 3), conv(3, 3)),
               "1x5+5x1": nn.Sequential(conv(1, 5), conv(5, 1)), "7x7": conv(7, 7),
-              "3x3x3": nn.Sequential(conv(3, 3), conv(3, 3), conv(3, 3)), "1x7+7x1": nn.Sequential(conv(1, 7), conv(7, 1))}
+              "3x3x3": nn.Sequential(conv(3, 3), conv(3, 3), conv(3, 3)),
+              "1x7+7x1": nn.Sequential(conv(1, 7), conv(7, 1))}
     params = {k: n_params(v) for k, v in layers.items()}
     fields = {k: _receptive_field(v, C) for k, v in layers.items()}
     num = {"params": params, "receptive_field": {k: list(v) for k, v in fields.items()},
@@ -223,11 +224,12 @@ def depthwise_separable(seed, fast):
               "accuracy falls only slowly with g while channels still mix elsewhere (1x1 layers or a shuffle).",
     source="note 002 (group convolution, ResNeXt cardinality, ShuffleNet)",
     method="Digit classifiers: stem 3x3 1->C, two blocks of [3x3 C->C conv with g groups, channel shuffle, "
-           "1x1 C->C conv, BN, ReLU], GAP, fc, for g in 1, 2, 4, 8, 16, 32 with C=32 (fast: g in 1, 4, 32); count the grouped convolutions' weights and train each network with Adam.",
+           "1x1 C->C conv, BN, ReLU], GAP, fc, for g in 1, 2, 4, 8, 16, 32 with C=32 (fast: g in 1, 4, 32); "
+           "count the grouped convolutions' weights and train each network with Adam.",
 )
 @single_thread()
 def group_conv(seed, fast):
-    w, steps = 32, (120 if fast else 400)
+    w, steps = 32, (80 if fast else 400)
     data = _digit_images(seed, fast)
     gs = (1, 4, 32) if fast else (1, 2, 4, 8, 16, 32)
     res = {}
@@ -316,15 +318,15 @@ def gap_vs_fc_head(seed, fast):
               "accuracy saturates at small k; compression theta < 1 in the transitions cuts parameters at "
               "little cost in accuracy.",
     source="note 002 and note 004 (DenseNet: growth rate, bottleneck, transition layer, compression; DenseNet-BC)",
-    method="DenseNet-BC on 8x8 digits (3x3 stem of 2k maps, two dense blocks of 3 bottleneck layers, bn_size 2), "
-           "growth rate k in 2, 4, 8, 12 (fast: 2, 8) and compression 1.0 / 0.5; count parameters, train with "
-           "Adam, compare test accuracy.",
+    method="DenseNet-BC on 8x8 digits (3x3 stem of 2k maps, two dense blocks of 3 bottleneck layers (fast: 2), "
+           "bn_size 2), growth rate k in 2, 4, 8, 12 (fast: 2, 8) and compression 1.0 / 0.5; count parameters, "
+           "train with Adam, compare test accuracy.",
 )
 @single_thread()
 def densenet_growth(seed, fast):
     ks = (2, 8) if fast else (2, 4, 8, 12)
-    steps = 60 if fast else 400
-    blocks = (3, 3)
+    steps = 40 if fast else 400
+    blocks = (2, 2) if fast else (3, 3)
     data = _digit_images(seed, fast)
     rows = []
     for k in ks:
@@ -376,7 +378,7 @@ def densenet_growth(seed, fast):
 @single_thread()
 def residual_depth(seed, fast):
     n_shallow, n_deep = (1, 3) if fast else (3, 9)
-    steps = 100 if fast else 600
+    steps = 60 if fast else 600
     Xtr, ytr, Xte, yte = digits(seed, n_train=256 if fast else None, images=True)
     runs = {}
     for name, n, residual in (("plain_shallow", n_shallow, False), ("plain_deep", n_deep, False),

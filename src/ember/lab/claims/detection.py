@@ -529,6 +529,7 @@ def ssd_small_objects(seed, fast):
 
     res = {}
     for name, aug in (("plain", None), ("zoom_out", zoom_out)):
+        ember.manual_seed(seed)                   # the same initial weights for both runs
         model = build("ssd-mini")
         fit(model, train, epochs=1 if fast else 6, batch_size=8, lr=2e-3, seed=seed, augment=aug)
         preds = predict(model, test)
@@ -545,7 +546,7 @@ def ssd_small_objects(seed, fast):
             m.update(P, T)
             res[name][g] = float(m.compute()["map"].item())
     plain, zoom = res["plain"], res["zoom_out"]
-    ok = plain["small"] < plain["large"] and zoom["small"] > plain["small"]
+    ok = plain["small"] < plain["large"] - 0.05 and zoom["small"] > plain["small"] + 0.02
     fig, ax = figure()
     xs = np.arange(3)
     ax.bar(xs - 0.2, [plain[g] for g in groups], 0.4, label="SSD")
@@ -553,8 +554,8 @@ def ssd_small_objects(seed, fast):
     ax.set_xticks(xs, list(groups))
     ax.set_ylabel("AP@0.5")
     ax.legend()
-    return Result(verdict(ok, inconclusive=fast), "plain SSD's small-object AP is below its large-object AP, "
-                  "and zoom-out raises the small-object AP (fast mode is too short to decide)",
+    return Result(verdict(ok, inconclusive=fast), "plain SSD's small-object AP is > 0.05 below its large-object "
+                  "AP, and zoom-out raises the small-object AP by > 0.02 (fast mode is too short to decide)",
                   {"train_images": len(train), "test_images": len(test), "ap_50_by_size": res}, {"ap": fig},
                   f"AP@0.5 small/medium/large: plain {plain['small']:.2f}/{plain['medium']:.2f}/"
                   f"{plain['large']:.2f}, zoom-out {zoom['small']:.2f}/{zoom['medium']:.2f}/{zoom['large']:.2f}.")

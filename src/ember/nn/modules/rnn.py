@@ -78,6 +78,9 @@ class RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -stdv, stdv, generator=generator)
 
+    def flatten_parameters(self):
+        """Does nothing (torch packs cuDNN's weights here; ember's kernels read them as they are)."""
+
     @property
     def all_weights(self):
         return [[w for w in self._weights(sfx) if w is not None] for sfx in self._suffixes()]

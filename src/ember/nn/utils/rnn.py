@@ -23,7 +23,7 @@ from ...ops.shape import cat, stack, pad as _pad
 from ...ops.index import index_select
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
-           "pack_sequence", "invert_permutation"]
+           "pack_sequence", "unpad_sequence", "unpack_sequence", "invert_permutation"]
 
 
 def _ints(x, name, op):
@@ -178,3 +178,19 @@ def pack_sequence(sequences, enforce_sorted=True):
     """Pack a list of tensors (L_i, *) (decreasing lengths unless enforce_sorted=False)."""
     lengths = [s.shape[0] for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of unpadded sequences (L_i, *) of a padded batch (inverse of pad_sequence)."""
+    lens = _ints(lengths, "lengths", "unpad_sequence")
+    x = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
+    if lens.size != x.shape[0] or (lens.size and lens.max() > x.shape[1]):
+        raise ValueError(f"unpad_sequence: lengths={lens.tolist()} do not fit a padded batch of shape "
+                         f"{tuple(padded_sequences.shape)} (batch_first={batch_first})")
+    return [x[b, :int(n)] for b, n in enumerate(lens)]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences (L_i, *) of a PackedSequence, in the original order (inverse of pack_sequence)."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
