@@ -3,7 +3,7 @@
 ``target_statistics``, ``gradient_statistics``)."""
 import numpy as np
 
-from ._criterion import _impurity, _node_value, _node_weight, _proxy
+from ._criterion import _impurity, _node_value, _node_weight, _xgb_split_score
 from ._splitter import ENTROPY, GINI, MSE, XGB, grow
 from ._tree import TREE_LEAF, Tree
 
@@ -101,7 +101,7 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
     lc, rc = left[inner], right[inner]
     if xgb:
         P = T[:, inner]
-        improvement[inner] = (_proxy(T[:, lc], T[:, rc], crit, reg_lambda)
+        improvement[inner] = (_xgb_split_score(T[:, lc], T[:, rc], reg_lambda)
                               - P[1] ** 2 / (P[2] + reg_lambda))
     else:
         improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]
