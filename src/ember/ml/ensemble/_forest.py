@@ -45,6 +45,8 @@ def _grow_forest_chunk(XT, S, wpos, crit, seeds, bootstrap, n_draws, params):
     statistic but the count (column 0) by the sample's multiplicity."""
     trees = []
     n = XT.shape[1]
+    if crit in ("gini", "entropy"):
+        params = dict(params, classes=np.argmax(S[:, 1:], axis=1))   # once for all trees
     for seed in seeds:
         if bootstrap:
             counts = _bootstrap_counts(seed, n, n_draws)

@@ -22,6 +22,16 @@ All recursions run in log space (``_kernels.py``), so long sequences do not unde
 These are scikit-learn ``BaseEstimator`` s that follow hmmlearn's API (``fit(X, lengths)``,
 unsupervised, ``X`` a column of symbols or a matrix of observations), not classifiers: they
 are not run through scikit-learn's ``check_estimator`` (hmmlearn's are not either).
+
+    >>> import numpy as np
+    >>> from ember.ml.hmm import CategoricalHMM
+    >>> m = CategoricalHMM(n_components=2)
+    >>> m.startprob_ = np.array([0.6, 0.4])
+    >>> m.transmat_ = np.array([[0.7, 0.3], [0.4, 0.6]])
+    >>> m.emissionprob_ = np.array([[0.1, 0.4, 0.5], [0.6, 0.3, 0.1]])
+    >>> X = np.array([[0], [1], [2]])
+    >>> round(float(m.score(X)), 6), m.predict(X).tolist()
+    (-3.392872, [1, 0, 0])
 """
 from ._base import ConvergenceMonitor
 from ._categorical import CategoricalHMM

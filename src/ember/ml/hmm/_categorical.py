@@ -8,16 +8,6 @@ Baum-Welch's emission M-step: ``B_im ~ max(prior - 1 + sum_{t: x_t = m} gamma_t(
 concatenated and described by ``lengths`` (a float array of whole numbers is accepted and cast;
 hmmlearn rejects it).  Like hmmlearn, ``fit`` sets ``n_features`` (the
 number of symbols) from the data when it is ``None``.
-
-    >>> import numpy as np
-    >>> from ember.ml.hmm import CategoricalHMM
-    >>> m = CategoricalHMM(n_components=2)
-    >>> m.startprob_ = np.array([0.6, 0.4])
-    >>> m.transmat_ = np.array([[0.7, 0.3], [0.4, 0.6]])
-    >>> m.emissionprob_ = np.array([[0.1, 0.4, 0.5], [0.6, 0.3, 0.1]])
-    >>> X = np.array([[0], [1], [2]])
-    >>> round(float(m.score(X)), 6), m.predict(X).tolist()
-    (-3.392872, [1, 0, 0])
 """
 import numbers
 

@@ -3,7 +3,7 @@
 ``target_statistics``, ``gradient_statistics``)."""
 import numpy as np
 
-from ._criterion import _impurity, _node_value, _node_weight, _proxy
+from ._criterion import _impurity, _node_value, _node_weight, _xgb_split_score
 from ._splitter import ENTROPY, GINI, MSE, XGB, grow
 from ._tree import TREE_LEAF, Tree
 
@@ -45,7 +45,7 @@ _CODES = {"gini": GINI, "entropy": ENTROPY, "mse": MSE, "xgb": XGB}
 
 def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
               max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
-              min_split_gain=1e-6, eta=1.0, strict=False, col_missing=None):
+              min_split_gain=1e-6, eta=1.0, strict=False, col_missing=None, classes=None):
     """Grow a tree depth-first with exhaustive split search (``_splitter.grow``).
 
     Parameters
@@ -67,6 +67,9 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         ``xgb`` only: the features with missing (NaN) values, which XGBoost also scans from
         the smallest value up (missing rows going right); every feature is scanned from the
         largest down (missing rows going left).
+    classes : ndarray (n_samples,) of int, optional
+        gini / entropy: each sample's class index (computed from ``S`` when None; a forest
+        passes it once for all its trees).
     """
     XT = np.asarray(XT, dtype=np.float32)
     S = np.ascontiguousarray(S, dtype=np.float64)
@@ -76,7 +79,8 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         rng = np.random.RandomState(0)
     samples = np.array(samples, dtype=np.intp)          # partitioned in place: a copy
     if crit in ("gini", "entropy") and samples.size:
-        cls = np.argmax(S[:, 1:], axis=1).astype(np.intp) + 1
+        cls = (np.argmax(S[:, 1:], axis=1) if classes is None else np.asarray(classes)) + 1
+        cls = cls.astype(np.intp, copy=False)
     else:
         cls = np.empty(0, np.intp)
     if col_missing is None or not xgb:
@@ -97,7 +101,7 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
     lc, rc = left[inner], right[inner]
     if xgb:
         P = T[:, inner]
-        improvement[inner] = (_proxy(T[:, lc], T[:, rc], crit, reg_lambda)
+        improvement[inner] = (_xgb_split_score(T[:, lc], T[:, rc], reg_lambda)
                               - P[1] ** 2 / (P[2] + reg_lambda))
     else:
         improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]

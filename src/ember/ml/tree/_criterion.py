@@ -31,18 +31,9 @@ def _impurity(T, crit, reg_lambda=1.0):
     return -(T[1] ** 2) / (T[2] + reg_lambda)
 
 
-def _proxy(L, R, crit, reg_lambda=1.0):
-    """Score to maximise (minus the children's weighted impurity, up to a constant)."""
-    if crit == "gini":
-        return (np.sum(L[1:] ** 2, axis=0) / L[1:].sum(axis=0)
-                + np.sum(R[1:] ** 2, axis=0) / R[1:].sum(axis=0))
-    if crit == "entropy":
-        wl = L[1:].sum(axis=0)
-        wr = R[1:].sum(axis=0)
-        return (np.sum(xlogy(L[1:], L[1:] / wl), axis=0)
-                + np.sum(xlogy(R[1:], R[1:] / wr), axis=0))
-    if crit == "mse":
-        return L[2] ** 2 / L[1] + R[2] ** 2 / R[1]
+def _xgb_split_score(L, R, reg_lambda=1.0):
+    """XGBoost's children's structure score ``G_L^2 / (H_L + lambda) + G_R^2 / (H_R + lambda)``
+    (the splitter's per-candidate proxies are in ``_splitter._side``)."""
     return L[1] ** 2 / (L[2] + reg_lambda) + R[1] ** 2 / (R[2] + reg_lambda)
 
 

@@ -4,8 +4,8 @@ is copied or re-sorted beyond the node), swept once with running sums of the per
 statistics, and the node's samples are partitioned in place for its children.
 
 Criteria (``crit``): 0 gini, 1 entropy, 2 squared error, 3 XGBoost's structure score; the
-proxy maximised by a split is in ``_criterion.py`` (``_proxy``), written here once per
-candidate on running sums.  Features are drawn in a random order per node exactly as
+proxy maximised by a split (``_side`` of each child) is evaluated once per candidate on
+running sums.  Features are drawn in a random order per node exactly as
 scikit-learn's ``BestSplitter`` draws them (its xorshift generator seeded by one draw of the
 tree's RandomState, its Fisher-Yates over the features not yet known to be constant, ``mf``
 visits), so ties go where scikit-learn's go: to the first feature drawn, then to the first
