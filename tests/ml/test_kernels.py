@@ -81,7 +81,7 @@ def test_bad_inputs(data):
 
 
 @pytest.mark.parametrize("module", ["kernels", "svm", "svm._smo", "svm._classes", "cluster",
-                                    "neighbors", "hmm._categorical"])
+                                    "neighbors", "hmm"])
 def test_docstring_examples_run(module):
     mod = importlib.import_module(f"ember.ml.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
