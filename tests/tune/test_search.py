@@ -2,7 +2,6 @@
 early stopping, interruption and resume, the results table and plots, bad input."""
 import json
 import math
-import os
 
 import numpy as np
 import pytest
@@ -161,8 +160,6 @@ def test_bad_input_is_a_clear_error(tmp_path):
     assert "ZeroDivisionError" in r.trials[0]["error"]
 
 
-@pytest.mark.skipif(not os.environ.get("EMBER_TEST_RAY"),
-                    reason="starting a local Ray takes ~25 s: set EMBER_TEST_RAY=1 to run")
 def test_ray_backend_gives_the_local_search():
     pytest.importorskip("ray")
     import ray
