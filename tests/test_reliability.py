@@ -328,10 +328,16 @@ def test_save_removes_its_temporary_file_on_error_and_on_sigterm(tmp_path, monke
     monkeypatch.setattr(os, "fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         ember.save({"w": ember.zeros(2)}, p)
-    monkeypatch.setattr(os, "fsync", lambda fd: signal.raise_signal(signal.SIGTERM))
-    with pytest.raises(SystemExit):
-        ember.save({"w": ember.zeros(2)}, p)
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    # save() catches SIGTERM only where nobody else handles it: start from the default (a
+    # library an earlier test loaded, such as Ray, may have installed a handler of its own)
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        monkeypatch.setattr(os, "fsync", lambda fd: signal.raise_signal(signal.SIGTERM))
+        with pytest.raises(SystemExit):
+            ember.save({"w": ember.zeros(2)}, p)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert os.listdir(tmp_path) == ["c.safetensors"]
     assert ember.load(p)["w"].tolist() == [1.0, 1.0]            # the previous checkpoint survived
 
