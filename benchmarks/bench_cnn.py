@@ -11,14 +11,13 @@ A step is forward, cross-entropy, backward and an SGD-with-momentum update.
 """
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report, set_threads  # noqa: E402
+from harness import compare, peak_rss_child, report, set_threads  # noqa: E402
 
 
 def ember_step(model_name, x, y):
@@ -111,19 +110,6 @@ def _child(lib, model_name, threads, steps):
                       "torch_imported": "torch" in sys.modules}))
 
 
-def peak_rss_child(lib, model_name, threads, steps):
-    """Run `steps` training steps of `lib` in a fresh process that imports only that library;
-    return its {baseline_mib (RSS after imports and data), peak_mib (absolute peak RSS),
-    step_mib (peak minus baseline: model, activations, gradients, optimizer state)}."""
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", lib, "--model", model_name,
-                          "--threads", str(threads), "--steps", str(steps)],
-                         capture_output=True, text=True, check=True)
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    if lib == "ember" and res["torch_imported"]:
-        raise RuntimeError("the ember memory child imported torch; its RSS would include torch's")
-    return res
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
@@ -141,7 +127,10 @@ def main():
         r = compare(f"{name} train step, batch 64", ember_step(name, x, y), torch_step(name, x, y),
                     rounds=args.rounds, inner=inner)
         rows.append(r)
-    mem = {lib: peak_rss_child(lib, "vgg_small", args.threads, 5) for lib in ("ember", "torch")}
+    # each child runs 5 training steps of `lib` and reports {baseline_mib (RSS after imports and
+    # data), peak_mib (absolute peak RSS), step_mib (peak minus baseline)}
+    mem = {lib: peak_rss_child(__file__, lib, ["--model", "vgg_small", "--threads", args.threads, "--steps", 5])
+           for lib in ("ember", "torch")}
     for key, what in (("peak_mib", "vgg_small peak RSS, absolute (MiB)"),
                       ("step_mib", "vgg_small peak RSS above post-import baseline (MiB)")):
         rows.append({"benchmark": what, "ember_ms": mem["ember"][key], "torch_ms": mem["torch"][key],

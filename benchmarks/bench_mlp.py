@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report, set_threads  # noqa: E402
+from harness import adam_steps, compare, report, set_threads  # noqa: E402
 
 
 def steps(sizes, batch):
@@ -29,21 +29,7 @@ def steps(sizes, batch):
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(a, b), nn.ReLU()]
         return nn.Sequential(*layers[:-1])
-    em, tm = build(ember.nn), build(torch.nn)
-    eo, to = ember.optim.Adam(em.parameters(), lr=1e-3), torch.optim.Adam(tm.parameters(), lr=1e-3)
-    el, tl = ember.nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
-    xe, ye, xt, yt = ember.tensor(x), ember.tensor(y), torch.tensor(x), torch.tensor(y)
-
-    def se():
-        eo.zero_grad()
-        el(em(xe), ye).backward()
-        eo.step()
-
-    def st():
-        to.zero_grad()
-        tl(tm(xt), yt).backward()
-        to.step()
-    return se, st
+    return adam_steps(build(ember.nn), build(torch.nn), x, y)
 
 
 def main():

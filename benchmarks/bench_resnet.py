@@ -16,14 +16,13 @@ counts checked before timing.
 """
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report, set_threads  # noqa: E402
+from harness import compare, peak_rss_child, report, set_threads  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -185,16 +184,6 @@ def _child(lib, name, threads, steps):
                       "torch_imported": "torch" in sys.modules}))
 
 
-def peak_rss_child(lib, name, threads, steps=3):
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", lib, "--only", name,
-                          "--threads", str(threads), "--steps", str(steps)],
-                         capture_output=True, text=True, check=True)
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    if lib == "ember" and res["torch_imported"]:
-        raise RuntimeError("the ember memory child imported torch; its RSS would include torch's")
-    return res
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1, help="1: two BLAS threads on the loaded "
@@ -220,7 +209,8 @@ def main():
         rows.append(compare(what, fe, ft, rounds=args.rounds, inner=1))
         print(rows[-1], flush=True)
         if not args.no_memory:
-            mem[name] = {lib: peak_rss_child(lib, name, args.threads) for lib in ("ember", "torch")}
+            mem[name] = {lib: peak_rss_child(__file__, lib, ["--only", name, "--threads", args.threads, "--steps", 3])
+                         for lib in ("ember", "torch")}
             for key, label in (("peak_mib", "peak RSS, absolute (MiB)"),
                                ("step_mib", "peak RSS above post-import baseline (MiB)")):
                 rows.append({"benchmark": f"{name} {label}", "ember_ms": mem[name]["ember"][key],

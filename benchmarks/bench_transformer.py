@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, report, set_threads  # noqa: E402
+from harness import adam_steps, compare, report, set_threads  # noqa: E402
 
 D, HEADS, FF, SEQ, BATCH, LAYERS = 128, 4, 512, 64, 32, 2
 
@@ -28,24 +28,19 @@ def steps():
 
     def build(lib):
         nn = lib.nn
-        enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.1, batch_first=True), LAYERS)
-        return enc, nn.Linear(D, 10)
 
-    (ee, eh), (te, th) = build(ember), build(torch)
-    eo = ember.optim.Adam(list(ee.parameters()) + list(eh.parameters()), lr=1e-4)
-    to = torch.optim.Adam(list(te.parameters()) + list(th.parameters()), lr=1e-4)
-    xe, ye, xt, yt = ember.tensor(x), ember.tensor(y), torch.tensor(x), torch.tensor(y)
+        class Classifier(nn.Module):          # encoder, mean over the sequence, Linear(10)
+            def __init__(self):
+                super().__init__()
+                self.enc = nn.TransformerEncoder(
+                    nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.1, batch_first=True), LAYERS)
+                self.head = nn.Linear(D, 10)
 
-    def se():
-        eo.zero_grad()
-        ember.nn.functional.cross_entropy(eh(ee(xe).mean(1)), ye).backward()
-        eo.step()
+            def forward(self, x):
+                return self.head(self.enc(x).mean(1))
+        return Classifier()
 
-    def st():
-        to.zero_grad()
-        torch.nn.functional.cross_entropy(th(te(xt).mean(1)), yt).backward()
-        to.step()
-    return se, st
+    return adam_steps(build(ember), build(torch), x, y, lr=1e-4)
 
 
 def main():

@@ -9,6 +9,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +27,37 @@ def set_threads(n):
     except ImportError:
         pass
     return limiter
+
+
+def adam_steps(ember_model, torch_model, x, y, lr=1e-3):
+    """One training step each (forward, cross-entropy, backward, Adam update) for an ember and
+    a torch classifier on the same arrays: the ``(ember_step, torch_step)`` pair to compare."""
+    import ember
+    import torch
+    eo, to = ember.optim.Adam(ember_model.parameters(), lr=lr), torch.optim.Adam(torch_model.parameters(), lr=lr)
+    xe, ye, xt, yt = ember.tensor(x), ember.tensor(y), torch.tensor(x), torch.tensor(y)
+
+    def ember_step():
+        eo.zero_grad()
+        ember.nn.functional.cross_entropy(ember_model(xe), ye).backward()
+        eo.step()
+
+    def torch_step():
+        to.zero_grad()
+        torch.nn.functional.cross_entropy(torch_model(xt), yt).backward()
+        to.step()
+    return ember_step, torch_step
+
+
+def peak_rss_child(script, lib, args):
+    """Run ``script --child LIB ARGS`` in a fresh process (which imports only ``lib``) and
+    return the JSON dict its last output line holds (its peak RSS and what it imported)."""
+    out = subprocess.run([sys.executable, str(script), "--child", lib, *map(str, args)],
+                         capture_output=True, text=True, check=True)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    if lib == "ember" and res["torch_imported"]:
+        raise RuntimeError("the ember memory child imported torch; its RSS would include torch's")
+    return res
 
 
 def _time_once(fn, inner):
