@@ -11,14 +11,7 @@ import ember.nn as nn
 
 torch = pytest.importorskip("torch")
 
-
-@pytest.fixture(autouse=True)
-def _float32_default():
-    """torch with its own default dtype (the parity harness sets float64 for other modules)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32_default")
 
 
 def test_data_is_a_detached_tensor_sharing_the_array_with_its_own_version():

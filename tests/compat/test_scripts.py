@@ -16,14 +16,8 @@ def test_the_import_swap_is_the_only_change():
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
-def test_script_gives_torchs_losses(name):
-    import torch
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)      # as a fresh torch has it (other tests change it)
-    try:
-        want = _runner.run(name, "torch")
-    finally:
-        torch.set_default_dtype(old)
+def test_script_gives_torchs_losses(name, torch_float32_default):
+    want = _runner.run(name, "torch")
     got = _runner.run(name, "ember")
     assert want.shape == got.shape and len(want) >= 3
     assert np.isfinite(want).all() and want[-1] < want[0]          # the script really trains

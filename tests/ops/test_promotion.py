@@ -13,13 +13,7 @@ DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float3
 PAIRS = list(itertools.product(DTYPES, DTYPES))
 
 
-@pytest.fixture(autouse=True)
-def _same_default_dtype():
-    """Both libraries with float32 as the default (other test modules change torch's)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32_default")   # both libraries' defaults: float32
 
 
 def _name(dtype):
