@@ -53,6 +53,14 @@ UNARY = {
     "logsigmoid": (lambda m, x: F(m).logsigmoid(x), EDGE),
     "gelu_tanh": (lambda m, x: F(m).gelu(x, approximate="tanh"), EDGE),
     "gelu": (lambda m, x: F(m).gelu(x), EDGE),
+    "erf": (lambda m, x: m.erf(x), EDGE), "reciprocal": (lambda m, x: x.reciprocal(), EDGE),
+    "log2": (lambda m, x: x.log2(), NONNEG), "log10": (lambda m, x: x.log10(), NONNEG),
+    "exp2": (lambda m, x: x.exp2(), EDGE), "expm1": (lambda m, x: x.expm1(), EDGE),
+    "asin": (lambda m, x: x.asin(), UNIT), "acos": (lambda m, x: x.acos(), UNIT),
+    "atan": (lambda m, x: x.atan(), EDGE), "sinh": (lambda m, x: x.sinh(), EDGE),
+    "cosh": (lambda m, x: x.cosh(), EDGE), "frac": (lambda m, x: x.frac(), EDGE),
+    "floor": (lambda m, x: x.floor(), EDGE), "round": (lambda m, x: x.round(), EDGE),
+    "nan_to_num": (lambda m, x: (1 / x).nan_to_num(), EDGE),
     "maxout_ties": (lambda m, x: (EF.maxout(x, x.shape[-1]) if m is ember
                                   else x.amax(-1, keepdim=True)), EDGE),
 }
@@ -73,6 +81,7 @@ BINARY = {
     "where_tie": lambda m, a, b: m.where(a >= b, a, b),
     "clamp_tensor_bounds": lambda m, a, b: m.clamp(a, min=b),
     "hypot_at_zero": lambda m, a, b: (a * a + b * b).sqrt(),
+    "atan2": lambda m, a, b: m.atan2(a, b), "lerp": lambda m, a, b: m.lerp(a, b, 0.5),
 }
 
 
@@ -98,6 +107,8 @@ REDUCE = {
     "norm_inf": lambda m, x, d: x.norm(p=float("inf"), dim=d),
     "norm_all": lambda m, x, d: x.norm(),
     "normalize": lambda m, x, d: x / (x.norm(dim=d, keepdim=True) + 1e-12),
+    "sort_ties": lambda m, x, d: x.sort(dim=d, descending=True, stable=True).values,
+    "topk_ties": lambda m, x, d: m.topk(x, 1, dim=d).values,
 }
 
 
