@@ -1,17 +1,32 @@
 """Growing one boosting tree on per-sample gradients ``g`` and hessians ``h``.
 
-``ExactTrees`` runs XGBoost's exact greedy algorithm through ``ember.ml.tree``'s compiled
-builder; ``HistTrees`` buckets every feature into quantile bins once and grows on gradient
-histograms (``_hist.grow_hist``).  ``_prune_and_compact`` is XGBoost's
-bottom-up pruner of splits with gain below ``gamma``.
+``ExactTrees`` runs XGBoost's exact greedy algorithm on columns sorted once
+(``_exact.grow_exact``); ``HistTrees`` buckets every feature into quantile bins once and
+grows on gradient histograms (``_hist.grow_hist``).  ``_gradient_tree`` makes either's nodes
+a ``Tree``; ``_prune_and_compact`` is XGBoost's bottom-up pruner of splits with gain below
+``gamma``.
 """
+import numba
 import numpy as np
 
-from ..tree import Tree, grow_tree
-from ..tree._builder import gradient_statistics
+from ..tree import Tree
+from ._exact import grow_exact, presort
 from ._hist import bin_features, grow_hist, make_cuts
 
 _KRT_EPS = 1e-6  # XGBoost's minimal loss change for a split
+
+
+def _gradient_tree(left, right, feature, threshold, missing_left, G, H, count, depth, lam, eta,
+                   strict):
+    """The ``Tree`` of a grown boosting tree from its nodes' gradient and hessian sums: leaf
+    weight ``-eta G / (H + lambda)``, impurity ``-G^2 / (H + lambda)``, and each split's
+    gain (the children's structure scores minus the node's)."""
+    score = G ** 2 / (H + lam)
+    gain = np.zeros(left.shape[0])
+    inner = left >= 0
+    gain[inner] = score[left[inner]] + score[right[inner]] - score[inner]
+    return Tree(left, right, feature, threshold, (-eta * G / (H + lam))[:, None], -score, count,
+                H, gain, depth, strict=strict, missing_left=missing_left)
 
 
 def _prune_and_compact(tree, gamma):
@@ -48,24 +63,26 @@ def _prune_and_compact(tree, gamma):
 
 
 class ExactTrees:
-    """XGBoost's exact greedy growth: every split between consecutive distinct float32 values
-    of the features, ``x < threshold`` going left."""
+    """XGBoost's exact greedy growth (``_exact.py``): every split between consecutive distinct
+    float32 values of the features, ``x < threshold`` going left, on columns sorted once."""
 
     def __init__(self, X):
-        self.n = X.shape[0]
         self.XT = np.ascontiguousarray(X.T, dtype=np.float32)
-        self.col_missing = np.isnan(self.XT).any(axis=1)
+        self.order, self.vals, self.nv = presort(self.XT)
+        self.col_missing = self.nv < self.XT.shape[1]
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
         """A tree on the samples ``rows`` and the features ``feats``."""
-        every = feats.size == self.XT.shape[0]
-        t = grow_tree(self.XT if every else self.XT[feats], rows, gradient_statistics(g, h),
-                      "xgb", max_depth=max_depth, reg_lambda=reg_lambda,
-                      min_child_weight=min_child_weight, min_split_gain=_KRT_EPS, eta=eta,
-                      strict=True, col_missing=self.col_missing[feats])
-        internal = t.children_left >= 0
-        t.feature[internal] = feats[t.feature[internal]]
-        return t
+        fmask = np.zeros(self.XT.shape[0], dtype=np.bool_)
+        fmask[feats] = True
+        rows = np.asarray(rows, dtype=np.intp)
+        cap = min(2 * rows.size + 1, 2 ** (min(max_depth, 40) + 1))
+        left, right, feat, thr, miss_left, G, H, cnt, depth = grow_exact(
+            self.XT, self.order, self.vals, self.nv, rows, g, h, fmask, self.col_missing,
+            int(max_depth), cap, float(reg_lambda), float(min_child_weight), _KRT_EPS,
+            numba.get_num_threads())
+        return _gradient_tree(left, right, feat, thr, miss_left, G, H, cnt, depth, reg_lambda,
+                              eta, strict=True)
 
 
 class HistTrees:
@@ -79,12 +96,10 @@ class HistTrees:
         """A tree on the samples ``rows`` and the features ``feats``."""
         fmask = np.zeros(self.B.shape[1], dtype=np.bool_)
         fmask[feats] = True
-        left, right, feat, b, miss_left, gain, G, H, cnt, depth = grow_hist(
+        left, right, feat, b, miss_left, G, H, cnt, depth = grow_hist(
             self.B, self.NB, self.n_cuts, np.array(rows, dtype=np.intp), g, h, fmask,
             int(max_depth), float(reg_lambda), float(min_child_weight), _KRT_EPS)
-        inner = left >= 0
         thr = np.where(b < 0, -np.inf, self.cuts_pad[np.maximum(feat, 0), np.maximum(b, 0)])
-        thr = np.where(inner, thr, -2.0)
-        return Tree(left, right, feat, thr, (-eta * G / (H + reg_lambda))[:, None],
-                    -(G ** 2) / (H + reg_lambda), cnt, H, gain, depth, strict=False,
-                    missing_left=miss_left)
+        thr = np.where(left >= 0, thr, -2.0)
+        return _gradient_tree(left, right, feat, thr, miss_left, G, H, cnt, depth, reg_lambda,
+                              eta, strict=False)

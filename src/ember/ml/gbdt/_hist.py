@@ -70,8 +70,8 @@ def _histogram(B, rows, start, end, g, h, fmask, out):
 @njit(cache=True, nogil=True)
 def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
     """Grow one tree on the rows ``rows`` (partitioned in place) and the features with
-    ``fmask``.  Returns ``(left, right, feature, bin, missing_left, gain, G, H, count,
-    depth)`` per node."""
+    ``fmask``.  Returns ``(left, right, feature, bin, missing_left, G, H, count, depth)`` per
+    node."""
     m = rows.shape[0]
     F = B.shape[1]
     cap = 2 * m + 1
@@ -80,7 +80,6 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
     feature = np.full(cap, -2, np.intp)
     split_bin = np.zeros(cap, np.intp)
     miss_left = np.zeros(cap, np.bool_)
-    gain = np.zeros(cap)
     G = np.zeros(cap)
     H = np.zeros(cap)
     count = np.zeros(cap, np.intp)
@@ -152,7 +151,6 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
         n_nodes += 2
         left[node], right[node], feature[node], split_bin[node] = lc, rc, bf, bb
         miss_left[node] = bl
-        gain[node] = best - Gn * Gn / (Hn + lam)
         G[lc], H[lc], G[rc], H[rc] = GLb, HLb, Gn - GLb, Hn - HLb
         count[lc], count[rc] = nl, nr
         depth[lc] = depth[rc] = depth[node] + 1
@@ -174,5 +172,5 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
         stack.append((rc, start + nl, end, rs))
         stack.append((lc, start, start + nl, ls))
     return (left[:n_nodes], right[:n_nodes], feature[:n_nodes], split_bin[:n_nodes],
-            miss_left[:n_nodes], gain[:n_nodes], G[:n_nodes], H[:n_nodes], count[:n_nodes],
+            miss_left[:n_nodes], G[:n_nodes], H[:n_nodes], count[:n_nodes],
             depth[:n_nodes])
