@@ -1,7 +1,9 @@
 """The boosting loop and the estimators ``GradientBoostingRegressor`` and
 ``GradientBoostingClassifier`` (XGBoost's parameters and conventions)."""
 import numbers
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -93,32 +95,45 @@ class _BaseGradientBoosting(BaseEstimator):
                       min_child_weight=self.min_child_weight, eta=self.learning_rate)
         n_sub = max(1, int(round(self.subsample * n_act)))
         n_col = max(1, int(self.colsample_bytree * F))
+        # a round's class trees grow side by side in threads (the histogram grower releases
+        # the GIL; the exact grower already splits its features among numba's threads)
+        n_threads = min(numba.get_num_threads(), loss.n_outputs)
+        pool = (ThreadPoolExecutor(n_threads) if n_threads > 1 and isinstance(trees, HistTrees)
+                else None)
+        run = map if pool is None else pool.map
         self.trees_ = []
         best_score, best_iter = np.inf, 0
         self.best_iteration_ = None
-        for it in range(self.n_estimators):
-            rows = np.sort(active[rs.permutation(n_act)[:n_sub]]) if n_sub < n_act else active
-            feats = np.sort(rs.permutation(F)[:n_col]) if n_col < F else np.arange(F)
-            gh = loss.grad_hess(y, margin, sw)
-            round_trees = []
-            for k, (g, h) in enumerate(gh):
-                g, h = _f32(g) * sw, _f32(h) * sw  # float32 statistics, as XGBoost
-                t = _prune_and_compact(trees.grow(g, h, rows, feats, **params), self.gamma)
-                t.value = t.value.astype(np.float32).astype(np.float64)
-                round_trees.append(t)
-                margin[:, k] += t.predict(X)[:, 0]
-            self.trees_.append(round_trees)
-            for i, (me, Xe, ye) in enumerate(evals):
-                for k, t in enumerate(round_trees):
-                    me[:, k] += t.predict(Xe)[:, 0]
-                score = loss.eval(ye, me)
-                self.evals_result_[f"validation_{i}"][loss.metric].append(score)
-            if evals and self.early_stopping_rounds is not None:
-                score = self.evals_result_[f"validation_{len(evals) - 1}"][loss.metric][-1]
-                if score < best_score:
-                    best_score, best_iter = score, it
-                elif it - best_iter >= self.early_stopping_rounds:
-                    break
+        try:
+            for it in range(self.n_estimators):
+                rows = np.sort(active[rs.permutation(n_act)[:n_sub]]) if n_sub < n_act else active
+                feats = np.sort(rs.permutation(F)[:n_col]) if n_col < F else np.arange(F)
+                # float32 statistics, as XGBoost
+                gh = [(_f32(g) * sw, _f32(h) * sw) for g, h in loss.grad_hess(y, margin, sw)]
+                round_trees = []
+                grown_trees = run(lambda s: trees.grow(*s, rows, feats, **params), gh)
+                for k, (grown, leaf) in enumerate(grown_trees):
+                    t = _prune_and_compact(grown, self.gamma)
+                    t.value = t.value.astype(np.float32).astype(np.float64)
+                    round_trees.append(t)
+                    # the training rows' leaves are known when the tree saw every row, unpruned
+                    margin[:, k] += (t.value[leaf, 0] if t is grown and rows.size == n
+                                     else t.predict(X)[:, 0])
+                self.trees_.append(round_trees)
+                for i, (me, Xe, ye) in enumerate(evals):
+                    for k, t in enumerate(round_trees):
+                        me[:, k] += t.predict(Xe)[:, 0]
+                    score = loss.eval(ye, me)
+                    self.evals_result_[f"validation_{i}"][loss.metric].append(score)
+                if evals and self.early_stopping_rounds is not None:
+                    score = self.evals_result_[f"validation_{len(evals) - 1}"][loss.metric][-1]
+                    if score < best_score:
+                        best_score, best_iter = score, it
+                    elif it - best_iter >= self.early_stopping_rounds:
+                        break
+        finally:
+            if pool is not None:
+                pool.shutdown()
         if evals and self.early_stopping_rounds is not None:
             self.best_iteration_ = best_iter
             self.best_score_ = best_score

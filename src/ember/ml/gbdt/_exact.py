@@ -87,7 +87,7 @@ def grow_exact(XT, order, vals, nv, rows, g, h, fmask, col_missing, max_depth, c
                min_gain, n_threads):
     """Grow one tree on the rows ``rows`` (ascending) and the features with ``fmask``.
     Returns ``(left, right, feature, threshold, missing_left, G, H, count, depth)`` per node,
-    nodes numbered level by level.  The features are scanned in contiguous blocks, one per
+    nodes numbered level by level, and each row's leaf (-1 for the rows not in ``rows``).  The features are scanned in contiguous blocks, one per
     thread (``n_threads`` blocks), each keeping its own best splits; the blocks' bests are merged in feature
     order, so the tree does not depend on the number of threads."""
     n = XT.shape[1]
@@ -101,6 +101,7 @@ def grow_exact(XT, order, vals, nv, rows, g, h, fmask, col_missing, max_depth, c
     count = np.zeros(cap, np.intp)
     depth = np.zeros(cap, np.intp)
     pos = np.full(n, -1, np.intp)
+    leaf = np.full(n, -1, np.intp)
     for r in rows:
         pos[r] = 0
         G[0] += g[r]
@@ -165,7 +166,7 @@ def grow_exact(XT, order, vals, nv, rows, g, h, fmask, col_missing, max_depth, c
             if node < lo:
                 continue
             if left[node] < 0:
-                pos[r] = -1
+                leaf[r], pos[r] = node, -1
                 continue
             v = XT[feature[node], r]
             go_left = missing_left[node] if np.isnan(v) else np.float64(v) < threshold[node]
@@ -175,5 +176,8 @@ def grow_exact(XT, order, vals, nv, rows, g, h, fmask, col_missing, max_depth, c
             H[c] += h[r]
             count[c] += 1
         lo, hi = hi, nxt
+    for r in rows:
+        if pos[r] >= 0:
+            leaf[r] = pos[r]
     return (left[:hi], right[:hi], feature[:hi], threshold[:hi], missing_left[:hi], G[:hi],
-            H[:hi], count[:hi], depth[:hi])
+            H[:hi], count[:hi], depth[:hi], leaf)

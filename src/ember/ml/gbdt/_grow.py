@@ -6,14 +6,21 @@ grows on gradient histograms (``_hist.grow_hist``).  ``_gradient_tree`` makes ei
 a ``Tree``; ``_prune_and_compact`` is XGBoost's bottom-up pruner of splits with gain below
 ``gamma``.
 """
+import threading
+
 import numba
 import numpy as np
 
 from ..tree import Tree
 from ._exact import grow_exact, presort
-from ._hist import bin_features, grow_hist, make_cuts
+from ._hist import bin_features, grow_hist, hist_pool, make_cuts
 
 _KRT_EPS = 1e-6  # XGBoost's minimal loss change for a split
+
+
+def _node_cap(n_rows, max_depth):
+    """The most nodes a tree of depth ``max_depth`` on ``n_rows`` rows can have."""
+    return min(2 * n_rows + 1, 2 ** (min(max_depth, 40) + 1))
 
 
 def _gradient_tree(left, right, feature, threshold, missing_left, G, H, count, depth, lam, eta,
@@ -30,7 +37,8 @@ def _gradient_tree(left, right, feature, threshold, missing_left, G, H, count, d
 
 
 def _prune_and_compact(tree, gamma):
-    """XGBoost-style bottom-up pruning of splits with gain < gamma, then drop dead nodes."""
+    """XGBoost-style bottom-up pruning of splits with gain < gamma, then drop dead nodes
+    (``tree`` itself when nothing was pruned)."""
     if gamma > 0:
         cl, cr = tree.children_left, tree.children_right
         for i in range(tree.node_count - 1, -1, -1):
@@ -48,9 +56,7 @@ def _prune_and_compact(tree, gamma):
         frontier = nxt
     keep = np.array(keep)
     if keep.size == tree.node_count:
-        return Tree(cl, cr, tree.feature, tree.threshold, tree.value, tree.impurity,
-                    tree.n_node_samples, tree.weighted_n_node_samples, tree.improvement,
-                    tree.depth, strict=tree.strict, missing_left=tree.missing_left)
+        return tree                                 # nothing pruned: the tree itself
     remap = np.full(tree.node_count, -1)
     remap[keep] = np.arange(keep.size)
     left = np.where(cl[keep] >= 0, remap[np.maximum(cl[keep], 0)], -1)
@@ -72,34 +78,41 @@ class ExactTrees:
         self.col_missing = self.nv < self.XT.shape[1]
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
-        """A tree on the samples ``rows`` and the features ``feats``."""
+        """A tree on the samples ``rows`` and the features ``feats``, and each sample's leaf
+        (-1 for those not in ``rows``)."""
         fmask = np.zeros(self.XT.shape[0], dtype=np.bool_)
         fmask[feats] = True
         rows = np.asarray(rows, dtype=np.intp)
-        cap = min(2 * rows.size + 1, 2 ** (min(max_depth, 40) + 1))
-        left, right, feat, thr, miss_left, G, H, cnt, depth = grow_exact(
+        left, right, feat, thr, miss_left, G, H, cnt, depth, leaf = grow_exact(
             self.XT, self.order, self.vals, self.nv, rows, g, h, fmask, self.col_missing,
-            int(max_depth), cap, float(reg_lambda), float(min_child_weight), _KRT_EPS,
+            int(max_depth), _node_cap(rows.size, max_depth), float(reg_lambda), float(min_child_weight), _KRT_EPS,
             numba.get_num_threads())
         return _gradient_tree(left, right, feat, thr, miss_left, G, H, cnt, depth, reg_lambda,
-                              eta, strict=True)
+                              eta, strict=True), leaf
 
 
 class HistTrees:
     """Histogram growth (``_hist.py``): cut points from the rows ``active`` of ``X`` (at most
-    ``max_bin`` bins per feature), every sample binned once."""
+    ``max_bin`` bins per feature), every sample binned once; one histogram pool per thread."""
 
     def __init__(self, X, active, max_bin):
         self.B, self.NB, self.cuts_pad, self.n_cuts = bin_features(X, make_cuts(X[active], max_bin))
+        self.pools = threading.local()
 
     def grow(self, g, h, rows, feats, *, max_depth, reg_lambda, min_child_weight, eta):
-        """A tree on the samples ``rows`` and the features ``feats``."""
+        """A tree on the samples ``rows`` and the features ``feats``, and each sample's leaf
+        (-1 for those not in ``rows``)."""
         fmask = np.zeros(self.B.shape[1], dtype=np.bool_)
         fmask[feats] = True
-        left, right, feat, b, miss_left, G, H, cnt, depth = grow_hist(
-            self.B, self.NB, self.n_cuts, np.array(rows, dtype=np.intp), g, h, fmask,
-            int(max_depth), float(reg_lambda), float(min_child_weight), _KRT_EPS)
+        pool = getattr(self.pools, "pool", None)
+        if pool is None:
+            pool = self.pools.pool = hist_pool(max_depth, self.B.shape[1], self.NB)
+        rows = np.array(rows, dtype=np.intp)
+        left, right, feat, b, miss_left, G, H, cnt, depth, leaf = grow_hist(
+            self.B, self.NB, self.n_cuts, rows, g, h, fmask, int(max_depth),
+            _node_cap(rows.size, max_depth), pool, float(reg_lambda), float(min_child_weight),
+            _KRT_EPS)
         thr = np.where(b < 0, -np.inf, self.cuts_pad[np.maximum(feat, 0), np.maximum(b, 0)])
         thr = np.where(left >= 0, thr, -2.0)
         return _gradient_tree(left, right, feat, thr, miss_left, G, H, cnt, depth, reg_lambda,
-                              eta, strict=False)
+                              eta, strict=False), leaf

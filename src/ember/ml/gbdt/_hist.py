@@ -67,14 +67,19 @@ def _histogram(B, rows, start, end, g, h, fmask, out):
                 out[f, b, 1] += hr
 
 
+def hist_pool(max_depth, n_features, NB):
+    """Room for the histograms of one tree: one per node waiting on the stack, plus one being
+    split (kept across trees: a fresh one per tree costs page faults)."""
+    return np.empty((2 * max_depth + 3, n_features, NB + 1, 2))
+
+
 @njit(cache=True, nogil=True)
-def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
+def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, cap, pool, lam, mcw, min_gain):
     """Grow one tree on the rows ``rows`` (partitioned in place) and the features with
-    ``fmask``.  Returns ``(left, right, feature, bin, missing_left, G, H, count, depth)`` per
-    node."""
+    ``fmask``, with room for ``cap`` nodes and the histograms in ``pool`` (``hist_pool``).  Returns ``(left, right, feature, bin, missing_left, G, H, count, depth)`` per
+    node, and each row's leaf (-1 for the rows not in ``rows``)."""
     m = rows.shape[0]
     F = B.shape[1]
-    cap = 2 * m + 1
     left = np.full(cap, -1, np.intp)
     right = np.full(cap, -1, np.intp)
     feature = np.full(cap, -2, np.intp)
@@ -84,11 +89,9 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
     H = np.zeros(cap)
     count = np.zeros(cap, np.intp)
     depth = np.zeros(cap, np.intp)
-    # histogram pool: one per node waiting on the stack, plus one being split
-    n_slots = 2 * max_depth + 3
-    pool = np.empty((n_slots, F, NB + 1, 2))
-    free = list(range(n_slots - 1, -1, -1))
+    free = list(range(pool.shape[0] - 1, -1, -1))
     buf = np.empty(m, rows.dtype)
+    leaf = np.full(B.shape[0], -1, np.intp)
     for i in range(m):
         G[0] += g[rows[i]]
         H[0] += h[rows[i]]
@@ -103,6 +106,7 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
         if depth[node] >= max_depth or Hn < 2.0 * mcw or end - start < 2:
             if slot >= 0:
                 free.append(slot)
+            leaf[rows[start:end]] = node
             continue
         hist = pool[slot]
         best, bf, bb, bl = -np.inf, -1, 0, False
@@ -117,6 +121,8 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
             # non-missing row left), the missing rows right (d = 0) or left (d = 1)
             for b in range(-1, n_cuts[f] + 1):
                 if b >= 0:
+                    if hist[f, b, 1] == 0.0 and hist[f, b, 0] == 0.0 and b < n_cuts[f]:
+                        continue            # an empty bin: the split after bin b - 1 again
                     GL += hist[f, b, 0]
                     HL += hist[f, b, 1]
                 for d in range(2):
@@ -133,6 +139,7 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
                         best, bf, bb, bl, GLb, HLb = sc, f, b, d == 1, gl, hl
         if bf < 0 or not best - Gn * Gn / (Hn + lam) > min_gain:
             free.append(slot)
+            leaf[rows[start:end]] = node
             continue
         # partition the rows: left ones first, both sides in their old order
         nl, nr = 0, 0
@@ -173,4 +180,4 @@ def grow_hist(B, NB, n_cuts, rows, g, h, fmask, max_depth, lam, mcw, min_gain):
         stack.append((lc, start, start + nl, ls))
     return (left[:n_nodes], right[:n_nodes], feature[:n_nodes], split_bin[:n_nodes],
             miss_left[:n_nodes], G[:n_nodes], H[:n_nodes], count[:n_nodes],
-            depth[:n_nodes])
+            depth[:n_nodes], leaf)
