@@ -8,7 +8,9 @@ Lloyd's algorithm alternates
 until the labels stop changing or the squared centre shift ``sum_k ||c_k^new - c_k||^2`` is at
 most ``tol * mean_j Var(X[:, j])`` (scikit-learn's semantics), minimising the inertia
 ``sum_i w_i ||x_i - c_{l_i}||^2``.  Distances are computed in row chunks with one matrix
-product per chunk (``||x||^2 - 2 x.c + ||c||^2``), on mean-centred data for accuracy.  An
+product per chunk (``||x||^2 - 2 x.c + ||c||^2``), on mean-centred data for accuracy; the
+compiled assignment step (``_estep``) shares the chunks among numba's threads and sums each
+cluster's rows in the same pass, as scikit-learn's Lloyd iteration does.  An
 empty cluster is re-seeded with the point farthest from its centre, as scikit-learn does.
 
 Seeding is the greedy k-means++ of Arthur & Vassilvitskii (2007) as scikit-learn implements
@@ -27,8 +29,9 @@ numbers as scikit-learn, so both pick the same seeds.
 import numbers
 import warnings
 
+import numba
 import numpy as np
-import scipy.sparse as sp
+from numba import njit, prange
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array, check_random_state
@@ -87,24 +90,62 @@ def kmeans_plusplus(X, n_clusters, *, sample_weight=None, random_state=None):
                             check_random_state(random_state), sw)
 
 
-def _assign(X, centers, x_sq, chunk, need_dist=True):
-    """Labels (and squared distance to the closest centre), computed in row chunks as
-    ``argmin_k (||c_k||^2 - 2 x . c_k)`` on a ``(chunk, k)`` block."""
-    n = X.shape[0]
+@njit(cache=True, nogil=True, parallel=True)
+def _estep(X, C2T, c_sq, x_sq, sw, chunk, n_blocks, labels, mind, sums, wsum):
+    """The assignment step in row chunks, one matrix product per chunk (``C2T`` = ``-2 C^T``,
+    ``c_sq`` the centres' squared norms), the chunks split in ``n_blocks`` contiguous blocks
+    run by numba's threads: ``labels[i] = argmin_k (||c_k||^2 - 2 x_i . c_k)`` (the first on
+    ties), ``mind[i]`` the squared distance to that centre
+    (when ``mind`` is not empty) and, when ``sums`` is not empty, each cluster's weighted sum
+    of rows and weight added to ``sums`` and ``wsum`` (per block, then block by block)."""
+    n, d = X.shape
+    k = C2T.shape[1]
+    n_chunks = (n + chunk - 1) // chunk
+    acc = sums.shape[0] > 0
+    block_sums = np.zeros((n_blocks, sums.shape[0], d))
+    block_w = np.zeros((n_blocks, k))
+    for b in prange(n_blocks):
+        for c in range(b * n_chunks // n_blocks, (b + 1) * n_chunks // n_blocks):
+            s, e = c * chunk, min(n, (c + 1) * chunk)
+            D = X[s:e] @ C2T
+            for r in range(e - s):
+                i = s + r
+                best, lab = D[r, 0] + c_sq[0], 0
+                for j in range(1, k):
+                    v = D[r, j] + c_sq[j]
+                    if v < best:
+                        best, lab = v, j
+                labels[i] = lab
+                if mind.shape[0] > 0:
+                    mind[i] = max(best + x_sq[i], 0.0)
+                if acc:
+                    block_w[b, lab] += sw[i]
+                    for f in range(d):
+                        block_sums[b, lab, f] += sw[i] * X[i, f]
+    if acc:
+        for b in range(n_blocks):
+            sums += block_sums[b]
+            wsum += block_w[b]
+
+
+def _assign(X, centers, x_sq, chunk, need_dist=True, sample_weight=None):
+    """Labels, the squared distance to the closest centre (None unless ``need_dist``) and,
+    with ``sample_weight``, each cluster's weighted sum of rows and total weight
+    (``_estep``; BLAS kept to one thread inside numba's)."""
+    n, k = X.shape[0], centers.shape[0]
     labels = np.empty(n, dtype=np.int32)
-    mind = np.empty(n, dtype=X.dtype) if need_dist else None
-    c_sq = np.einsum("ij,ij->i", centers, centers)
+    mind = np.empty(n if need_dist else 0, dtype=X.dtype)
+    acc = sample_weight is not None
+    sums = np.zeros((k if acc else 0, X.shape[1]))
+    wsum = np.zeros(k)
+    n_blocks = max(1, min(numba.get_num_threads(), -(-n // chunk)))
+    centers = centers.astype(X.dtype, copy=False)
     C2T = np.ascontiguousarray(-2.0 * centers.T)
-    for s in range(0, n, chunk):
-        D = X[s:s + chunk] @ C2T
-        D += c_sq
-        lab = D.argmin(axis=1)
-        labels[s:s + chunk] = lab
-        if need_dist:
-            mind[s:s + chunk] = D[np.arange(lab.shape[0]), lab] + x_sq[s:s + chunk]
-    if need_dist:
-        np.maximum(mind, 0.0, out=mind)
-    return labels, mind
+    c_sq = np.einsum("ij,ij->i", centers, centers)
+    with blas_threads(1):
+        _estep(X, C2T, c_sq, x_sq, sample_weight if acc else x_sq[:0], chunk, n_blocks, labels,
+               mind, sums, wsum)
+    return labels, (mind if need_dist else None), sums, wsum
 
 
 def _chunk(k):
@@ -117,13 +158,10 @@ def _lloyd(X, sample_weight, centers, max_iter, tol, x_sq):
     centers = centers.copy()
     labels_old = np.full(n, -1, dtype=np.int32)
     strict = False
-    arange_n = np.arange(n)
     i = 0
     for i in range(max_iter):
-        labels, _ = _assign(X, centers, x_sq, chunk, need_dist=False)
-        M = sp.csr_matrix((sample_weight, (labels, arange_n)), shape=(k, n))
-        sums = np.asarray(M @ X)
-        wsum = np.bincount(labels, weights=sample_weight, minlength=k)
+        labels, _, sums, wsum = _assign(X, centers, x_sq, chunk, need_dist=False,
+                                        sample_weight=sample_weight)
         empty = np.flatnonzero(wsum == 0)
         if empty.size:   # scikit-learn's _relocate_empty_clusters_dense
             dist = ((X - centers[labels]) ** 2).sum(axis=1)
@@ -149,7 +187,7 @@ def _lloyd(X, sample_weight, centers, max_iter, tol, x_sq):
     if strict:
         mind = ((X - centers[labels]) ** 2).sum(axis=1)
     else:   # re-run the E-step so that the labels match the final centres
-        labels, mind = _assign(X, centers, x_sq, chunk)
+        labels, mind, _, _ = _assign(X, centers, x_sq, chunk)
     inertia = float(mind @ sample_weight)
     return labels, inertia, centers, i + 1
 
@@ -258,15 +296,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         best = None
         for _ in range(n_init):
             c0 = self._init_centroids(Xc, x_sq, init, rng, sample_weight)
-            if self.n_clusters * X.shape[1] <= 4096:
-                # the per-chunk products are small: threaded BLAS only adds synchronisation
-                # (scikit-learn's Lloyd also limits BLAS to one thread)
-                with blas_threads(1):
-                    labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0,
-                                                              self.max_iter, tol, x_sq)
-            else:
-                labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0, self.max_iter,
-                                                          tol, x_sq)
+            labels, inertia, centers, n_iter = _lloyd(Xc, sample_weight, c0, self.max_iter, tol,
+                                                      x_sq)
             if best is None or (inertia < best[1] and not _same_clustering(labels, best[0])):
                 best = (labels, inertia, centers, n_iter)
         labels, inertia, centers, n_iter = best
@@ -290,8 +321,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         """Index of the closest centre for each sample."""
         X = self._check_test(X)
         C = self.cluster_centers_.astype(X.dtype, copy=False)
-        labels, _ = _assign(X, C, np.einsum("ij,ij->i", X, X),
-                            _chunk(self.n_clusters))
+        labels, _, _, _ = _assign(X, C, np.einsum("ij,ij->i", X, X), _chunk(self.n_clusters))
         return labels
 
     def fit_predict(self, X, y=None, sample_weight=None):
@@ -310,5 +340,5 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, Ba
         X = self._check_test(X)
         sw = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         C = self.cluster_centers_.astype(X.dtype, copy=False)
-        _, mind = _assign(X, C, np.einsum("ij,ij->i", X, X), _chunk(self.n_clusters))
+        _, mind, _, _ = _assign(X, C, np.einsum("ij,ij->i", X, X), _chunk(self.n_clusters))
         return -float(mind @ sw)
