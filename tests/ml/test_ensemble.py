@@ -237,3 +237,27 @@ def test_entropy_forest_with_fractional_weights_close_to_sklearn():
         value = est.tree_.value
         assert np.all(value >= 0) and np.allclose(value.sum(axis=1), 1.0)
     assert abs(ours.score(Xt, yt) - ref.score(Xt, yt)) <= 0.05
+
+
+def test_random_forest_with_missing_values_is_sklearns():
+    # the trees split on NaN as scikit-learn's do, with its bootstrap draws: the same forest
+    from tests.ml.test_tree import _with_missing
+    X, y = make_classification(n_samples=600, n_features=10, n_informative=5, n_classes=3,
+                               random_state=0)
+    Xm = _with_missing(X, 0)
+    ours = RandomForestClassifier(30, oob_score=True, random_state=0).fit(Xm[:400], y[:400])
+    ref = sk_ens.RandomForestClassifier(30, oob_score=True, random_state=0).fit(Xm[:400],
+                                                                                 y[:400])
+    np.testing.assert_allclose(ours.predict_proba(Xm[400:]), ref.predict_proba(Xm[400:]),
+                               atol=1e-12)
+    assert ours.oob_score_ == ref.oob_score_
+
+
+def test_bagging_passes_missing_values_to_its_trees(clf_data):
+    from tests.ml.test_tree import _with_missing
+    X, y, Xt, yt = clf_data
+    Xm, Xtm = _with_missing(X, 0), _with_missing(Xt, 1)
+    ours = BaggingClassifier(n_estimators=10, random_state=0).fit(Xm, y)
+    ref = sk_ens.BaggingClassifier(n_estimators=10, random_state=0).fit(Xm, y)
+    assert abs(ours.score(Xtm, yt) - ref.score(Xtm, yt)) <= 0.05
+    assert ours.score(Xtm, yt) > 0.6

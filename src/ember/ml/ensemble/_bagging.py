@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_is_fitted, has_fit_parameter,
                                       validate_data)
@@ -18,6 +18,13 @@ _NO_OOB = ("Some inputs do not have OOB scores. This probably means too few esti
 
 
 class _BaseBagging(BaseEstimator):
+    # NaN goes through to the base estimator, as in scikit-learn (the default trees split on it)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = (self.estimator is None
+                                     or get_tags(self.estimator).input_tags.allow_nan)
+        return tags
+
     def __init__(self, estimator=None, n_estimators=10, max_samples=1.0, max_features=1.0,
                  bootstrap=True, bootstrap_features=False, oob_score=False, random_state=None):
         self.estimator = estimator
@@ -104,7 +111,7 @@ class _BaseBagging(BaseEstimator):
 
     def _validate_X_predict(self, X):
         check_is_fitted(self, "estimators_")
-        return validate_data(self, X, reset=False)
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
 
 
     def _mean_output(self, X):
@@ -150,7 +157,7 @@ class BaggingClassifier(ClassifierMixin, _BaseBagging):
     """
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_, yi = np.unique(y, return_inverse=True)
         self.n_classes_ = self.classes_.shape[0]
@@ -200,7 +207,7 @@ class BaggingRegressor(RegressorMixin, _BaseBagging):
     """
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_data(self, X, y, y_numeric=True, ensure_all_finite="allow-nan")
         return self._fit_bagging(X, np.asarray(y, dtype=np.float64), sample_weight,
                                  DecisionTreeRegressor())
 

@@ -63,6 +63,11 @@ def _grow_forest_chunk(XT, S, wpos, crit, seeds, bootstrap, n_draws, params):
 class _BaseForest(BaseEstimator):
     _tree_class = None
 
+    def __sklearn_tags__(self):                     # NaN: as the trees (``ember.ml.tree``)
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def _validate_params(self, n_samples):
         _check_positive_int("n_estimators", self.n_estimators)
         if self.oob_score and not self.bootstrap:
@@ -144,7 +149,8 @@ class _BaseForest(BaseEstimator):
 
     def _validate_X_predict(self, X):
         check_is_fitted(self, "estimators_")
-        return validate_data(self, X, dtype=np.float32, reset=False)
+        return validate_data(self, X, dtype=np.float32, reset=False,
+                             ensure_all_finite="allow-nan")
 
     def _mean_value(self, X):
         """Mean over the trees of the leaf value reached, shape (n_samples, n_values)."""
@@ -210,7 +216,7 @@ class RandomForestClassifier(_ProbaClassifierMixin, ClassifierMixin, _BaseForest
         self.max_samples = max_samples
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         self.classes_, yi = np.unique(y, return_inverse=True)
         self.n_classes_ = self.classes_.shape[0]
@@ -265,7 +271,8 @@ class RandomForestRegressor(RegressorMixin, _BaseForest):
         self.max_samples = max_samples
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True,
+                             ensure_all_finite="allow-nan")
         return self._fit_forest(X, np.asarray(y, dtype=np.float64), sample_weight)
 
     def _statistics(self, y, sw):

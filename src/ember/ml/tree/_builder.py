@@ -108,4 +108,4 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
                               - weight[rc] * imp[rc])
     return Tree(left, right, feat, thr, _node_value(T, crit, reg_lambda, eta), imp,
                 np.rint(T[0]).astype(np.intp), weight, improvement, depth, strict=strict,
-                missing_left=miss_left if xgb else None)
+                missing_left=miss_left)

@@ -59,6 +59,13 @@ class _ProbaClassifierMixin:
 class _BaseDecisionTree(BaseEstimator):
     _criteria = ()
 
+    # missing values (NaN) are split on as scikit-learn's best splitter does: each split sends
+    # them to the side that scores best; at a split that saw none, to the larger side
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
     def _validate_params(self):
         if self.criterion not in self._criteria:
             raise ValueError(f"criterion must be one of {self._criteria}; got {self.criterion!r}.")
@@ -100,7 +107,8 @@ class _BaseDecisionTree(BaseEstimator):
 
     def _validate_X_predict(self, X):
         check_is_fitted(self, "tree_")
-        return validate_data(self, X, dtype=np.float32, reset=False)
+        return validate_data(self, X, dtype=np.float32, reset=False,
+                             ensure_all_finite="allow-nan")
 
     def apply(self, X):
         """Index of the leaf each sample ends up in."""
@@ -165,7 +173,7 @@ class DecisionTreeClassifier(_ProbaClassifierMixin, ClassifierMixin, _BaseDecisi
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, y = validate_data(self, X, y, dtype=np.float32, ensure_all_finite="allow-nan")
         check_classification_targets(y)
         return self._fit_validated(X, y, sample_weight)
 
@@ -210,7 +218,8 @@ class DecisionTreeRegressor(RegressorMixin, _BaseDecisionTree):
         self.random_state = random_state
 
     def fit(self, X, y, sample_weight=None):
-        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True)
+        X, y = validate_data(self, X, y, dtype=np.float32, y_numeric=True,
+                             ensure_all_finite="allow-nan")
         y = np.asarray(y, dtype=np.float64)
         crit, params, mf, sw = self._fit_setup(X, sample_weight)
         return self._fit_tree(X, target_statistics(y, sw), sw, crit, params, mf)

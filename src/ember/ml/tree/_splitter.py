@@ -180,6 +180,7 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
     buf = np.empty(m, samples.dtype)
     L = np.empty(C)
     R = np.empty(C)
+    M = np.empty(C)
     xgb = crit == XGB
     onehot = cls.shape[0] > 0
     for i in range(m):
@@ -218,7 +219,7 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
             n_nodes += 2
             continue
         best = -np.inf
-        bf, bxa, bxb = -1, np.float32(0), np.float32(0)
+        bf, bxa, bxb, bml = -1, np.float32(0), np.float32(0), False
         # scikit-learn's feature draw: Fisher-Yates over the features not known to be
         # constant, until mf have been visited (and at least one was not constant)
         f_i, n_drawn, n_found, n_total, n_visited = F, 0, 0, n_known, 0
@@ -231,40 +232,64 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
                 continue
             f_j += n_found
             f = features[f_j]
-            _sort_node(XT, f, samples, start, n, keys, order, srt)
-            if srt[n - 1] <= srt[0] + tol:
+            nv = _sort_node(XT, f, samples, start, n, keys, order, srt)
+            n_miss = n - nv
+            if nv == 0 or (srt[nv - 1] <= srt[0] + tol and n_miss == 0):
                 features[f_j], features[n_total] = features[n_total], features[f_j]
                 n_found += 1
                 n_total += 1
                 continue
             f_i -= 1
             features[f_i], features[f_j] = features[f_j], features[f_i]
-            for k in range(C):
-                L[k] = 0.0
-            for p in range(n - 1):
-                s = samples[start + order[p]]
-                if onehot:
-                    L[0] += 1.0
-                    L[cls[s]] += S[s, cls[s]]
-                else:
-                    for k in range(C):
-                        L[k] += S[s, k]
-                if srt[p + 1] <= srt[p] + tol or p + 1 < msl or n - p - 1 < msl:
-                    continue
+            # scikit-learn's two searches when the node has missing rows (sums M): first they
+            # go right (the last candidate: every non-missing row left, threshold inf), then
+            # left; a split that saw none sends them to its larger side at prediction
+            if n_miss > 0:
+                M[:] = 0.0
+                for i in range(start, end):
+                    s = samples[i]
+                    if np.isnan(XT[f, s]):
+                        for k in range(C):
+                            M[k] += S[s, k]
+            for search in range(2 if n_miss > 0 else 1):
                 for k in range(C):
-                    R[k] = T[k] - L[k]
-                sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
-                if sc > best:                     # NaN never wins
-                    best, bf, bxa, bxb = sc, f, srt[p], srt[p + 1]
+                    L[k] = M[k] if search == 1 else 0.0
+                for p in range(nv):
+                    s = samples[start + order[p]]
+                    if onehot:
+                        L[0] += 1.0
+                        L[cls[s]] += S[s, cls[s]]
+                    else:
+                        for k in range(C):
+                            L[k] += S[s, k]
+                    last = p == nv - 1
+                    if last and (search == 1 or n_miss == 0):
+                        break
+                    if not last and srt[p + 1] <= srt[p] + tol:
+                        continue
+                    n_left = p + 1 + (n_miss if search == 1 else 0)
+                    if n_left < msl or n - n_left < msl:
+                        continue
+                    for k in range(C):
+                        R[k] = T[k] - L[k]
+                    sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
+                    if sc > best:                     # NaN never wins
+                        best, bf = sc, f
+                        bxa = srt[p]
+                        bxb = np.float32(np.inf) if last else srt[p + 1]
+                        bml = search == 1 if n_miss > 0 else n_left > n - n_left
         # the constant features found here stay known to the node's descendants
         features[:n_known] = constant[:n_known]
         constant[n_known:n_known + n_found] = features[n_known:n_known + n_found]
         if bf < 0:
             continue
-        thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
-        if thr == np.float64(bxb) or not np.isfinite(thr):
-            thr = np.float64(bxa)
-        _split(XT, samples, S, start, end, bf, thr, False, strict, buf, node, depth, left,
+        if np.isinf(bxb):                         # the missing rows alone on the right
+            thr = np.inf
+        else:
+            thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
+            if thr == np.float64(bxb) or not np.isfinite(thr):
+                thr = np.float64(bxa)
+        _split(XT, samples, S, start, end, bf, thr, bml, strict, buf, node, depth, left,
                right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total)
         top += 2
         n_nodes += 2

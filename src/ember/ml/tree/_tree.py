@@ -28,8 +28,9 @@ class Tree:
     Node ``i`` is a leaf iff ``children_left[i] == -1``. Internal nodes send a sample to
     ``children_left`` when ``x[feature] <= threshold`` (or ``<`` when ``strict``, the
     XGBoost convention) and to ``children_right`` otherwise; a missing (NaN) value goes to
-    the left child where ``missing_left[i]`` (XGBoost's learned default direction; None: NaN
-    goes right). ``value[i]`` holds the class fractions (classification), the mean target
+    the left child where ``missing_left[i]`` (the side learned for the node's missing
+    training values, or, when it had none, scikit-learn's larger side; None: NaN goes
+    right). ``value[i]`` holds the class fractions (classification), the mean target
     (regression) or the leaf weight (boosting).
     """
 
