@@ -1,10 +1,10 @@
-"""``grow_tree``: depth-first growth of a CART or XGBoost tree by the compiled splitter
+"""``grow_tree``: depth-first growth of a CART tree by the compiled splitter
 (``_splitter.grow``), and the per-sample statistics it sums (``class_statistics``,
-``target_statistics``, ``gradient_statistics``)."""
+``target_statistics``)."""
 import numpy as np
 
-from ._criterion import _impurity, _node_value, _node_weight, _xgb_split_score
-from ._splitter import ENTROPY, GINI, MSE, XGB, grow
+from ._criterion import _impurity, _node_value, _node_weight
+from ._splitter import ENTROPY, GINI, MSE, grow
 from ._tree import TREE_LEAF, Tree
 
 # scikit-learn's tolerance for "distinct" feature values, added in float32 as there
@@ -35,38 +35,28 @@ def target_statistics(y, sample_weight):
                             sample_weight * y * y])
 
 
-def gradient_statistics(g, h):
-    """Per-sample statistics of the XGBoost criterion: ``1, g, h``."""
-    return np.column_stack([np.ones(g.shape[0]), g, h])
-
-
-_CODES = {"gini": GINI, "entropy": ENTROPY, "mse": MSE, "xgb": XGB}
+_CODES = {"gini": GINI, "entropy": ENTROPY, "mse": MSE}
 
 
 def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_samples_leaf=1,
-              max_features=None, rng=None, reg_lambda=1.0, min_child_weight=1.0,
-              min_split_gain=1e-6, eta=1.0, strict=False, col_missing=None, classes=None):
-    """Grow a tree depth-first with exhaustive split search (``_splitter.grow``).
+              max_features=None, rng=None, classes=None):
+    """Grow a CART tree depth-first with exhaustive split search (``_splitter.grow``).
 
     Parameters
     ----------
     XT : ndarray (n_features, n_samples), float32
-        Transposed training matrix (read, never copied: ensembles share one).
+        Transposed training matrix (read, never copied: ensembles share one); NaN is a
+        missing value.
     samples : ndarray of int
         The ids of the participating samples (e.g. those with positive weight).
     S : ndarray (n_samples, C), float64
         Per-sample statistics whose sums describe a node. Column 0 is the (unweighted)
         sample count. ``gini``/``entropy``: then the weighted one-hot classes;
-        ``mse``: ``w, w*y, w*y**2``; ``xgb``: gradient ``g`` and hessian ``h``.
-    crit : {"gini", "entropy", "mse", "xgb"}
+        ``mse``: ``w, w*y, w*y**2``.
+    crit : {"gini", "entropy", "mse"}
     max_features : int or None
         Number of non-constant features drawn (in random order) at every node; None
-        means all features, still visited in random order unless ``crit == "xgb"``
-        (which visits them in index order so that ties go to the lowest index like XGBoost).
-    col_missing : ndarray (n_features,) of bool, optional
-        ``xgb`` only: the features with missing (NaN) values, which XGBoost also scans from
-        the smallest value up (missing rows going right); every feature is scanned from the
-        largest down (missing rows going left).
+        means all features, still visited in random order.
     classes : ndarray (n_samples,) of int, optional
         gini / entropy: each sample's class index (computed from ``S`` when None; a forest
         passes it once for all its trees).
@@ -74,7 +64,6 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
     XT = np.asarray(XT, dtype=np.float32)
     S = np.ascontiguousarray(S, dtype=np.float64)
     F = XT.shape[0]
-    xgb = crit == "xgb"
     if rng is None:
         rng = np.random.RandomState(0)
     samples = np.array(samples, dtype=np.intp)          # partitioned in place: a copy
@@ -83,29 +72,20 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
         cls = cls.astype(np.intp, copy=False)
     else:
         cls = np.empty(0, np.intp)
-    if col_missing is None or not xgb:
-        col_missing = np.zeros(F if xgb else 0, dtype=bool)
     left, right, feat, thr, miss_left, T, depth = grow(
-        XT, samples, S, cls, np.asarray(col_missing, dtype=bool), _CODES[crit],
+        XT, samples, S, cls, _CODES[crit],
         np.iinfo(np.int32).max if max_depth is None else int(max_depth),
-        max(min_samples_split, 2 * min_samples_leaf), 1 if xgb else int(min_samples_leaf),
-        F if max_features is None or xgb else int(max_features),
-        np.float32(0.0) if xgb else _FEATURE_THRESHOLD, float(reg_lambda),
-        float(min_child_weight), float(min_split_gain), bool(strict),
+        max(min_samples_split, 2 * min_samples_leaf), int(min_samples_leaf),
+        F if max_features is None else int(max_features), _FEATURE_THRESHOLD,
         int(rng.randint(2 ** 31 - 1)))
     T = T.T                                             # (C, nodes)
-    imp = _impurity(T, crit, reg_lambda)
+    imp = _impurity(T, crit)
     weight = _node_weight(T, crit)
     improvement = np.zeros(left.shape[0])
     inner = np.flatnonzero(left != TREE_LEAF)
     lc, rc = left[inner], right[inner]
-    if xgb:
-        P = T[:, inner]
-        improvement[inner] = (_xgb_split_score(T[:, lc], T[:, rc], reg_lambda)
-                              - P[1] ** 2 / (P[2] + reg_lambda))
-    else:
-        improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]
-                              - weight[rc] * imp[rc])
-    return Tree(left, right, feat, thr, _node_value(T, crit, reg_lambda, eta), imp,
-                np.rint(T[0]).astype(np.intp), weight, improvement, depth, strict=strict,
+    improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]
+                          - weight[rc] * imp[rc])
+    return Tree(left, right, feat, thr, _node_value(T, crit), imp,
+                np.rint(T[0]).astype(np.intp), weight, improvement, depth,
                 missing_left=miss_left)

@@ -3,24 +3,27 @@ values of the node's samples are gathered and sorted (scikit-learn's splitter; n
 is copied or re-sorted beyond the node), swept once with running sums of the per-sample
 statistics, and the node's samples are partitioned in place for its children.
 
-Criteria (``crit``): 0 gini, 1 entropy, 2 squared error, 3 XGBoost's structure score; the
-proxy maximised by a split (``_side`` of each child) is evaluated once per candidate on
-running sums.  Features are drawn in a random order per node exactly as
-scikit-learn's ``BestSplitter`` draws them (its xorshift generator seeded by one draw of the
-tree's RandomState, its Fisher-Yates over the features not yet known to be constant, ``mf``
-visits), so ties go where scikit-learn's go: to the first feature drawn, then to the first
-threshold.  XGBoost's
-criterion visits features in index order, compares float32 loss changes and breaks ties to
-the lowest feature, then to the highest threshold (it scans from the largest value down).
+Criteria (``crit``): 0 gini, 1 entropy, 2 squared error; the proxy maximised by a split
+(``_side`` of each child) is evaluated once per candidate on running sums.  Features are
+drawn in a random order per node exactly as scikit-learn's ``BestSplitter`` draws them (its
+xorshift generator seeded by one draw of the tree's RandomState, its Fisher-Yates over the
+features not yet known to be constant, ``mf`` visits), so ties go where scikit-learn's go: to
+the first feature drawn, then to the first threshold.
+
+Missing values (NaN) are split on as scikit-learn 1.9 does: a node's missing rows are first
+sent right (the last candidate of that sweep puts every non-missing row left, threshold
+``inf``), then left; a split of a node without missing rows sends them, at prediction, to
+its larger side.  A feature is constant when it has no non-missing value, or its
+non-missing values are equal and none is missing.
 """
 import numpy as np
 from numba import njit
 
-GINI, ENTROPY, MSE, XGB = 0, 1, 2, 3
+GINI, ENTROPY, MSE = 0, 1, 2
 
 
 @njit(cache=True)
-def _side(T, C, crit, lam):
+def _side(T, C, crit):
     """The child's part of the split proxy from its sums ``T[1:C]``: for gini and entropy
     minus its weight times its impurity, with scikit-learn's operations (so that equal
     splits of different features tie exactly as in scikit-learn)."""
@@ -40,13 +43,11 @@ def _side(T, C, crit, lam):
                 p = T[k] / w
                 e -= p * (np.log(p) / np.log(2.0))
         return -w * e
-    if crit == MSE:
-        return T[2] * T[2] / T[1]
-    return T[1] * T[1] / (T[2] + lam)
+    return T[2] * T[2] / T[1]                                # MSE
 
 
 @njit(cache=True)
-def _impurity(T, C, crit, lam):
+def _impurity(T, C, crit):
     if crit == GINI:
         w, sq = 0.0, 0.0
         for k in range(1, C):
@@ -63,9 +64,7 @@ def _impurity(T, C, crit, lam):
                 p = T[k] / w
                 s -= p * np.log(p)
         return s / np.log(2.0)
-    if crit == MSE:
-        return max(T[3] / T[1] - (T[2] / T[1]) ** 2, 0.0)
-    return -(T[1] ** 2) / (T[2] + lam)
+    return max(T[3] / T[1] - (T[2] / T[1]) ** 2, 0.0)       # MSE
 
 
 @njit(cache=True)
@@ -109,54 +108,11 @@ def _sort_node(XT, f, samples, start, n, keys, order, srt):
 
 
 @njit(cache=True, nogil=True)
-def _xgb_feature(S, samples, start, order, srt, nv, T, f, forward, lam, mcw, best):
-    """XGBoost's exact enumeration of feature ``f`` in one node (``ColMaker``): from the
-    smallest value up when ``forward`` (the node's missing rows go right), else from the
-    largest down (they go left); every change of value is a candidate, then all non-missing
-    rows on one side.  ``best`` = [loss, feature, threshold, missing left] is updated with
-    XGBoost's rule: float32 losses, ties to the lower feature, else to the first found."""
-    eg, eh, last = 0.0, 0.0, np.float32(0)
-    root = T[1] * T[1] / (T[2] + lam)
-    for q in range(nv):
-        p = q if forward else nv - 1 - q
-        s = samples[start + order[p]]
-        v = srt[p]
-        if eh != 0.0:
-            if v != last and eh >= mcw:
-                cg, ch = T[1] - eg, T[2] - eh
-                if ch >= mcw:
-                    loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
-                    split = np.float32((v + last) * np.float32(0.5))
-                    _xgb_update(best, loss, f, last if split == v else split, not forward)
-        eg += S[s, 1]
-        eh += S[s, 2]
-        last = v
-    cg, ch = T[1] - eg, T[2] - eh
-    if nv > 0 and eh >= mcw and ch >= mcw:
-        gap = np.float32(abs(last) + np.float32(1e-6))
-        loss = np.float32(eg * eg / (eh + lam) + cg * cg / (ch + lam) - root)
-        _xgb_update(best, loss, f, last + gap if forward else last - gap, not forward)
-
-
-@njit(cache=True, inline="always")
-def _xgb_update(best, loss, f, thr, missing_left):
-    if not np.isfinite(loss):
-        return
-    if best[1] <= f:
-        if not loss > best[0]:
-            return
-    elif best[0] > loss:
-        return
-    best[0], best[1], best[2], best[3] = loss, f, thr, 1.0 if missing_left else 0.0
-
-
-@njit(cache=True, nogil=True)
-def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, tol, lam, mcw,
-         min_gain, strict, seed):
+def grow(XT, samples, S, cls, crit, max_depth, min_split, msl, mf, tol, seed):
     """Grow one tree on the samples ``samples`` (ids into the columns of ``XT`` and rows of
     ``S``, partitioned in place); for gini / entropy ``cls[i]`` is the column of ``S`` holding
     sample ``i``'s weight (its class + 1: the sweep adds that one column), otherwise ``cls``
-    is empty; ``col_missing[f]``: feature ``f`` has missing values (XGBoost's criterion).
+    is empty.
     Returns the node arrays ``(left, right, feature, threshold, missing_left, T, depth)``
     with ``T[i]`` the summed statistics of node ``i`` (count first)."""
     F = XT.shape[0]
@@ -168,7 +124,6 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
     feature = np.full(cap, -2, np.intp)
     threshold = np.full(cap, -2.0)
     missing_left = np.zeros(cap, np.bool_)
-    xbest = np.zeros(4)
     Tn = np.zeros((cap, C))
     depth = np.zeros(cap, np.intp)
     features = np.arange(F)
@@ -181,7 +136,6 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
     L = np.empty(C)
     R = np.empty(C)
     M = np.empty(C)
-    xgb = crit == XGB
     onehot = cls.shape[0] > 0
     for i in range(m):
         for k in range(C):
@@ -198,25 +152,7 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
         T = Tn[node]
         if depth[node] >= max_depth:
             continue
-        if xgb:
-            if T[2] < 2.0 * mcw or n < 2:
-                continue
-        elif n < min_split or _impurity(T, C, crit, lam) <= 2.220446049250313e-16:
-            continue
-        if xgb:
-            xbest[:] = 0.0
-            for f in range(F):
-                nv = _sort_node(XT, f, samples, start, n, keys, order, srt)
-                if col_missing[f]:
-                    _xgb_feature(S, samples, start, order, srt, nv, T, f, True, lam, mcw, xbest)
-                _xgb_feature(S, samples, start, order, srt, nv, T, f, False, lam, mcw, xbest)
-            if not xbest[0] > min_gain:
-                continue
-            bf, thr, bl = int(xbest[1]), xbest[2], xbest[3] > 0.0
-            _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left,
-                   right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_known)
-            top += 2
-            n_nodes += 2
+        if n < min_split or _impurity(T, C, crit) <= 2.220446049250313e-16:
             continue
         best = -np.inf
         bf, bxa, bxb, bml = -1, np.float32(0), np.float32(0), False
@@ -272,7 +208,7 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
                         continue
                     for k in range(C):
                         R[k] = T[k] - L[k]
-                    sc = _side(L, C, crit, lam) + _side(R, C, crit, lam)
+                    sc = _side(L, C, crit) + _side(R, C, crit)
                     if sc > best:                     # NaN never wins
                         best, bf = sc, f
                         bxa = srt[p]
@@ -289,7 +225,7 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
             thr = np.float64(bxa) / 2.0 + np.float64(bxb) / 2.0
             if thr == np.float64(bxb) or not np.isfinite(thr):
                 thr = np.float64(bxa)
-        _split(XT, samples, S, start, end, bf, thr, bml, strict, buf, node, depth, left,
+        _split(XT, samples, S, start, end, bf, thr, bml, buf, node, depth, left,
                right, feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total)
         top += 2
         n_nodes += 2
@@ -298,11 +234,11 @@ def grow(XT, samples, S, cls, col_missing, crit, max_depth, min_split, msl, mf, 
 
 
 @njit(cache=True, nogil=True)
-def _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, left, right,
+def _split(XT, samples, S, start, end, bf, thr, bl, buf, node, depth, left, right,
            feature, threshold, missing_left, Tn, stack, top, n_nodes, n_total):
-    """Make node ``node`` split on ``x[bf] <= thr`` (``<`` when ``strict``; missing values
-    left when ``bl``): partition its samples (left ones first, both sides in their old
-    order), sum the children's statistics from their own samples (as scikit-learn's
+    """Make node ``node`` split on ``x[bf] <= thr`` (missing values left when ``bl``):
+    partition its samples (left ones first, both sides in their old order), sum the
+    children's statistics from their own samples (as scikit-learn's
     node_reset; the difference T - L could leave a class a tiny negative weight) and push
     the children (right first: the left one is grown next, scikit-learn's order)."""
     row = XT[bf]
@@ -310,7 +246,7 @@ def _split(XT, samples, S, start, end, bf, thr, bl, strict, buf, node, depth, le
     for i in range(start, end):
         s = samples[i]
         v = np.float64(row[s])
-        if bl if np.isnan(v) else ((v < thr) if strict else (v <= thr)):
+        if bl if np.isnan(v) else v <= thr:
             samples[start + nl] = s
             nl += 1
         else:
