@@ -9,7 +9,9 @@ three data sets, at one and two threads, with the test accuracy of both beside t
 75/25 split.  Each (estimator, data set, threads) row interleaves the two libraries over
 ``--repeats`` fits (alternating which goes first) and reports the medians and their ratio
 (ember / reference: below 1 means ember is faster).  Both sides get the same thread count
-(threadpool_limits, ``n_jobs``, numba's threads).  The HMM rows fit 10 sequences of 300 steps.
+(threadpool_limits, ``n_jobs``, numba's threads).  The k-means rows fit make_blobs(100000, 20,
+centers=8) from the same initial centres (the accuracy column is the adjusted Rand index);
+the HMM rows fit 10 sequences of 300 steps.
 
     python benchmarks/bench_ml_speed.py                      # everything, 3 repeats
     python benchmarks/bench_ml_speed.py --only tree --data wide --threads 1 --repeats 1
@@ -78,6 +80,36 @@ def _fit(make, Xtr, ytr, Xte, yte):
     return dt, float(np.mean(est.predict(Xte) == yte))
 
 
+def _interleave(ours, ref, repeats):
+    """Median times of ``ours()`` and ``ref()`` run alternately (alternating which goes first)."""
+    te, tr = [], []
+    for r in range(repeats):
+        for who in ((0, 1) if r % 2 == 0 else (1, 0)):
+            t0 = time.perf_counter()
+            (ours if who == 0 else ref)()
+            (te if who == 0 else tr).append(time.perf_counter() - t0)
+    return statistics.median(te), statistics.median(tr)
+
+
+def _kmeans_rows(threads, repeats):
+    from sklearn.cluster import KMeans as SkKMeans
+    from sklearn.datasets import make_blobs
+    from sklearn.metrics import adjusted_rand_score
+
+    from ember.ml.cluster import KMeans
+    X, labels = make_blobs(100000, 20, centers=8, random_state=0)
+    init = X[np.random.RandomState(0).choice(X.shape[0], 8, replace=False)]
+    kw = dict(n_clusters=8, init=init, n_init=1)
+    KMeans(**kw).fit(X[:1000])                              # compile / load and warm up
+    e, s = _interleave(lambda: KMeans(**kw).fit(X), lambda: SkKMeans(**kw).fit(X), repeats)
+    yield dict(estimator="KMeans(8, same init) [ARI]", data="blobs 100,000 x 20",
+               threads=threads, reference="sklearn", ember_s=round(e, 3),
+               reference_s=round(s, 3), ratio=round(e / s, 2),
+               ember_accuracy=round(adjusted_rand_score(labels, KMeans(**kw).fit_predict(X)), 4),
+               reference_accuracy=round(adjusted_rand_score(labels,
+                                                            SkKMeans(**kw).fit_predict(X)), 4))
+
+
 def _hmm_rows(threads, repeats):
     from hmmlearn import hmm as hl
 
@@ -97,16 +129,28 @@ def _hmm_rows(threads, repeats):
     for name, X, ours, ref in specs:
         ours().fit(X[:300], [300])                          # compile / load and warm up
         ref().fit(X[:300], [300])
-        te, tr = [], []
-        for r in range(repeats):
-            for who in ((0, 1) if r % 2 == 0 else (1, 0)):
-                t0 = time.perf_counter()
-                (ours if who == 0 else ref)().fit(X, L)
-                (te if who == 0 else tr).append(time.perf_counter() - t0)
-        e, s = statistics.median(te), statistics.median(tr)
+        e, s = _interleave(lambda: ours().fit(X, L), lambda: ref().fit(X, L), repeats)
         yield dict(estimator=name, data="10 x 300 steps", threads=threads, reference="hmmlearn",
                    ember_s=round(e, 3), reference_s=round(s, 3), ratio=round(e / s, 2),
                    ember_accuracy=None, reference_accuracy=None)
+
+
+def _secs(t):
+    return f"{t:.3g} s"
+
+
+def markdown(rows):
+    """The README's table of ``rows``."""
+    lines = ["| estimator | data | threads | reference | ember fit | reference fit | "
+             "ratio (ember/ref) | ember acc. | ref. acc. |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        acc = ("-", "-") if r["ember_accuracy"] is None else (
+            f"{r['ember_accuracy']:.4f}", f"{r['reference_accuracy']:.4f}")
+        lines.append(f"| {r['estimator']} | {r['data']} | {r['threads']} | {r['reference']} | "
+                     f"{_secs(r['ember_s'])} | {_secs(r['reference_s'])} | {r['ratio']:.2f} | "
+                     f"{acc[0]} | {acc[1]} |")
+    return "\n".join(lines)
 
 
 def main():
@@ -114,7 +158,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--only", nargs="+", help="case keys (tree, tree_sqrt, forest, gb_hist, "
-                        "gb_exact, svc, hmm)")
+                        "gb_exact, svc, kmeans, hmm)")
     parser.add_argument("--data", nargs="+", help="wide, tall, binary")
     args = parser.parse_args()
     import numba
@@ -148,20 +192,13 @@ def main():
                                      ember_accuracy=round(acc_e, 4),
                                      reference_accuracy=round(acc_r, 4)))
                     print(rows[-1], flush=True)
-            if not args.only or "hmm" in args.only:
-                for row in _hmm_rows(threads, args.repeats):
-                    rows.append(row)
-                    print(row, flush=True)
+            for key, more in (("kmeans", _kmeans_rows), ("hmm", _hmm_rows)):
+                if not args.only or key in args.only:
+                    for row in more(threads, args.repeats):
+                        rows.append(row)
+                        print(row, flush=True)
     print()
-    print("| estimator | data | threads | reference | ember fit s | reference fit s | "
-          "ratio | ember acc | reference acc |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        acc = ("-", "-") if r["ember_accuracy"] is None else (
-            f"{r['ember_accuracy']:.4f}", f"{r['reference_accuracy']:.4f}")
-        print(f"| {r['estimator']} | {r['data']} | {r['threads']} | {r['reference']} | "
-              f"{r['ember_s']:.3f} | {r['reference_s']:.3f} | {r['ratio']:.2f} | "
-              f"{acc[0]} | {acc[1]} |")
+    print(markdown(rows))
     out = pathlib.Path(__file__).resolve().parent / "results" / "bench_ml_speed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     if not args.only and not args.data:

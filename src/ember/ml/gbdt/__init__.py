@@ -21,19 +21,20 @@ A split needs ``H_L >= min_child_weight`` and ``H_R >= min_child_weight`` and is
 
 ``tree_method="exact"`` enumerates every split between consecutive distinct float32
 values of a feature at the float32 midpoint, sending ``x < threshold`` left (XGBoost's
-exact greedy algorithm). ``tree_method="hist"`` first buckets each feature into at most
-``max_bin`` quantile bins and builds per-node gradient histograms, computing only the
-smaller child of each split and the sibling by subtraction.
+exact greedy algorithm), on columns sorted once per fit and scanned once per tree level for
+all of the level's nodes, features shared among numba's threads.  ``tree_method="hist"``
+first buckets each feature into at most ``max_bin`` quantile bins and builds per-node
+gradient histograms, computing only the smaller child of each split and the sibling by
+subtraction; a round's class trees grow side by side in threads.
 
 Missing values (NaN in ``X``) are handled as XGBoost handles them: every split learns a
 default direction, the side where sending the node's missing rows scores best (exact:
 XGBoost's two scans per feature; hist: the missing rows' own bin tried on both sides), and
 prediction sends NaN that way.
 
-The package: ``_grow.py`` grows one boosting tree (exact greedy via ``ember.ml.tree``'s
-compiled builder, or on gradient histograms, ``_hist.py``) and prunes it; ``_losses.py``
-holds the losses' gradients and hessians; ``_classes.py`` the boosting loop and the
-estimators.
+The package: ``_grow.py`` grows one boosting tree (exact greedy, ``_exact.py``, or on
+gradient histograms, ``_hist.py``) and prunes it; ``_losses.py`` holds the losses'
+gradients and hessians; ``_classes.py`` the boosting loop and the estimators.
 
     >>> from sklearn.datasets import make_classification
     >>> from ember.ml.gbdt import GradientBoostingClassifier
