@@ -284,3 +284,43 @@ def test_hist_learns_where_missing_values_go():
     root = ours.trees_[0][0]
     assert root.feature[0] == 0 and root.missing_left[0] != (root.value[1, 0] < 0)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["exact", "hist"])
+def test_grower_leaf_map_is_where_the_tree_sends_each_row(method):
+    # the boosting loop adds leaf values through this map instead of predicting every row
+    from ember.ml.gbdt._grow import ExactTrees, HistTrees
+    X, y = make_classification(n_samples=400, n_features=6, random_state=3)
+    X = X.astype(np.float32)
+    X[::7, 2] = np.nan
+    rng = np.random.RandomState(0)
+    g, h = rng.randn(400), rng.rand(400) + 0.1
+    rows = np.sort(rng.choice(400, 300, replace=False))
+    trees = ExactTrees(X) if method == "exact" else HistTrees(X, np.arange(400), 64)
+    tree, leaf = trees.grow(g, h, rows, np.arange(6), max_depth=4, reg_lambda=1.0,
+                            min_child_weight=1.0, eta=0.3)
+    assert tree.node_count > 7
+    np.testing.assert_array_equal(leaf[rows], tree.apply(X[rows]))
+    out = np.setdiff1d(np.arange(400), rows)
+    assert (leaf[out] == -1).all()
+
+
+@pytest.mark.parametrize("method", ["exact", "hist"])
+def test_same_model_on_one_and_two_threads(method):
+    # exact: features in per-thread blocks merged in feature order; hist: class trees grown
+    # side by side; neither may change the trees
+    import numba
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba has one thread here")
+    X, y = make_classification(n_samples=300, n_features=8, n_classes=3, n_informative=5,
+                               random_state=4)
+    kw = dict(n_estimators=8, max_depth=4, tree_method=method)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = GradientBoostingClassifier(**kw).fit(X, y).decision_function(X)
+        numba.set_num_threads(2)
+        two = GradientBoostingClassifier(**kw).fit(X, y).decision_function(X)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one, two)
