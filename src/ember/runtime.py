@@ -17,11 +17,15 @@ def get_num_threads():
 
 
 def set_num_threads(n):
-    """Limit the BLAS behind NumPy to ``n`` threads for the rest of the process."""
+    """Limit ember to ``n`` threads for the rest of the process, as torch's call limits its
+    intra-op threads: the BLAS behind NumPy and numba's threads (the compiled loops of
+    ``ember.ml`` and the numba kernels; at most the cores numba started with)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    import numba
     from threadpoolctl import threadpool_limits
     _limits[:] = [threadpool_limits(limits=n, user_api="blas")]
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 def set_float32_matmul_precision(precision):

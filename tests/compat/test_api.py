@@ -187,10 +187,12 @@ def test_runtime_switches_and_type_questions():
     assert ember.get_float32_matmul_precision() == "high"
     with pytest.raises(ValueError, match="precision must be 'highest', 'high' or 'medium'"):
         ember.set_float32_matmul_precision("fast")
-    n = ember.get_num_threads()
+    import numba
+    n, n_numba = ember.get_num_threads(), numba.get_num_threads()
     ember.set_num_threads(1)
-    assert ember.get_num_threads() == 1
+    assert ember.get_num_threads() == 1 and numba.get_num_threads() == 1
     ember.set_num_threads(n)
+    numba.set_num_threads(n_numba)
     assert ember.is_tensor(x) and not ember.is_tensor(np.ones(2))
     assert ember.numel(ember.zeros(2, 3)) == 6 and ember.is_floating_point(x)
     with pytest.raises(AttributeError, match="if you came for torch.kron: ember does not have it"):

@@ -95,9 +95,9 @@ def _estep(X, C2T, c_sq, x_sq, sw, chunk, n_blocks, labels, mind, sums, wsum):
     """The assignment step in row chunks, one matrix product per chunk (``C2T`` = ``-2 C^T``,
     ``c_sq`` the centres' squared norms), the chunks split in ``n_blocks`` contiguous blocks
     run by numba's threads: ``labels[i] = argmin_k (||c_k||^2 - 2 x_i . c_k)`` (the first on
-    ties), ``mind[i]`` the squared distance to that centre
-    (when ``mind`` is not empty) and, when ``sums`` is not empty, each cluster's weighted sum
-    of rows and weight added to ``sums`` and ``wsum`` (per block, then block by block)."""
+    ties), ``mind[i]`` the squared distance to that centre (when ``mind`` is not empty) and,
+    when ``sums`` is not empty, each cluster's weighted sum of rows and weight added to
+    ``sums`` and ``wsum`` (per block, then block by block)."""
     n, d = X.shape
     k = C2T.shape[1]
     n_chunks = (n + chunk - 1) // chunk
