@@ -203,32 +203,29 @@ def _scalar_output(outs, out_tuple, fn):
     return outs[0]
 
 
+def _hessian_vector(func, inputs, v, create_graph, strict, fn):
+    """``(func(*inputs), v^T H)``: the backward of the gradient (named ``fn`` in errors)."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
+    x = _prepare(inputs, create_graph)
+    out_tuple, outs = _call(func, x, fn)
+    out = _scalar_output(outs, out_tuple, fn)
+    v = _default_v(v, inputs, "v", fn)
+    with enable_grad():
+        g = _grads((out,), x, None, True, strict, fn)
+    res = _grads(g, x, v, create_graph, strict, fn, what="jacobian")
+    return _finish((out,), create_graph)[0], _shape(in_tuple, _finish(res, create_graph))
+
+
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(*inputs), v^T H)`` for a scalar ``func``: the backward of the gradient."""
-    in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-    x = _prepare(inputs, create_graph)
-    out_tuple, outs = _call(func, x, "vhp")
-    out = _scalar_output(outs, out_tuple, "vhp")
-    v = _default_v(v, inputs, "v", "vhp")
-    with enable_grad():
-        g = _grads((out,), x, None, True, strict, "vhp")
-    res = _grads(g, x, v, create_graph, strict, "vhp", what="jacobian")
-    return _finish((out,), create_graph)[0], _shape(in_tuple, _finish(res, create_graph))
+    return _hessian_vector(func, inputs, v, create_graph, strict, "vhp")
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(*inputs), H v)`` for a scalar ``func``. The Hessian of a twice continuously
     differentiable function is symmetric, so ``H v = (v^T H)^T``: one double backward, as
     :func:`vhp` (torch spends a third pass to get it without assuming symmetry)."""
-    in_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-    x = _prepare(inputs, create_graph)
-    out_tuple, outs = _call(func, x, "hvp")
-    out = _scalar_output(outs, out_tuple, "hvp")
-    v = _default_v(v, inputs, "v", "hvp")
-    with enable_grad():
-        g = _grads((out,), x, None, True, strict, "hvp")
-    res = _grads(g, x, v, create_graph, strict, "hvp", what="jacobian")
-    return _finish((out,), create_graph)[0], _shape(in_tuple, _finish(res, create_graph))
+    return _hessian_vector(func, inputs, v, create_graph, strict, "hvp")
 
 
 # ---- full matrices ----------------------------------------------------------------------------
