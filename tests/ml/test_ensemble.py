@@ -10,6 +10,8 @@ from ember.ml.ensemble import (AdaBoostClassifier, BaggingClassifier, BaggingReg
                                RandomForestClassifier, RandomForestRegressor)
 from ember.ml.tree import DecisionTreeClassifier
 
+from .test_tree import _with_missing
+
 
 @pytest.fixture(scope="module")
 def clf_data():
@@ -241,7 +243,6 @@ def test_entropy_forest_with_fractional_weights_close_to_sklearn():
 
 def test_random_forest_with_missing_values_is_sklearns():
     # the trees split on NaN as scikit-learn's do, with its bootstrap draws: the same forest
-    from tests.ml.test_tree import _with_missing
     X, y = make_classification(n_samples=600, n_features=10, n_informative=5, n_classes=3,
                                random_state=0)
     Xm = _with_missing(X, 0)
@@ -254,7 +255,6 @@ def test_random_forest_with_missing_values_is_sklearns():
 
 
 def test_bagging_passes_missing_values_to_its_trees(clf_data):
-    from tests.ml.test_tree import _with_missing
     X, y, Xt, yt = clf_data
     Xm, Xtm = _with_missing(X, 0), _with_missing(Xt, 1)
     ours = BaggingClassifier(n_estimators=10, random_state=0).fit(Xm, y)
