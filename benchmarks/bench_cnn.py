@@ -10,14 +10,13 @@ A step is forward, cross-entropy, backward and an SGD-with-momentum update.
     python benchmarks/bench_cnn.py [--threads 2] [--rounds 15]
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, peak_rss_child, report, set_threads  # noqa: E402
+from harness import compare, peak_rss_child, report, rss_child, set_threads  # noqa: E402
 
 
 def ember_step(model_name, x, y):
@@ -66,48 +65,9 @@ def data(model_name):
     return rng.standard_normal(shape).astype(np.float32), rng.integers(0, 10, 64)
 
 
-def _status_kib(field):
-    """A field of /proc/self/status (VmRSS: resident now, VmHWM: peak resident) in KiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"/proc/self/status has no {field}")
-
-
-def _reset_peak():
-    """Reset this process's VmHWM to its current RSS (Linux >= 4.0); False if not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def _child(lib, model_name, threads, steps):
-    """Body of the fresh measuring process: import only `lib`, build, measure, print JSON.
-
-    Peak RSS comes from /proc/self/status (VmHWM), never from getrusage: ru_maxrss survives
-    fork + exec, so a child started by this (large, torch-and-ember-loaded) benchmark
-    process used to report the parent's peak for both libraries (593 MiB each)."""
-    if lib == "ember":
-        import ember.models  # noqa: F401  (first: threadpoolctl limits only the BLAS already loaded)
-        import threadpoolctl
-        _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
-    else:
-        import torch
-        torch.set_num_threads(threads)
-    x, y = data(model_name)
-    base = _status_kib("VmRSS")
-    reset = _reset_peak()
-    step = (ember_step if lib == "ember" else torch_step)(model_name, x, y)
-    for _ in range(steps):
-        step()
-    peak = _status_kib("VmHWM")
-    print(json.dumps({"lib": lib, "baseline_mib": base / 1024, "peak_mib": peak / 1024,
-                      "step_mib": (peak - base) / 1024, "peak_reset": reset,
-                      "torch_imported": "torch" in sys.modules}))
+    rss_child(lib, threads, steps, lambda: data(model_name),
+              lambda x, y: (ember_step if lib == "ember" else torch_step)(model_name, x, y))
 
 
 def main():

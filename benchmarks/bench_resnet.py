@@ -15,14 +15,13 @@ counts checked before timing.
     python benchmarks/bench_resnet.py [--threads 1] [--rounds 9] [--only resnet20]
 """
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import compare, peak_rss_child, report, set_threads  # noqa: E402
+from harness import compare, peak_rss_child, report, rss_child, set_threads  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,24 +163,8 @@ def make_step(lib, name, x, y):
 # peak memory, each library alone in a fresh process
 # ---------------------------------------------------------------------------------------
 def _child(lib, name, threads, steps):
-    from bench_cnn import _reset_peak, _status_kib
-    if lib == "ember":
-        import ember  # noqa: F401  (first: threadpoolctl limits only the BLAS already loaded)
-        import threadpoolctl
-        _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
-    else:
-        import torch
-        torch.set_num_threads(threads)
-    x, y = data(name)
-    base = _status_kib("VmRSS")
-    reset = _reset_peak()
-    step = make_step(lib, name, x, y)
-    for _ in range(steps):
-        step()
-    peak = _status_kib("VmHWM")
-    print(json.dumps({"lib": lib, "baseline_mib": base / 1024, "peak_mib": peak / 1024,
-                      "step_mib": (peak - base) / 1024, "peak_reset": reset,
-                      "torch_imported": "torch" in sys.modules}))
+    rss_child(lib, threads, steps, lambda: data(name),
+              lambda x, y: make_step(lib, name, x, y))
 
 
 def main():

@@ -49,6 +49,52 @@ def adam_steps(ember_model, torch_model, x, y, lr=1e-3):
     return ember_step, torch_step
 
 
+def _status_kib(field):
+    """A field of /proc/self/status (VmRSS: resident now, VmHWM: peak resident) in KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def _reset_peak():
+    """Reset this process's VmHWM to its current RSS (Linux >= 4.0); False if not allowed."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def rss_child(lib, threads, steps, load, build):
+    """Body of the fresh process ``peak_rss_child`` starts: import only ``lib`` and limit its
+    threads, ``load()`` the data, then from the baseline RSS ``build(*data)`` a step and run
+    it ``steps`` times; print the peaks as JSON.
+
+    Peak RSS comes from /proc/self/status (VmHWM), never from getrusage: ru_maxrss survives
+    fork + exec, so a child started by a (large, torch-and-ember-loaded) benchmark process
+    used to report the parent's peak for both libraries (593 MiB each)."""
+    if lib == "ember":
+        import ember.models  # noqa: F401  (first: threadpoolctl limits only the BLAS already loaded)
+        import threadpoolctl
+        _limit = threadpoolctl.threadpool_limits(threads)  # noqa: F841 (kept alive)
+    else:
+        import torch
+        torch.set_num_threads(threads)
+    data = load()
+    base = _status_kib("VmRSS")
+    reset = _reset_peak()
+    step = build(*data)
+    for _ in range(steps):
+        step()
+    peak = _status_kib("VmHWM")
+    print(json.dumps({"lib": lib, "baseline_mib": base / 1024, "peak_mib": peak / 1024,
+                      "step_mib": (peak - base) / 1024, "peak_reset": reset,
+                      "torch_imported": "torch" in sys.modules}))
+
+
 def peak_rss_child(script, lib, args):
     """Run ``script --child LIB ARGS`` in a fresh process (which imports only ``lib``) and
     return the JSON dict its last output line holds (its peak RSS and what it imported)."""
