@@ -22,8 +22,7 @@ import argparse
 import json
 import logging
 import pathlib
-import statistics
-import time
+import sys
 
 import numpy as np
 from sklearn import ensemble as sk_ens
@@ -32,6 +31,9 @@ from sklearn import tree as sk_tree
 from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from harness import interleave  # noqa: E402
 
 
 def datasets():
@@ -72,23 +74,12 @@ def cases(threads, dname):
     }
 
 
-def _fit(make, Xtr, ytr, Xte, yte):
-    est = make()
-    t0 = time.perf_counter()
-    est.fit(Xtr, ytr)
-    dt = time.perf_counter() - t0
-    return dt, float(np.mean(est.predict(Xte) == yte))
-
-
-def _interleave(ours, ref, repeats):
-    """Median times of ``ours()`` and ``ref()`` run alternately (alternating which goes first)."""
-    te, tr = [], []
-    for r in range(repeats):
-        for who in ((0, 1) if r % 2 == 0 else (1, 0)):
-            t0 = time.perf_counter()
-            (ours if who == 0 else ref)()
-            (te if who == 0 else tr).append(time.perf_counter() - t0)
-    return statistics.median(te), statistics.median(tr)
+def _row(estimator, data, threads, reference, times, accuracies=(None, None)):
+    e, s = times
+    acc = [None if a is None else round(float(a), 4) for a in accuracies]
+    return dict(estimator=estimator, data=data, threads=threads, reference=reference,
+                ember_s=round(e, 3), reference_s=round(s, 3), ratio=round(e / s, 2),
+                ember_accuracy=acc[0], reference_accuracy=acc[1])
 
 
 def _kmeans_rows(threads, repeats):
@@ -101,13 +92,11 @@ def _kmeans_rows(threads, repeats):
     init = X[np.random.RandomState(0).choice(X.shape[0], 8, replace=False)]
     kw = dict(n_clusters=8, init=init, n_init=1)
     KMeans(**kw).fit(X[:1000])                              # compile / load and warm up
-    e, s = _interleave(lambda: KMeans(**kw).fit(X), lambda: SkKMeans(**kw).fit(X), repeats)
-    yield dict(estimator="KMeans(8, same init) [ARI]", data="blobs 100,000 x 20",
-               threads=threads, reference="sklearn", ember_s=round(e, 3),
-               reference_s=round(s, 3), ratio=round(e / s, 2),
-               ember_accuracy=round(adjusted_rand_score(labels, KMeans(**kw).fit_predict(X)), 4),
-               reference_accuracy=round(adjusted_rand_score(labels,
-                                                            SkKMeans(**kw).fit_predict(X)), 4))
+    fitted = {}
+    times = interleave(lambda: fitted.update(ember=KMeans(**kw).fit(X)),
+                       lambda: fitted.update(ref=SkKMeans(**kw).fit(X)), repeats)
+    yield _row("KMeans(8, same init) [ARI]", "blobs 100,000 x 20", threads, "sklearn", times,
+               [adjusted_rand_score(labels, fitted[k].labels_) for k in ("ember", "ref")])
 
 
 def _hmm_rows(threads, repeats):
@@ -129,10 +118,8 @@ def _hmm_rows(threads, repeats):
     for name, X, ours, ref in specs:
         ours().fit(X[:300], [300])                          # compile / load and warm up
         ref().fit(X[:300], [300])
-        e, s = _interleave(lambda: ours().fit(X, L), lambda: ref().fit(X, L), repeats)
-        yield dict(estimator=name, data="10 x 300 steps", threads=threads, reference="hmmlearn",
-                   ember_s=round(e, 3), reference_s=round(s, 3), ratio=round(e / s, 2),
-                   ember_accuracy=None, reference_accuracy=None)
+        times = interleave(lambda: ours().fit(X, L), lambda: ref().fit(X, L), repeats)
+        yield _row(name, "10 x 300 steps", threads, "hmmlearn", times)
 
 
 def _secs(t):
@@ -175,22 +162,14 @@ def main():
                     if key == "svc" and dname != "wide":
                         continue       # SVC's fit grows with n^2: the wide set only
                     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, random_state=0)
-                    _fit(ours, Xtr[:200], ytr[:200], Xte, yte)       # compile / warm up
-                    te, tr = [], []
-                    for r in range(args.repeats):
-                        for who in ((0, 1) if r % 2 == 0 else (1, 0)):
-                            t, acc = _fit(ours if who == 0 else ref, Xtr, ytr, Xte, yte)
-                            (te if who == 0 else tr).append(t)
-                            if who == 0:
-                                acc_e = acc
-                            else:
-                                acc_r = acc
-                    e, s = statistics.median(te), statistics.median(tr)
-                    rows.append(dict(estimator=name, data=dname, threads=threads,
-                                     reference=refname, ember_s=round(e, 3),
-                                     reference_s=round(s, 3), ratio=round(e / s, 2),
-                                     ember_accuracy=round(acc_e, 4),
-                                     reference_accuracy=round(acc_r, 4)))
+                    ours().fit(Xtr[:200], ytr[:200])                 # compile / warm up
+                    fitted = {}
+                    times = interleave(lambda: fitted.update(ember=ours().fit(Xtr, ytr)),
+                                       lambda: fitted.update(ref=ref().fit(Xtr, ytr)),
+                                       args.repeats)
+                    rows.append(_row(name, dname, threads, refname, times,
+                                     [np.mean(fitted[k].predict(Xte) == yte)
+                                      for k in ("ember", "ref")]))
                     print(rows[-1], flush=True)
             for key, more in (("kmeans", _kmeans_rows), ("hmm", _hmm_rows)):
                 if not args.only or key in args.only:

@@ -113,21 +113,27 @@ def _time_once(fn, inner):
     return (time.perf_counter() - t0) / inner
 
 
-def compare(name, ember_fn, ref_fn, rounds=15, inner=5, warmup=2, ref_name="torch"):
-    """Interleave ``rounds`` rounds of ``inner`` calls each; return a result row."""
-    for _ in range(warmup):
-        ember_fn()
-        ref_fn()
+def interleave(ember_fn, ref_fn, rounds, inner=1):
+    """Median seconds per call of ``ember_fn`` and ``ref_fn`` over ``rounds`` rounds of
+    ``inner`` calls each, alternating which goes first so neither always gets the warmer
+    cache."""
     te, tr = [], []
     for r in range(rounds):
-        # alternate which goes first so neither always gets the warmer cache
         if r % 2:
             te.append(_time_once(ember_fn, inner))
             tr.append(_time_once(ref_fn, inner))
         else:
             tr.append(_time_once(ref_fn, inner))
             te.append(_time_once(ember_fn, inner))
-    e, t = statistics.median(te), statistics.median(tr)
+    return statistics.median(te), statistics.median(tr)
+
+
+def compare(name, ember_fn, ref_fn, rounds=15, inner=5, warmup=2, ref_name="torch"):
+    """Interleave ``rounds`` rounds of ``inner`` calls each; return a result row."""
+    for _ in range(warmup):
+        ember_fn()
+        ref_fn()
+    e, t = interleave(ember_fn, ref_fn, rounds, inner)
     return {"benchmark": name, "ember_ms": e * 1e3, f"{ref_name}_ms": t * 1e3,
             "speed_vs_" + ref_name: t / e}
 
