@@ -33,7 +33,7 @@ def _gradient_tree(left, right, feature, threshold, missing_left, G, H, count, d
     inner = left >= 0
     gain[inner] = score[left[inner]] + score[right[inner]] - score[inner]
     return Tree(left, right, feature, threshold, (-eta * G / (H + lam))[:, None], -score, count,
-                H, gain, depth, strict=strict, missing_left=missing_left)
+                H, gain, depth, missing_left, strict=strict)
 
 
 def _prune_and_compact(tree, gamma):
@@ -64,8 +64,7 @@ def _prune_and_compact(tree, gamma):
     return Tree(left, right, tree.feature[keep], tree.threshold[keep], tree.value[keep],
                 tree.impurity[keep], tree.n_node_samples[keep],
                 tree.weighted_n_node_samples[keep], tree.improvement[keep], tree.depth[keep],
-                strict=tree.strict,
-                missing_left=None if tree.missing_left is None else tree.missing_left[keep])
+                tree.missing_left[keep], strict=tree.strict)
 
 
 class ExactTrees:

@@ -87,5 +87,4 @@ def grow_tree(XT, samples, S, crit, *, max_depth=None, min_samples_split=2, min_
     improvement[inner] = (weight[inner] * imp[inner] - weight[lc] * imp[lc]
                           - weight[rc] * imp[rc])
     return Tree(left, right, feat, thr, _node_value(T, crit), imp,
-                np.rint(T[0]).astype(np.intp), weight, improvement, depth,
-                missing_left=miss_left)
+                np.rint(T[0]).astype(np.intp), weight, improvement, depth, miss_left)

@@ -8,13 +8,12 @@ TREE_LEAF = -1
 @njit(cache=True, nogil=True)
 def _apply(X, left, right, feature, threshold, missing_left, strict):
     out = np.empty(X.shape[0], np.intp)
-    has_missing = missing_left.shape[0] > 0
     for i in range(X.shape[0]):
         node = 0
         while left[node] != -1:
             v = np.float64(X[i, feature[node]])
             if np.isnan(v):
-                go_left = has_missing and missing_left[node]
+                go_left = missing_left[node]
             else:
                 go_left = v < threshold[node] if strict else v <= threshold[node]
             node = left[node] if go_left else right[node]
@@ -29,14 +28,13 @@ class Tree:
     ``children_left`` when ``x[feature] <= threshold`` (or ``<`` when ``strict``, the
     XGBoost convention) and to ``children_right`` otherwise; a missing (NaN) value goes to
     the left child where ``missing_left[i]`` (the side learned for the node's missing
-    training values, or, when it had none, scikit-learn's larger side; None: NaN goes
-    right). ``value[i]`` holds the class fractions (classification), the mean target
+    training values, or, when it had none, scikit-learn's larger side). ``value[i]`` holds the class fractions (classification), the mean target
     (regression) or the leaf weight (boosting).
     """
 
     def __init__(self, children_left, children_right, feature, threshold, value, impurity,
-                 n_node_samples, weighted_n_node_samples, improvement, depth, strict=False,
-                 missing_left=None):
+                 n_node_samples, weighted_n_node_samples, improvement, depth, missing_left,
+                 strict=False):
         self.children_left = np.asarray(children_left, dtype=np.intp)
         self.children_right = np.asarray(children_right, dtype=np.intp)
         self.feature = np.asarray(feature, dtype=np.intp)
@@ -48,7 +46,7 @@ class Tree:
         self.improvement = np.asarray(improvement, dtype=np.float64)
         self.depth = np.asarray(depth, dtype=np.intp)
         self.strict = strict
-        self.missing_left = None if missing_left is None else np.asarray(missing_left, dtype=bool)
+        self.missing_left = np.asarray(missing_left, dtype=bool)
         self._finalize()
 
     def _finalize(self):
@@ -71,9 +69,8 @@ class Tree:
         """Index of the leaf reached by every row of ``X`` (compiled walk, float32 values as
         the trees are grown on)."""
         X = np.ascontiguousarray(X, dtype=np.float32)
-        ml = self.missing_left
         return _apply(X, self.children_left, self.children_right, self.feature, self.threshold,
-                      np.zeros(0, dtype=bool) if ml is None else ml, self.strict)
+                      self.missing_left, self.strict)
 
     def predict(self, X):
         return self.value[self.apply(X)]
