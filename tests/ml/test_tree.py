@@ -202,3 +202,22 @@ def test_missing_values_split_as_sklearn(seed, kw):
     ref = sk_tree.DecisionTreeRegressor(random_state=0, **kw).fit(Xr, yr)
     np.testing.assert_allclose(ours.predict(Xr), ref.predict(Xr), rtol=1e-9, atol=1e-9)
     assert ours.get_n_leaves() == ref.get_n_leaves()
+
+
+def test_missing_value_edge_features_as_sklearn():
+    # a feature whose non-missing values are all equal can still split missing from the rest
+    # (threshold inf); an all-missing feature is constant
+    rng = np.random.RandomState(0)
+    n = 200
+    y = rng.randint(0, 2, n)
+    X = np.column_stack([np.where(y == 1, np.nan, 3.0),           # informative only by NaN
+                         np.full(n, np.nan),                       # all missing
+                         rng.randn(n)])
+    X[rng.rand(n) < 0.1, 0] = 3.0                                  # some noise in the rule
+    for kw in (dict(), dict(min_samples_leaf=20), dict(max_depth=1)):
+        ours = DecisionTreeClassifier(random_state=0, **kw).fit(X, y)
+        ref = sk_tree.DecisionTreeClassifier(random_state=0, **kw).fit(X, y)
+        np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-12)
+        assert ours.get_n_leaves() == ref.get_n_leaves()
+        assert ours.tree_.feature[0] == ref.tree_.feature[0] == 0
+        assert ours.tree_.threshold[0] == ref.tree_.threshold[0] == np.inf
